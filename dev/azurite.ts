@@ -1,0 +1,81 @@
+// Starts Azurite's Table service as a child process (directly from node_modules/.bin: an npx
+// wrapper would orphan the child when killed) and waits until it accepts connections.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface AzuriteHandle {
+  port: number;
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function azuriteConnectionString(port: number): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+    sock.setTimeout(500, () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export async function startAzurite(
+  opts: { port?: number; inMemory?: boolean; location?: string } = {},
+): Promise<AzuriteHandle> {
+  const port = opts.port ?? (await freePort());
+  const bin = path.resolve(__dirname, '..', 'node_modules', '.bin', 'azurite-table');
+  const args = ['--tablePort', String(port), '--tableHost', '127.0.0.1', '--disableTelemetry', '--skipApiVersionCheck'];
+  if (opts.inMemory !== false && !opts.location) args.push('--inMemoryPersistence');
+  if (opts.location) args.push('--location', opts.location);
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!(await isListening(port))) {
+    if (child.exitCode !== null) throw new Error(`azurite-table exited early: ${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`azurite-table did not listen on ${port} within 20 s: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    connectionString: azuriteConnectionString(port),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}

@@ -1,0 +1,279 @@
+// The one configuration schema. Parsed lazily, once, on first use: a throw at import would
+// take down every function of the app, so nothing here runs at module load.
+import { z } from 'zod';
+import {
+  WORKLOAD_KINDS,
+  isK8sLabel,
+  isK8sSubdomain,
+  isLoginServer,
+  isRegion,
+  isRepository,
+  parseAksResourceId,
+} from '../core/names';
+import type { RegionConfig, RolloutPolicy, Workload } from '../core/model';
+
+const region = z.string().refine(isRegion, { message: 'must be an Azure region name such as westeurope' });
+
+const registrySchema = z.strictObject({
+  loginServer: z.string().refine(isLoginServer, { message: 'must be a host name such as myregistry.azurecr.io' }),
+  homeRegion: region,
+  endpoint: z.url({ message: 'must be an http(s) URL' }).optional(),
+  /** `https://<registry>.{region}.geo.azurecr.io`: regional endpoints (Preview, Premium). */
+  regionalEndpoint: z
+    .url({ message: 'must be an http(s) URL template containing {region}' })
+    .refine((v) => v.replaceAll('{region}', 'x').length > 0 && v.includes('{region}'), {
+      message: 'must contain the {region} placeholder',
+    })
+    .optional(),
+  /** How many recent tags the timer's scan reads per watched repository. */
+  scanTags: z.number().int().min(1).max(1000).default(50),
+});
+
+const regionSchema = z.strictObject({
+  name: region,
+  wave: z.number().int().min(0).max(100).optional(),
+  cluster: z.string().refine((v) => parseAksResourceId(v) !== undefined, {
+    message:
+      'must be an AKS resource id: /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>',
+  }),
+});
+
+const tagGlob = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.*?-]+$/, { message: 'must be a tag glob of tag characters, * and ?' });
+
+const workloadSchema = z.strictObject({
+  repository: z.string().refine(isRepository, { message: 'must follow the OCI repository grammar' }),
+  tags: z.array(tagGlob).min(1).default(['*']),
+  namespace: z.string().refine(isK8sLabel, { message: 'must be a Kubernetes namespace name' }),
+  kind: z.enum(WORKLOAD_KINDS).default('Deployment'),
+  name: z.string().refine(isK8sSubdomain, { message: 'must be a Kubernetes object name' }),
+  container: z.string().refine(isK8sLabel, { message: 'must be a Kubernetes container name' }),
+  regions: z.array(region).min(1).optional(),
+});
+
+const policySchema = z.strictObject({
+  replicationTimeoutSeconds: z.number().int().min(1).default(1800),
+  rolloutTimeoutSeconds: z.number().int().min(1).max(3600).default(600),
+  bakeSeconds: z.number().int().min(0).default(0),
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  continueOnFailure: z.boolean().default(false),
+  retryBaseSeconds: z.number().min(0).default(30),
+  replicaCheckIntervalSeconds: z.number().min(0).default(15),
+  rolloutPollIntervalSeconds: z.number().min(0).default(10),
+});
+
+export const rolloutConfigSchema = z
+  .strictObject({
+    registry: registrySchema,
+    regions: z.array(regionSchema).min(1),
+    workloads: z.array(workloadSchema).min(1),
+    policy: policySchema.default(policySchema.parse({})),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = cfg.regions.map((r) => r.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region ${n} is listed twice` });
+    });
+    cfg.workloads.forEach((w, i) => {
+      (w.regions ?? []).forEach((r, j) => {
+        if (!names.includes(r))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['workloads', i, 'regions', j],
+            message: `region ${r} is not in regions[]`,
+          });
+      });
+      cfg.workloads.forEach((o, k) => {
+        if (
+          k < i &&
+          o.namespace === w.namespace &&
+          o.kind === w.kind &&
+          o.name === w.name &&
+          o.container === w.container
+        )
+          ctx.addIssue({
+            code: 'custom',
+            path: ['workloads', i],
+            message: `workload ${w.namespace}/${w.kind}/${w.name}/${w.container} is listed twice`,
+          });
+      });
+    });
+  });
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const settingsSchema = z.object({
+  ROLLOUT_CONFIG: z.string({ message: 'is required (JSON, see README)' }).min(1, 'is required (JSON, see README)'),
+  WEBHOOK_SECRETS: z
+    .string({ message: 'is required: one or more comma-separated secrets' })
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .refine((v) => v.length > 0, 'is required: one or more comma-separated secrets')
+    .refine((v) => v.every((s) => s.length >= 16), 'each secret must be at least 16 characters'),
+  ROLLOUT_STORAGE: z.string().optional(),
+  ROLLOUT_STORAGE__tableServiceUri: z.url().optional(),
+  ARM_ENDPOINT: z.url().default('https://management.azure.com'),
+  DRY_RUN: bool,
+  LOCAL_DEV_TOKEN: z.string().min(1).optional(),
+  AZURE_CLIENT_ID: z.string().optional(),
+  RECONCILE_SCHEDULE: z.string().default('*/30 * * * * *'),
+  /** Wall-clock budget of the inline reconcile a webhook runs before answering. */
+  WEBHOOK_NUDGE_BUDGET_MS: z.coerce.number().int().min(0).max(4000).default(2500),
+  /** Wall-clock budget of one timer run. */
+  RECONCILE_BUDGET_SECONDS: z.coerce.number().int().min(1).max(600).default(50),
+  /** Releases advanced in parallel by one timer run. */
+  RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+});
+
+export interface AppConfig {
+  registry: {
+    loginServer: string;
+    homeRegion: string;
+    endpoint: string;
+    regionalEndpoint?: string | undefined;
+    scanTags: number;
+  };
+  regions: RegionConfig[];
+  workloads: Workload[];
+  policy: RolloutPolicy;
+  webhookSecrets: string[];
+  storage: { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; tableServiceUri: string };
+  armEndpoint: string;
+  dryRun: boolean;
+  localDevToken?: string | undefined;
+  azureClientId?: string | undefined;
+  reconcileSchedule: string;
+  nudgeBudgetMs: number;
+  reconcileBudgetSeconds: number;
+  reconcileConcurrency: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `${prefix}${path}: ${i.message}`;
+  });
+}
+
+function isLoopbackUrl(raw: string): boolean {
+  try {
+    const host = new URL(raw).hostname;
+    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+function tableEndpointOf(connectionString: string): string | undefined {
+  if (/UseDevelopmentStorage=true/i.test(connectionString)) return 'http://127.0.0.1:10002';
+  return /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+}
+
+/** Parse and cross-check all settings; every problem is reported in one ConfigError. */
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const problems: string[] = [];
+  const settings = settingsSchema.safeParse(env);
+  if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
+
+  let rollout: z.infer<typeof rolloutConfigSchema> | undefined;
+  if (env.ROLLOUT_CONFIG) {
+    let json: unknown;
+    try {
+      json = JSON.parse(env.ROLLOUT_CONFIG);
+    } catch (e) {
+      problems.push(`ROLLOUT_CONFIG: is not valid JSON (${(e as Error).message})`);
+    }
+    if (json !== undefined) {
+      const parsed = rolloutConfigSchema.safeParse(json);
+      if (parsed.success) rollout = parsed.data;
+      else problems.push(...formatIssues('ROLLOUT_CONFIG', parsed.error.issues));
+    }
+  }
+  if (!settings.success || !rollout) throw new ConfigError(problems);
+  const s = settings.data;
+
+  let storage: AppConfig['storage'] | undefined;
+  if (s.ROLLOUT_STORAGE) storage = { kind: 'connectionString', connectionString: s.ROLLOUT_STORAGE };
+  else if (s.ROLLOUT_STORAGE__tableServiceUri)
+    storage = { kind: 'identity', tableServiceUri: s.ROLLOUT_STORAGE__tableServiceUri };
+  else problems.push('ROLLOUT_STORAGE: set a connection string, or ROLLOUT_STORAGE__tableServiceUri for managed identity');
+
+  const registry = {
+    loginServer: rollout.registry.loginServer,
+    homeRegion: rollout.registry.homeRegion,
+    endpoint: (rollout.registry.endpoint ?? `https://${rollout.registry.loginServer}`).replace(/\/+$/, ''),
+    regionalEndpoint: rollout.registry.regionalEndpoint?.replace(/\/+$/, ''),
+    scanTags: rollout.registry.scanTags,
+  };
+  const regionNames = rollout.regions.map((r) => r.name);
+  if (!regionNames.includes(registry.homeRegion))
+    problems.push(`ROLLOUT_CONFIG.registry.homeRegion: ${registry.homeRegion} is not in regions[]`);
+
+  // Plain http is for loopback test servers only; LOCAL_DEV_TOKEN only when nothing is remote.
+  const endpoints: Array<[string, string]> = [
+    ['ROLLOUT_CONFIG.registry.endpoint', registry.endpoint],
+    ['ARM_ENDPOINT', s.ARM_ENDPOINT],
+  ];
+  if (registry.regionalEndpoint)
+    endpoints.push([
+      'ROLLOUT_CONFIG.registry.regionalEndpoint',
+      registry.regionalEndpoint.replaceAll('{region}', regionNames[0] ?? 'x'),
+    ]);
+  if (s.ROLLOUT_STORAGE__tableServiceUri)
+    endpoints.push(['ROLLOUT_STORAGE__tableServiceUri', s.ROLLOUT_STORAGE__tableServiceUri]);
+  const tableEndpoint = s.ROLLOUT_STORAGE ? tableEndpointOf(s.ROLLOUT_STORAGE) : undefined;
+  for (const [name, url] of endpoints) {
+    if (url.startsWith('http://') && !isLoopbackUrl(url))
+      problems.push(`${name}: plain http:// is accepted only for loopback addresses (${url})`);
+  }
+  if (s.LOCAL_DEV_TOKEN) {
+    const remote = endpoints.filter(([, url]) => !isLoopbackUrl(url)).map(([n]) => n);
+    if (tableEndpoint && !isLoopbackUrl(tableEndpoint)) remote.push('ROLLOUT_STORAGE');
+    if (remote.length > 0)
+      problems.push(`LOCAL_DEV_TOKEN: allowed only when every Azure endpoint is loopback; not loopback: ${remote.join(', ')}`);
+  }
+  if (problems.length > 0 || !storage) throw new ConfigError(problems);
+
+  const regions: RegionConfig[] = rollout.regions.map((r) => ({
+    name: r.name,
+    cluster: r.cluster,
+    wave: r.wave ?? (r.name === registry.homeRegion ? 0 : 1),
+  }));
+  return {
+    registry,
+    regions,
+    workloads: rollout.workloads,
+    policy: rollout.policy,
+    webhookSecrets: s.WEBHOOK_SECRETS,
+    storage,
+    armEndpoint: s.ARM_ENDPOINT.replace(/\/+$/, ''),
+    dryRun: s.DRY_RUN,
+    localDevToken: s.LOCAL_DEV_TOKEN,
+    azureClientId: s.AZURE_CLIENT_ID,
+    reconcileSchedule: s.RECONCILE_SCHEDULE,
+    nudgeBudgetMs: s.WEBHOOK_NUDGE_BUDGET_MS,
+    reconcileBudgetSeconds: s.RECONCILE_BUDGET_SECONDS,
+    reconcileConcurrency: s.RECONCILE_CONCURRENCY,
+  };
+}
+
+/** Every setting the app reads (checked against infra and local.settings.sample.json). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape);
