@@ -114,6 +114,8 @@ export interface RegionRollout {
   lastCheckResult?: ReplicaPresence | undefined;
   /** Attempts started so far. */
   attempts: number;
+  /** Starts the cluster turned away as busy or throttled (429/409); bounded separately. */
+  throttled?: number | undefined;
   /** Earliest time the reconciler should look at this rollout again. */
   nextCheckAt: string;
   /** Set when a start has been claimed; the handle arrives once the executor accepted it. */

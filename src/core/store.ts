@@ -1,0 +1,96 @@
+// The persistence port. Every state change is guarded by an ETag: a write that lost a race
+// returns 'conflict' and the caller re-reads and re-decides (never a blind overwrite).
+import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
+
+/** One webhook call as received (the audit log). Never holds headers or secrets. */
+export interface DeliveryRecord {
+  /** Deterministic dedupe key of the delivery (region + event id + what it names). */
+  key: string;
+  /** Partition of the audit log: the event's day (yyyy-mm-dd). */
+  day: string;
+  region?: string | undefined;
+  eventId: string;
+  action: string;
+  repository?: string | undefined;
+  tag?: string | undefined;
+  digest?: string | undefined;
+  mediaType?: string | undefined;
+  eventAt?: string | undefined;
+  receivedAt: string;
+  /** Filled once processing finished; absent means a crash mid-way (re-processed on repeat). */
+  outcome?: 'recorded' | 'ignored' | undefined;
+  reason?: string | undefined;
+  releaseIds: string[];
+  /** The body as received, truncated to fit a table property. */
+  payload: string;
+}
+
+/** The current release of one (repository, tag): how "same push" is told from "new push". */
+export interface TagHead {
+  repository: string;
+  tag: string;
+  digest: string;
+  releaseId: string;
+  pushedAt: string;
+  generation: number;
+  etag?: string | undefined;
+}
+
+/** A compact copy of each active release, listed in one query by every reconcile run. */
+export interface ActiveReleaseEntry {
+  releaseId: string;
+  repository: string;
+  tag: string;
+  digest: string;
+  pushedAt: string;
+  /** region -> ledger keys of the workloads the release targets there. */
+  targets: Record<string, string[]>;
+}
+
+export interface ReleasePage {
+  releases: Release[];
+  continuationToken?: string | undefined;
+}
+
+export type WriteResult = 'ok' | 'conflict';
+
+export interface RolloutStore {
+  /** Creates the audit record; 'duplicate' when the same delivery was recorded before. */
+  recordDelivery(delivery: DeliveryRecord): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }>;
+  completeDelivery(delivery: DeliveryRecord): Promise<void>;
+  listDeliveries(day: string): Promise<DeliveryRecord[]>;
+
+  /** 'created' the first time a region reports (repository, digest); 'duplicate' afterwards. */
+  recordSignal(signal: ReadinessSignal): Promise<'created' | 'duplicate'>;
+  listSignals(repository: string, digest: string): Promise<ReadinessSignal[]>;
+
+  getTagHead(repository: string, tag: string): Promise<TagHead | undefined>;
+  /** Create (no etag) or replace (etag) a tag head. */
+  putTagHead(head: TagHead): Promise<WriteResult>;
+
+  /** When the app first watched a repository (the scan never plans tags older than this). */
+  getWatchStart(repository: string): Promise<string | undefined>;
+  setWatchStartIfAbsent(repository: string, at: string): Promise<string>;
+
+  /** Idempotent: creates whichever of the rollouts, the release and its active entry are missing. */
+  ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void>;
+  getRelease(id: string): Promise<Release | undefined>;
+  markReleaseDone(id: string, completedAt: string): Promise<void>;
+  listActiveReleases(): Promise<ActiveReleaseEntry[]>;
+  listReleases(query: {
+    repository?: string | undefined;
+    status?: 'active' | 'done' | undefined;
+    limit: number;
+    continuationToken?: string | undefined;
+  }): Promise<ReleasePage>;
+
+  getRollout(releaseId: string, region: string): Promise<RegionRollout | undefined>;
+  listRollouts(releaseId: string, regions: readonly string[]): Promise<RegionRollout[]>;
+  listLedger(region: string): Promise<LedgerEntry[]>;
+
+  /**
+   * Atomically writes one region rollout (ETag-guarded) and any ledger entries of the same region
+   * (each ETag-guarded, or created when it has no etag). All or nothing.
+   */
+  commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<WriteResult>;
+}
