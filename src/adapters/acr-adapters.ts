@@ -1,0 +1,59 @@
+// Builds the registry readiness adapters over one shared HTTP layer and token cache, so the
+// replica check and the tag scan reuse tokens and report one set of request counters.
+import type { TokenCredential } from '@azure/core-auth';
+import type { RegistryListingPort, ReplicaStatusPort } from '../core/ports';
+import { AcrClient } from './acr-client';
+import { AcrHttp } from './acr-http';
+import { AcrRegistryListing } from './acr-registry-listing';
+import { AcrReplicaStatus, type ReplicaCheckLog } from './acr-replica-status';
+import { AcrTokenProvider } from './acr-token-provider';
+
+export interface AcrAdaptersConfig {
+  /** Home registry base URL, e.g. https://myregistry.azurecr.io (AppConfig.registry.endpoint). */
+  endpoint: string;
+  /** Regional endpoint template with {region} (AppConfig.registry.regionalEndpoint). */
+  regionalEndpoint?: string | undefined;
+  credential: TokenCredential;
+  /** Per-attempt timeout; default 2000 ms. */
+  timeoutMs?: number;
+  /** Attempts per request including retries; default 3. */
+  maxAttempts?: number;
+  /** Cap over all attempts and waits of one request; default 3 x timeoutMs + 2 s. */
+  totalBudgetMs?: number;
+  /** First backoff ceiling; default 200 ms. */
+  backoffBaseMs?: number;
+  fetchImpl?: typeof fetch;
+  random?: () => number;
+  onReplicaCheck?: ReplicaCheckLog;
+}
+
+export interface AcrAdapters {
+  replicaStatus: ReplicaStatusPort;
+  registryListing: RegistryListingPort;
+  /** HTTP requests made so far: registry calls (retries included) and token endpoint calls. */
+  stats(): { requests: number; tokenRequests: number };
+}
+
+export function createAcrAdapters(cfg: AcrAdaptersConfig): AcrAdapters {
+  const timeoutMs = cfg.timeoutMs ?? 2000;
+  const http = new AcrHttp({
+    fetchImpl: cfg.fetchImpl ?? fetch,
+    timeoutMs,
+    maxAttempts: Math.max(1, cfg.maxAttempts ?? 3),
+    totalBudgetMs: cfg.totalBudgetMs ?? 3 * timeoutMs + 2000,
+    backoffBaseMs: cfg.backoffBaseMs ?? 200,
+    random: cfg.random ?? Math.random,
+  });
+  const tokens = new AcrTokenProvider({
+    credential: cfg.credential,
+    http,
+    // Regional endpoints may send the global registry as realm; nothing else is trusted.
+    trustedOrigins: [new URL(cfg.endpoint).origin],
+  });
+  const client = new AcrClient(http, tokens);
+  return {
+    replicaStatus: new AcrReplicaStatus(client, cfg.regionalEndpoint, cfg.onReplicaCheck),
+    registryListing: new AcrRegistryListing(client, cfg.endpoint),
+    stats: () => ({ ...http.counters }),
+  };
+}
