@@ -1,0 +1,190 @@
+// One simulated AKS cluster: its workloads (containers, images, annotations) and rollouts whose
+// image pulls fail while the region's replica lacks the digest, as a real kubelet's would.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WORKLOAD_KINDS, parseAksResourceId, type WorkloadKind } from '../../src/core/names';
+
+export interface SimContainer {
+  name: string;
+  image: string;
+}
+
+export interface SimWorkloadConfig {
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+  containers: SimContainer[];
+}
+
+export interface SimClusterConfig {
+  resourceId: string;
+  region: string;
+  aadManaged?: boolean;
+  disableRunCommand?: boolean;
+  workloads: SimWorkloadConfig[];
+}
+
+/** Does region R's replica hold repository@digest? May ask another process, hence async. */
+export type ReplicaHolds = (region: string, repository: string, digest: string) => boolean | Promise<boolean>;
+
+export interface PullRecord {
+  cluster: string;
+  region: string;
+  time: string;
+  workload: string;
+  image: string;
+  ok: boolean;
+  reason?: string | undefined;
+}
+
+export interface RolloutTimings {
+  /** How long a rollout whose pulls succeed takes. */
+  rolloutMs: number;
+  /** How long until a rollout whose pull fails is reported as failed (stands for the timeout). */
+  pullFailureDelayMs: number;
+}
+
+interface Rollout {
+  image: string;
+  settlesAt: number;
+  ok: boolean;
+  message?: string | undefined;
+}
+
+export interface SimWorkloadState {
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+  containers: SimContainer[];
+  annotations: Record<string, string>;
+  rollout: 'complete' | 'progressing' | 'failed';
+}
+
+class SimWorkload {
+  readonly containers: SimContainer[];
+  readonly annotations: Record<string, string> = {};
+  rollout: Rollout | undefined;
+  constructor(readonly config: SimWorkloadConfig) {
+    this.containers = config.containers.map((c) => ({ ...c }));
+  }
+  get key(): string {
+    return `${this.config.namespace}/${this.config.kind}/${this.config.name}`;
+  }
+}
+
+/** `host/repo@sha256:...` -> repository and digest; undefined for tag references. */
+export function parseDigestReference(image: string): { repository: string; digest: string } | undefined {
+  const m = /^[^/]+\/(.+)@(sha256:[a-f0-9]{64})$/.exec(image);
+  return m?.[1] && m[2] ? { repository: m[1], digest: m[2] } : undefined;
+}
+
+export class SimCluster {
+  readonly name: string;
+  readonly region: string;
+  readonly resourceId: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  aadManaged: boolean;
+  disableRunCommand: boolean;
+  private readonly workloads = new Map<string, SimWorkload>();
+
+  constructor(
+    config: SimClusterConfig,
+    private readonly deps: {
+      replicaHolds: ReplicaHolds;
+      timings: () => RolloutTimings;
+      recordPull: (p: PullRecord) => void;
+      signal: AbortSignal;
+    },
+  ) {
+    const id = parseAksResourceId(config.resourceId);
+    if (!id) throw new Error(`not an AKS resource id: ${config.resourceId}`);
+    this.name = id.name;
+    this.subscriptionId = id.subscriptionId;
+    this.resourceGroup = id.resourceGroup;
+    this.resourceId = config.resourceId;
+    this.region = config.region;
+    this.aadManaged = config.aadManaged ?? false;
+    this.disableRunCommand = config.disableRunCommand ?? false;
+    for (const w of config.workloads) {
+      if (!(WORKLOAD_KINDS as readonly string[]).includes(w.kind)) throw new Error(`unknown kind ${w.kind}`);
+      const sw = new SimWorkload(w);
+      this.workloads.set(sw.key, sw);
+    }
+  }
+
+  find(namespace: string, kind: WorkloadKind, name: string): SimWorkload | undefined {
+    return this.workloads.get(`${namespace}/${kind}/${name}`);
+  }
+
+  snapshot(): SimWorkloadState[] {
+    const now = Date.now();
+    return [...this.workloads.values()].map((w) => ({
+      namespace: w.config.namespace,
+      kind: w.config.kind,
+      name: w.config.name,
+      containers: w.containers.map((c) => ({ ...c })),
+      annotations: { ...w.annotations },
+      rollout:
+        !w.rollout || (w.rollout.ok && w.rollout.settlesAt <= now)
+          ? 'complete'
+          : w.rollout.settlesAt > now
+            ? 'progressing'
+            : 'failed',
+    }));
+  }
+
+  /** kubectl set image: changes the template and starts a rollout that pulls the new image. */
+  async setImage(w: SimWorkload, container: string, image: string): Promise<void> {
+    const c = w.containers.find((x) => x.name === container);
+    if (!c) throw new Error(`unable to find container named "${container}"`);
+    if (c.image === image) return; // unchanged template: no new rollout
+    c.image = image;
+    const timings = this.deps.timings();
+    const ref = parseDigestReference(image);
+    let ok = true;
+    let reason: string | undefined;
+    if (ref) {
+      try {
+        ok = await this.deps.replicaHolds(this.region, ref.repository, ref.digest);
+        if (!ok)
+          reason = `manifest unknown: ${ref.repository}@${ref.digest} is not in the ${this.region} replica`;
+      } catch (e) {
+        ok = false;
+        reason = `replica view unavailable: ${(e as Error).message}`;
+      }
+    }
+    this.deps.recordPull({
+      cluster: this.name,
+      region: this.region,
+      time: new Date().toISOString(),
+      workload: `${w.key}/${container}`,
+      image,
+      ok,
+      reason,
+    });
+    w.rollout = {
+      image,
+      ok,
+      settlesAt: Date.now() + (ok ? timings.rolloutMs : timings.pullFailureDelayMs),
+      message: ok ? undefined : `Failed to pull image "${image}": ${reason ?? 'not found'}; ImagePullBackOff`,
+    };
+  }
+
+  annotate(w: SimWorkload, key: string, value: string, overwrite: boolean): void {
+    const existing = w.annotations[key];
+    if (existing !== undefined && existing !== value && !overwrite)
+      throw new Error(
+        `--overwrite is false but found the following declared annotation(s): '${key}' already has a value (${existing})`,
+      );
+    w.annotations[key] = value;
+  }
+
+  /** kubectl rollout status: waits for the current rollout; resolves to its outcome. */
+  async rolloutStatus(w: SimWorkload): Promise<{ ok: boolean; message?: string | undefined }> {
+    const r = w.rollout;
+    if (!r) return { ok: true };
+    const wait = r.settlesAt - Date.now();
+    if (wait > 0) await sleep(wait, undefined, { signal: this.deps.signal });
+    return { ok: r.ok, message: r.message };
+  }
+}

@@ -1,0 +1,164 @@
+// Executes a Run Command script on a simulated cluster the way `sh` + kubectl would: the
+// product's own tokenizer splits it (anything else is a shell syntax error), `set -eu` stops at
+// the first failure with kubectl's exit code, and the output becomes the command's logs.
+import type { WorkloadKind } from '../../src/core/names';
+import { ScriptSyntaxError, SCRIPT_PRELUDE, tokenizeScript } from '../../src/adapters/rollout-command';
+import type { SimCluster } from './cluster';
+
+export interface ScriptOutcome {
+  exitCode: number;
+  logs: string;
+}
+
+const KIND_ALIASES: Record<string, WorkloadKind> = {
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  'deployment.apps': 'Deployment',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  sts: 'StatefulSet',
+  'statefulset.apps': 'StatefulSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  ds: 'DaemonSet',
+  'daemonset.apps': 'DaemonSet',
+};
+
+const PLURAL: Record<WorkloadKind, string> = {
+  Deployment: 'deployments.apps',
+  StatefulSet: 'statefulsets.apps',
+  DaemonSet: 'daemonsets.apps',
+};
+const SINGULAR: Record<WorkloadKind, string> = {
+  Deployment: 'deployment.apps',
+  StatefulSet: 'statefulset.apps',
+  DaemonSet: 'daemonset.apps',
+};
+
+class KubectlError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+interface Parsed {
+  namespace: string;
+  positional: string[];
+  overwrite: boolean;
+  timeout?: string | undefined;
+}
+
+/** The flags our scripts use; any other flag fails like kubectl's "unknown flag". */
+function parseFlags(args: string[]): Parsed {
+  const out: Parsed = { namespace: 'default', positional: [], overwrite: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-n' || a === '--namespace') {
+      const v = args[++i];
+      if (v === undefined)
+        throw new KubectlError(`error: flag needs an argument: '${a.replace(/^-+/, '')}' in ${a}`);
+      out.namespace = v;
+    } else if (a.startsWith('--namespace=')) out.namespace = a.slice('--namespace='.length);
+    else if (a === '--overwrite' || a === '--overwrite=true') out.overwrite = true;
+    else if (a.startsWith('--timeout=')) out.timeout = a.slice('--timeout='.length);
+    else if (a.startsWith('-')) throw new KubectlError(`error: unknown flag: ${a}`);
+    else out.positional.push(a);
+  }
+  return out;
+}
+
+function resolveTarget(cluster: SimCluster, namespace: string, target: string | undefined) {
+  const m = target ? /^([A-Za-z.]+)\/(.+)$/.exec(target) : null;
+  const kind = m?.[1] ? KIND_ALIASES[m[1].toLowerCase()] : undefined;
+  if (!m?.[2] || !kind)
+    throw new KubectlError(`error: the server doesn't have a resource type "${target ?? ''}"`);
+  const w = cluster.find(namespace, kind, m[2]);
+  if (!w) throw new KubectlError(`Error from server (NotFound): ${PLURAL[kind]} "${m[2]}" not found`);
+  return { w, kind, name: m[2] };
+}
+
+async function kubectl(cluster: SimCluster, args: string[]): Promise<string> {
+  const [verb, ...rest] = args;
+  if (verb === 'set' && rest[0] === 'image') {
+    const p = parseFlags(rest.slice(1));
+    const { w, kind, name } = resolveTarget(cluster, p.namespace, p.positional[0]);
+    const pairs = p.positional.slice(1);
+    if (pairs.length === 0) throw new KubectlError('error: at least one image update is required');
+    for (const pair of pairs) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new KubectlError(`error: invalid image update "${pair}"`);
+      try {
+        await cluster.setImage(w, pair.slice(0, eq), pair.slice(eq + 1));
+      } catch (e) {
+        throw new KubectlError(`error: ${(e as Error).message}`);
+      }
+    }
+    return `${SINGULAR[kind]}/${name} image updated`;
+  }
+  if (verb === 'annotate') {
+    const p = parseFlags(rest);
+    const { w, kind, name } = resolveTarget(cluster, p.namespace, p.positional[0]);
+    const pairs = p.positional.slice(1);
+    if (pairs.length === 0) throw new KubectlError('error: at least one annotation update is required');
+    for (const pair of pairs) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new KubectlError(`error: invalid annotation format: ${pair}`);
+      try {
+        cluster.annotate(w, pair.slice(0, eq), pair.slice(eq + 1), p.overwrite);
+      } catch (e) {
+        throw new KubectlError(`error: ${(e as Error).message}`);
+      }
+    }
+    return `${SINGULAR[kind]}/${name} annotated`;
+  }
+  if (verb === 'rollout' && rest[0] === 'status') {
+    const p = parseFlags(rest.slice(1));
+    const { w, kind, name } = resolveTarget(cluster, p.namespace, p.positional[0]);
+    const noun = kind === 'DaemonSet' ? 'daemon set' : kind.toLowerCase();
+    const outcome = await cluster.rolloutStatus(w);
+    if (outcome.ok) return `${noun} "${name}" successfully rolled out`;
+    throw new KubectlError(
+      [
+        `Waiting for ${noun} "${name}" rollout to finish: 0 of 1 updated replicas are available...`,
+        `Warning  Failed  pod/${name}-0  ${outcome.message ?? 'ImagePullBackOff'}`,
+        'error: timed out waiting for the condition',
+      ].join('\n'),
+    );
+  }
+  throw new KubectlError(`error: unknown command "${args.join(' ')}" for "kubectl"`);
+}
+
+export async function executeScript(cluster: SimCluster, script: string): Promise<ScriptOutcome> {
+  let parsed: ReturnType<typeof tokenizeScript>;
+  try {
+    parsed = tokenizeScript(script);
+  } catch (e) {
+    const line = e instanceof ScriptSyntaxError ? e.line : 0;
+    return { exitCode: 2, logs: `sh: ${line}: Syntax error: ${(e as Error).message}\n` };
+  }
+  const errexit = parsed.prelude.includes(SCRIPT_PRELUDE);
+  const out: string[] = [];
+  let exitCode = 0;
+  for (const argv of parsed.steps) {
+    const [program, ...args] = argv;
+    if (program !== 'kubectl') {
+      exitCode = 127;
+      out.push(`sh: 1: ${program ?? ''}: not found`);
+    } else {
+      try {
+        out.push(await kubectl(cluster, args));
+        exitCode = 0;
+      } catch (e) {
+        if (!(e instanceof KubectlError)) throw e; // the simulator stopping: let it propagate
+        exitCode = e.exitCode;
+        out.push(e.message);
+      }
+    }
+    if (exitCode !== 0 && errexit) break;
+  }
+  return { exitCode, logs: out.join('\n') + '\n' };
+}
