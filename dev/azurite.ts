@@ -51,7 +51,14 @@ export async function startAzurite(
 ): Promise<AzuriteHandle> {
   const port = opts.port ?? (await freePort());
   const bin = path.resolve(__dirname, '..', 'node_modules', '.bin', 'azurite-table');
-  const args = ['--tablePort', String(port), '--tableHost', '127.0.0.1', '--disableTelemetry', '--skipApiVersionCheck'];
+  const args = [
+    '--tablePort',
+    String(port),
+    '--tableHost',
+    '127.0.0.1',
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+  ];
   if (opts.inMemory !== false && !opts.location) args.push('--inMemoryPersistence');
   if (opts.location) args.push('--location', opts.location);
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,7 +10,12 @@ export class StaticTokenCredential implements TokenCredential {
   }
 }
 
-export function createCredential(opts: { localDevToken?: string | undefined; azureClientId?: string | undefined }): TokenCredential {
+export function createCredential(opts: {
+  localDevToken?: string | undefined;
+  azureClientId?: string | undefined;
+}): TokenCredential {
   if (opts.localDevToken) return new StaticTokenCredential(opts.localDevToken);
-  return new DefaultAzureCredential(opts.azureClientId ? { managedIdentityClientId: opts.azureClientId } : {});
+  return new DefaultAzureCredential(
+    opts.azureClientId ? { managedIdentityClientId: opts.azureClientId } : {},
+  );
 }

@@ -8,7 +8,12 @@
 // workload locks) and a finish (rollout -> succeeded plus the new ledger digests) are one atomic
 // transaction. Active releases have their own partition, so a reconcile run costs what is active,
 // not what is history.
-import { TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import {
+  TableClient,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
+} from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { encodeKey } from '../core/keys';
@@ -61,7 +66,8 @@ function getLongText(e: Stored, name: string): string | undefined {
   return out;
 }
 
-const str = (e: Stored, k: string): string | undefined => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
+const str = (e: Stored, k: string): string | undefined =>
+  typeof e[k] === 'string' ? (e[k] as string) : undefined;
 const reqStr = (e: Stored, k: string): string => str(e, k) ?? '';
 const json = <T>(e: Stored, k: string, fallback: T): T => {
   const v = str(e, k);
@@ -94,7 +100,8 @@ export class TableRolloutStore implements RolloutStore {
     const make = (name: string): TableClient => {
       const table = `${prefix}${name}`;
       if (connection.kind === 'connectionString') {
-        const insecure = /^UseDevelopmentStorage=true/i.test(connection.connectionString) ||
+        const insecure =
+          /^UseDevelopmentStorage=true/i.test(connection.connectionString) ||
           /TableEndpoint=http:\/\/(127\.|localhost)/i.test(connection.connectionString);
         return TableClient.fromConnectionString(connection.connectionString, table, {
           ...options,
@@ -138,7 +145,11 @@ export class TableRolloutStore implements RolloutStore {
     return this.tables[name];
   }
 
-  private async tryGet(name: keyof TableRolloutStore['tables'], pk: string, rk: string): Promise<Stored | undefined> {
+  private async tryGet(
+    name: keyof TableRolloutStore['tables'],
+    pk: string,
+    rk: string,
+  ): Promise<Stored | undefined> {
     const t = await this.table(name);
     try {
       return await t.getEntity<Record<string, unknown>>(pk, rk);
@@ -148,10 +159,16 @@ export class TableRolloutStore implements RolloutStore {
     }
   }
 
-  private async list(name: keyof TableRolloutStore['tables'], filter: string, select?: string[]): Promise<Stored[]> {
+  private async list(
+    name: keyof TableRolloutStore['tables'],
+    filter: string,
+    select?: string[],
+  ): Promise<Stored[]> {
     const t = await this.table(name);
     const out: Stored[] = [];
-    for await (const page of t.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 })) {
+    for await (const page of t
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })
+      .byPage({ maxPageSize: 1000 })) {
       this.operations++;
       out.push(...page);
     }
@@ -223,7 +240,9 @@ export class TableRolloutStore implements RolloutStore {
   }
 
   async listDeliveries(day: string): Promise<DeliveryRecord[]> {
-    return (await this.list('deliveries', `PartitionKey eq '${day.replace(/'/g, "''")}'`)).map((e) => this.toDelivery(e));
+    return (await this.list('deliveries', `PartitionKey eq '${day.replace(/'/g, "''")}'`)).map((e) =>
+      this.toDelivery(e),
+    );
   }
 
   // ---- readiness signals ------------------------------------------------------------------
@@ -295,6 +314,19 @@ export class TableRolloutStore implements RolloutStore {
     }
   }
 
+  async recordTagDigest(repository: string, tag: string, digest: string, releaseId: string): Promise<void> {
+    const t = await this.table('heads');
+    await t.upsertEntity(
+      { partitionKey: encodeKey(repository), rowKey: `digest~${encodeKey(tag)}~${digest}`, releaseId },
+      'Replace',
+    );
+  }
+
+  async getTagDigestRelease(repository: string, tag: string, digest: string): Promise<string | undefined> {
+    const e = await this.tryGet('heads', encodeKey(repository), `digest~${encodeKey(tag)}~${digest}`);
+    return e ? str(e, 'releaseId') : undefined;
+  }
+
   async getWatchStart(repository: string): Promise<string | undefined> {
     const e = await this.tryGet('heads', encodeKey(repository), '~watch');
     return e ? str(e, 'since') : undefined;
@@ -350,7 +382,11 @@ export class TableRolloutStore implements RolloutStore {
     };
   }
 
-  async ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void> {
+  async ensureRelease(
+    release: Release,
+    rollouts: RegionRollout[],
+    active: ActiveReleaseEntry,
+  ): Promise<void> {
     const createIgnoringExisting = async (table: TableClient, entity: Entity) => {
       try {
         this.operations++;
@@ -550,19 +586,23 @@ export class TableRolloutStore implements RolloutStore {
 
   async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<WriteResult> {
     const t = await this.table('regions');
-    if (ledger.some((l) => l.region !== rollout.region)) throw new Error('ledger entries must be in the rollout region');
+    if (ledger.some((l) => l.region !== rollout.region))
+      throw new Error('ledger entries must be in the rollout region');
     const rolloutAction: TransactionAction = rollout.etag
       ? ['update', this.rolloutEntity(rollout), 'Replace', { etag: rollout.etag }]
       : ['create', this.rolloutEntity(rollout)];
     const actions: TransactionAction[] = [
       rolloutAction,
       ...ledger.map((l): TransactionAction =>
-        l.etag ? ['update', this.ledgerEntity(l), 'Replace', { etag: l.etag }] : ['create', this.ledgerEntity(l)],
+        l.etag
+          ? ['update', this.ledgerEntity(l), 'Replace', { etag: l.etag }]
+          : ['create', this.ledgerEntity(l)],
       ),
     ];
     try {
       if (actions.length === 1) {
-        if (rollout.etag) await t.updateEntity(this.rolloutEntity(rollout), 'Replace', { etag: rollout.etag });
+        if (rollout.etag)
+          await t.updateEntity(this.rolloutEntity(rollout), 'Replace', { etag: rollout.etag });
         else await t.createEntity(this.rolloutEntity(rollout));
       } else {
         await t.submitTransaction(actions);

@@ -15,7 +15,9 @@ import type { RegionConfig, RolloutPolicy, Workload } from '../core/model';
 const region = z.string().refine(isRegion, { message: 'must be an Azure region name such as westeurope' });
 
 const registrySchema = z.strictObject({
-  loginServer: z.string().refine(isLoginServer, { message: 'must be a host name such as myregistry.azurecr.io' }),
+  loginServer: z
+    .string()
+    .refine(isLoginServer, { message: 'must be a host name such as myregistry.azurecr.io' }),
   homeRegion: region,
   endpoint: z.url({ message: 'must be an http(s) URL' }).optional(),
   /** `https://<registry>.{region}.geo.azurecr.io`: regional endpoints (Preview, Premium). */
@@ -76,7 +78,11 @@ export const rolloutConfigSchema = z
     const names = cfg.regions.map((r) => r.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i)
-        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region ${n} is listed twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i, 'name'],
+          message: `region ${n} is listed twice`,
+        });
     });
     cfg.workloads.forEach((w, i) => {
       (w.regions ?? []).forEach((r, j) => {
@@ -110,7 +116,9 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const settingsSchema = z.object({
-  ROLLOUT_CONFIG: z.string({ message: 'is required (JSON, see README)' }).min(1, 'is required (JSON, see README)'),
+  ROLLOUT_CONFIG: z
+    .string({ message: 'is required (JSON, see README)' })
+    .min(1, 'is required (JSON, see README)'),
   WEBHOOK_SECRETS: z
     .string({ message: 'is required: one or more comma-separated secrets' })
     .transform((v) =>
@@ -128,6 +136,11 @@ const settingsSchema = z.object({
   LOCAL_DEV_TOKEN: z.string().min(1).optional(),
   AZURE_CLIENT_ID: z.string().optional(),
   RECONCILE_SCHEDULE: z.string().default('*/30 * * * * *'),
+  /** Prefix of the table names, so several installations can share one storage account. */
+  ROLLOUT_TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, 'must be letters and digits, starting with a letter')
+    .default('rollout'),
   /** Wall-clock budget of the inline reconcile a webhook runs before answering. */
   WEBHOOK_NUDGE_BUDGET_MS: z.coerce.number().int().min(0).max(4000).default(2500),
   /** Wall-clock budget of one timer run. */
@@ -148,7 +161,8 @@ export interface AppConfig {
   workloads: Workload[];
   policy: RolloutPolicy;
   webhookSecrets: string[];
-  storage: { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; tableServiceUri: string };
+  storage:
+    { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; tableServiceUri: string };
   armEndpoint: string;
   dryRun: boolean;
   localDevToken?: string | undefined;
@@ -157,6 +171,7 @@ export interface AppConfig {
   nudgeBudgetMs: number;
   reconcileBudgetSeconds: number;
   reconcileConcurrency: number;
+  tablePrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -169,7 +184,7 @@ export class ConfigError extends Error {
 function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => {
     const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    return `${prefix}${path}: ${i.message}`;
+    return `${prefix}${path}`.replace(/^\./, '') + `: ${i.message}`;
   });
 }
 
@@ -188,8 +203,12 @@ function tableEndpointOf(connectionString: string): string | undefined {
 }
 
 /** Parse and cross-check all settings; every problem is reported in one ConfigError. */
-export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+export function parseConfig(rawEnv: Record<string, string | undefined>): AppConfig {
   const problems: string[] = [];
+  // An empty setting (as local.settings files and app settings often hold) means "not set".
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const settings = settingsSchema.safeParse(env);
   if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
 
@@ -214,7 +233,10 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   if (s.ROLLOUT_STORAGE) storage = { kind: 'connectionString', connectionString: s.ROLLOUT_STORAGE };
   else if (s.ROLLOUT_STORAGE__tableServiceUri)
     storage = { kind: 'identity', tableServiceUri: s.ROLLOUT_STORAGE__tableServiceUri };
-  else problems.push('ROLLOUT_STORAGE: set a connection string, or ROLLOUT_STORAGE__tableServiceUri for managed identity');
+  else
+    problems.push(
+      'ROLLOUT_STORAGE: set a connection string, or ROLLOUT_STORAGE__tableServiceUri for managed identity',
+    );
 
   const registry = {
     loginServer: rollout.registry.loginServer,
@@ -248,7 +270,9 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     const remote = endpoints.filter(([, url]) => !isLoopbackUrl(url)).map(([n]) => n);
     if (tableEndpoint && !isLoopbackUrl(tableEndpoint)) remote.push('ROLLOUT_STORAGE');
     if (remote.length > 0)
-      problems.push(`LOCAL_DEV_TOKEN: allowed only when every Azure endpoint is loopback; not loopback: ${remote.join(', ')}`);
+      problems.push(
+        `LOCAL_DEV_TOKEN: allowed only when every Azure endpoint is loopback; not loopback: ${remote.join(', ')}`,
+      );
   }
   if (problems.length > 0 || !storage) throw new ConfigError(problems);
 
@@ -272,6 +296,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     nudgeBudgetMs: s.WEBHOOK_NUDGE_BUDGET_MS,
     reconcileBudgetSeconds: s.RECONCILE_BUDGET_SECONDS,
     reconcileConcurrency: s.RECONCILE_CONCURRENCY,
+    tablePrefix: s.ROLLOUT_TABLE_PREFIX,
   };
 }
 

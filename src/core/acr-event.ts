@@ -19,10 +19,19 @@ const eventId = z
 const repository = z
   .string()
   .max(REPOSITORY_MAX_LENGTH, { message: `must be at most ${REPOSITORY_MAX_LENGTH} characters` })
-  .regex(REPOSITORY_PATTERN, { message: 'must follow the OCI repository grammar (lowercase a-z0-9 components separated by / . _ -)' });
-const tag = z.string().regex(TAG_PATTERN, { message: 'must follow the OCI tag grammar ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})' });
-const digest = z.string().regex(DIGEST_PATTERN, { message: 'must be sha256: followed by 64 lowercase hex digits' });
-const mediaType = z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, { message: 'must be a media type' });
+  .regex(REPOSITORY_PATTERN, {
+    message: 'must follow the OCI repository grammar (lowercase a-z0-9 components separated by / . _ -)',
+  });
+const tag = z
+  .string()
+  .regex(TAG_PATTERN, { message: 'must follow the OCI tag grammar ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})' });
+const digest = z
+  .string()
+  .regex(DIGEST_PATTERN, { message: 'must be sha256: followed by 64 lowercase hex digits' });
+const mediaType = z
+  .string()
+  .max(255)
+  .regex(/^[\w.+-]+\/[\w.+-]+$/, { message: 'must be a media type' });
 const size = z.number().int().min(0);
 const shortText = z.string().max(1024);
 
@@ -64,7 +73,12 @@ export const deleteEventSchema = z.looseObject({
   timestamp,
   action: z.literal('delete'),
   // A repository delete may carry no digest; a manifest delete carries one. Never a tag.
-  target: z.looseObject({ mediaType: mediaType.optional(), digest: digest.optional(), repository, tag: tag.optional() }),
+  target: z.looseObject({
+    mediaType: mediaType.optional(),
+    digest: digest.optional(),
+    repository,
+    tag: tag.optional(),
+  }),
   request: request.optional(),
 });
 
@@ -132,6 +146,8 @@ export function parseAcrEvent(body: unknown): ParseEventResult {
   if (parsed.success) return { ok: true, event: parsed.data };
   return {
     ok: false,
-    problems: parsed.error.issues.slice(0, 10).map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`),
+    problems: parsed.error.issues
+      .slice(0, 10)
+      .map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`),
   };
 }

@@ -14,7 +14,7 @@ export function encodeKey(value: string): string {
 
 export function decodeKey(encoded: string): string {
   const bytes: number[] = [];
-  for (let i = 0; i < encoded.length; ) {
+  for (let i = 0; i < encoded.length;) {
     if (encoded[i] === '!') {
       bytes.push(parseInt(encoded.slice(i + 1, i + 3), 16));
       i += 3;

@@ -17,7 +17,8 @@ export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 export const K8S_LABEL_PATTERN = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Kubernetes DNS-1123 subdomain: Deployment, StatefulSet and DaemonSet names. */
-export const K8S_SUBDOMAIN_PATTERN = /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+export const K8S_SUBDOMAIN_PATTERN =
+  /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Azure region names as ARM spells them (eastus, westeurope, eastus2euap). */
 export const REGION_PATTERN = /^[a-z][a-z0-9]{1,39}$/;

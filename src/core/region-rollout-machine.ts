@@ -49,7 +49,11 @@ export const MAX_THROTTLED_STARTS = 10;
 const PENDING = new Set(['waiting-for-replica', 'replica-ready']);
 
 /** What must be observed before deciding (the orchestrator does the I/O). */
-export function observationNeeded(rollout: RegionRollout, signal: ReadinessSignal | undefined, now: Date): Action {
+export function observationNeeded(
+  rollout: RegionRollout,
+  signal: ReadinessSignal | undefined,
+  now: Date,
+): Action {
   const due = Date.parse(rollout.nextCheckAt) <= now.getTime();
   if (rollout.state === 'waiting-for-replica' && !signal && due) return 'check-replica';
   if (rollout.state === 'rolling-out' && rollout.handle && due) return 'poll-rollout';
@@ -109,9 +113,20 @@ export function decide(prev: RegionRollout, obs: Observation, ctx: StepContext):
       const reason = ctx.plan.supersededBy
         ? `superseded by newer release ${ctx.plan.supersededBy}`
         : `every workload already runs this or a newer release (${ctx.plan.skipped.map((s) => s.reason).join('; ')})`;
-      return finish(prev, terminal({ ...r, skippedWorkloads: ctx.plan.skipped.map((s) => s.workload) }, 'superseded', reason, now), 'none', ctx);
+      return finish(
+        prev,
+        terminal(
+          { ...r, skippedWorkloads: ctx.plan.skipped.map((s) => s.workload) },
+          'superseded',
+          reason,
+          now,
+        ),
+        'none',
+        ctx,
+      );
     }
-    if (ctx.gate.kind === 'halt') return finish(prev, terminal(r, 'halted', ctx.gate.reason, now), 'none', ctx);
+    if (ctx.gate.kind === 'halt')
+      return finish(prev, terminal(r, 'halted', ctx.gate.reason, now), 'none', ctx);
   }
 
   if (r.state === 'waiting-for-replica') {
@@ -140,7 +155,12 @@ export function decide(prev: RegionRollout, obs: Observation, ctx: StepContext):
       if (now >= deadline)
         return finish(
           prev,
-          terminal(r, 'replication-timed-out', `replica did not hold the digest within ${policy.replicationTimeoutSeconds}s`, now),
+          terminal(
+            r,
+            'replication-timed-out',
+            `replica did not hold the digest within ${policy.replicationTimeoutSeconds}s`,
+            now,
+          ),
           'none',
           ctx,
         );
@@ -204,34 +224,61 @@ export function decide(prev: RegionRollout, obs: Observation, ctx: StepContext):
     const attemptStart = Date.parse(r.attemptStartedAt ?? r.updatedAt);
     if (!r.handle) {
       if (now.getTime() - attemptStart >= START_GRACE_SECONDS * 1000)
-        return finish(prev, failAttempt(r, 'the start of this attempt was never confirmed (instance stopped mid-start)', true, ctx), 'none', ctx);
+        return finish(
+          prev,
+          failAttempt(
+            r,
+            'the start of this attempt was never confirmed (instance stopped mid-start)',
+            true,
+            ctx,
+          ),
+          'none',
+          ctx,
+        );
       return finish(prev, r, 'none', ctx);
     }
-    const overdue = now.getTime() - attemptStart > (policy.rolloutTimeoutSeconds + ROLLOUT_TIMEOUT_GRACE_SECONDS) * 1000;
+    const overdue =
+      now.getTime() - attemptStart > (policy.rolloutTimeoutSeconds + ROLLOUT_TIMEOUT_GRACE_SECONDS) * 1000;
     const s = obs.status;
     if (s?.kind === 'succeeded') {
       return finish(
         prev,
-        { ...terminal(r, 'succeeded', 'rollout succeeded', now), logsTail: s.logs ?? r.logsTail, lastError: undefined },
+        {
+          ...terminal(r, 'succeeded', 'rollout succeeded', now),
+          logsTail: s.logs ?? r.logsTail,
+          lastError: undefined,
+        },
         'none',
         ctx,
       );
     }
-    if (s?.kind === 'failed') return finish(prev, failAttempt(r, s.reason, s.transient, ctx, s.logs), 'none', ctx);
+    if (s?.kind === 'failed')
+      return finish(prev, failAttempt(r, s.reason, s.transient, ctx, s.logs), 'none', ctx);
     if (overdue)
       return finish(
         prev,
-        failAttempt(r, `no outcome within rolloutTimeoutSeconds (${policy.rolloutTimeoutSeconds}s)`, true, ctx),
+        failAttempt(
+          r,
+          `no outcome within rolloutTimeoutSeconds (${policy.rolloutTimeoutSeconds}s)`,
+          true,
+          ctx,
+        ),
         'none',
         ctx,
       );
     if (s?.kind === 'running' || s?.kind === 'unknown') {
-      const wait = s.kind === 'unknown' ? Math.max(s.retryAfterSeconds ?? 0, policy.rolloutPollIntervalSeconds) : policy.rolloutPollIntervalSeconds;
+      const wait =
+        s.kind === 'unknown'
+          ? Math.max(s.retryAfterSeconds ?? 0, policy.rolloutPollIntervalSeconds)
+          : policy.rolloutPollIntervalSeconds;
       return finish(
         prev,
         {
           ...r,
-          reason: s.kind === 'running' ? `rolling out (attempt ${r.attempts})` : `rolling out; outcome unknown for now: ${s.reason}`,
+          reason:
+            s.kind === 'running'
+              ? `rolling out (attempt ${r.attempts})`
+              : `rolling out; outcome unknown for now: ${s.reason}`,
           nextCheckAt: addSeconds(now, wait).toISOString(),
         },
         'none',
@@ -259,9 +306,17 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
     const throttled = (claimed.throttled ?? 0) + 1;
     const undo = { ...claimed, attempts: claimed.attempts - 1, throttled };
     if (throttled > MAX_THROTTLED_STARTS) {
-      next = terminal({ ...undo, handle: undefined, attemptStartedAt: undefined, lastError: result.reason }, 'failed', `failed: cluster refused ${throttled} starts: ${result.reason}`, ctx.now);
+      next = terminal(
+        { ...undo, handle: undefined, attemptStartedAt: undefined, lastError: result.reason },
+        'failed',
+        `failed: cluster refused ${throttled} starts: ${result.reason}`,
+        ctx.now,
+      );
     } else {
-      const wait = Math.max(result.retryAfterSeconds ?? 0, backoffSeconds(throttled, Math.max(1, ctx.policy.retryBaseSeconds / 4), ctx.random01));
+      const wait = Math.max(
+        result.retryAfterSeconds ?? 0,
+        backoffSeconds(throttled, Math.max(1, ctx.policy.retryBaseSeconds / 4), ctx.random01),
+      );
       next = {
         ...undo,
         state: 'replica-ready',
@@ -280,6 +335,10 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
 
 /** DRY_RUN: record the exact command instead of running it. */
 export function recordDryRun(claimed: RegionRollout, command: string, ctx: StepContext): Decision {
-  const next = { ...terminal(claimed, 'dry-run', 'dry run: the command was recorded, not run', ctx.now), command, handle: undefined };
+  const next = {
+    ...terminal(claimed, 'dry-run', 'dry run: the command was recorded, not run', ctx.now),
+    command,
+    handle: undefined,
+  };
   return finish(claimed, next, 'none', ctx);
 }

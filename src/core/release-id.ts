@@ -22,7 +22,10 @@ export function makeReleaseId(parts: {
 export const RELEASE_ID_PATTERN = /^\d{13}-[0-9a-f]{12}$/;
 
 /** Total order of releases: later push wins; ties broken by id so every instance agrees. */
-export function isNewerRelease(a: { pushedAt: string; id: string }, b: { pushedAt: string; id: string }): boolean {
+export function isNewerRelease(
+  a: { pushedAt: string; id: string },
+  b: { pushedAt: string; id: string },
+): boolean {
   const ta = Date.parse(a.pushedAt);
   const tb = Date.parse(b.pushedAt);
   if (ta !== tb) return ta > tb;

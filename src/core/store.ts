@@ -56,7 +56,9 @@ export type WriteResult = 'ok' | 'conflict';
 
 export interface RolloutStore {
   /** Creates the audit record; 'duplicate' when the same delivery was recorded before. */
-  recordDelivery(delivery: DeliveryRecord): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }>;
+  recordDelivery(
+    delivery: DeliveryRecord,
+  ): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }>;
   completeDelivery(delivery: DeliveryRecord): Promise<void>;
   listDeliveries(day: string): Promise<DeliveryRecord[]>;
 
@@ -67,6 +69,10 @@ export interface RolloutStore {
   getTagHead(repository: string, tag: string): Promise<TagHead | undefined>;
   /** Create (no etag) or replace (etag) a tag head. */
   putTagHead(head: TagHead): Promise<WriteResult>;
+
+  /** Remembers that a release of repository:tag carried digest (tells re-pushes from late replication). */
+  recordTagDigest(repository: string, tag: string, digest: string, releaseId: string): Promise<void>;
+  getTagDigestRelease(repository: string, tag: string, digest: string): Promise<string | undefined>;
 
   /** When the app first watched a repository (the scan never plans tags older than this). */
   getWatchStart(repository: string): Promise<string | undefined>;

@@ -41,9 +41,16 @@ export function planWorkloads(
           (a.targets[rollout.region] ?? []).includes(workload) &&
           isNewerRelease({ id: a.releaseId, pushedAt: a.pushedAt }, self),
       )
-      .sort((a, b) => (isNewerRelease({ id: a.releaseId, pushedAt: a.pushedAt }, { id: b.releaseId, pushedAt: b.pushedAt }) ? -1 : 1));
+      .sort((a, b) =>
+        isNewerRelease({ id: a.releaseId, pushedAt: a.pushedAt }, { id: b.releaseId, pushedAt: b.pushedAt })
+          ? -1
+          : 1,
+      );
     if (newer[0]) {
-      plan.skipped.push({ workload, reason: `newer release ${newer[0].releaseId} (${newer[0].tag}) targets it` });
+      plan.skipped.push({
+        workload,
+        reason: `newer release ${newer[0].releaseId} (${newer[0].tag}) targets it`,
+      });
       plan.supersededBy ??= newer[0].releaseId;
       continue;
     }

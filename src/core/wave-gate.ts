@@ -36,7 +36,8 @@ export function waveGate(
     .map((r) => Date.parse(r.finishedAt!));
   if (policy.bakeSeconds > 0 && finishedTimes.length > 0) {
     const until = addSeconds(new Date(Math.max(...finishedTimes)), policy.bakeSeconds);
-    if (until > now) return { kind: 'wait', reason: `baking ${policy.bakeSeconds}s after the earlier wave`, until };
+    if (until > now)
+      return { kind: 'wait', reason: `baking ${policy.bakeSeconds}s after the earlier wave`, until };
   }
   return { kind: 'open' };
 }

@@ -1,0 +1,287 @@
+// A local host for machines without Azure Functions Core Tools: serves the SAME registration
+// table (src/functions/registrations.ts) over HTTP at /api/..., runs the timers, and starts an
+// in-memory Azurite when the settings point at the development storage and none is running.
+// `func start` remains the production-like path for those who have Core Tools.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
+import { resetAppDeps } from '../src/app/composition';
+import { httpRegistrations, timerRegistrations } from '../src/functions/registrations';
+import type { HttpRegistration } from '../src/functions/registration';
+import { isListening, startAzurite, type AzuriteHandle } from './azurite';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface LocalHostOptions {
+  port?: number;
+  /** Settings; default: local.settings.json (or the sample) overridden by process.env. */
+  settings?: Record<string, string>;
+  /** Run the timers (default true). */
+  timers?: boolean;
+  /** Print one line per request (default true). */
+  logRequests?: boolean;
+  /** Where function logs go (default: stdout, one JSON line each). */
+  log?: (level: string, message: string) => void;
+}
+
+export interface LocalHost {
+  url: string;
+  port: number;
+  /** Runs every timer function once now (tests and the demo use it to step time). */
+  runTimers(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function loadLocalSettings(root = path.resolve(__dirname, '..')): Record<string, string> {
+  for (const name of ['local.settings.json', 'local.settings.sample.json']) {
+    const file = path.join(root, name);
+    if (fs.existsSync(file)) {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> };
+      return { ...(parsed.Values ?? {}) };
+    }
+  }
+  return {};
+}
+
+/** Functions route template -> regex with named groups ({name} and optional {name?}). */
+export function compileRoute(template: string): RegExp {
+  let source = '';
+  for (const segment of template.split('/')) {
+    const param = /^\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]+)?(\?)?\}$/.exec(segment);
+    if (!param) source += `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+    else if (param[2]) source += `(?:/(?<${param[1]}>[^/]+))?`;
+    else source += `/(?<${param[1]}>[^/]+)`;
+  }
+  return new RegExp(`^/api${source}/?$`);
+}
+
+/** NCRONTAB subset for local runs: "*\/N * * * * *" (seconds) and "0 *\/N * * * *" (minutes). */
+export function scheduleIntervalMs(schedule: string): number | undefined {
+  const sec = /^\*\/(\d+) \* \* \* \* \*$/.exec(schedule);
+  if (sec) return Number(sec[1]) * 1000;
+  const min = /^0 \*\/(\d+) \* \* \* \*$/.exec(schedule);
+  if (min) return Number(min[1]) * 60_000;
+  return undefined;
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (out.headers) new Headers(out.headers as Record<string, string>).forEach((v, k) => (headers[k] = v));
+  let body: Buffer = Buffer.alloc(0);
+  if (out.jsonBody !== undefined) {
+    body = Buffer.from(JSON.stringify(out.jsonBody));
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  } else if (typeof out.body === 'string') body = Buffer.from(out.body);
+  else if (out.body instanceof Uint8Array) body = Buffer.from(out.body);
+  else if (out.body !== undefined && out.body !== null)
+    body = Buffer.from(
+      await new Response(out.body as ConstructorParameters<typeof Response>[0]).arrayBuffer(),
+    );
+  res.writeHead(out.status ?? 200, { ...headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+export async function startLocalHost(opts: LocalHostOptions = {}): Promise<LocalHost> {
+  const settings = opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) };
+  // The handlers read process.env through the composition root, exactly as in Azure.
+  for (const [k, v] of Object.entries(settings)) process.env[k] = v;
+  resetAppDeps();
+  const emit =
+    opts.log ??
+    ((level: string, message: string) => (level === 'error' ? console.error(message) : console.log(message)));
+  const logHandler = (level: string, ...args: unknown[]) =>
+    emit(level, args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+
+  let azurite: AzuriteHandle | undefined;
+  if (/^UseDevelopmentStorage=true/i.test(settings.ROLLOUT_STORAGE ?? '') && !(await isListening(10002))) {
+    azurite = await startAzurite({ port: 10002, inMemory: true });
+    emit('information', 'local-host: started an in-memory Azurite on 127.0.0.1:10002');
+  }
+
+  const routes = httpRegistrations.map((r) => ({ reg: r, pattern: compileRoute(r.route) }));
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    let match: { reg: HttpRegistration; params: Record<string, string> } | undefined;
+    let methodMismatch = false;
+    for (const { reg, pattern } of routes) {
+      const m = pattern.exec(url.pathname);
+      if (!m) continue;
+      if (!reg.methods.includes((req.method ?? 'GET') as never)) {
+        methodMismatch = true;
+        continue;
+      }
+      const params = Object.fromEntries(
+        Object.entries(m.groups ?? {})
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, decodeURIComponent(v)]),
+      );
+      match = { reg, params };
+      break;
+    }
+    let status = 404;
+    try {
+      if (!match) {
+        status = methodMismatch ? 405 : 404;
+        await writeResponse(res, {
+          status,
+          jsonBody: {
+            error: methodMismatch ? 'method-not-allowed' : 'not-found',
+            message: `no function serves ${req.method} ${url.pathname}`,
+          },
+        });
+        return;
+      }
+      const body = await readBody(req);
+      if (body === 'too-large') {
+        status = 413;
+        await writeResponse(res, {
+          status,
+          jsonBody: { error: 'payload-too-large', message: `the body exceeds ${MAX_BODY_BYTES} bytes` },
+        });
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      const request = new HttpRequest({
+        method: req.method ?? 'GET',
+        url: url.toString(),
+        headers,
+        params: match.params,
+        query: Object.fromEntries(url.searchParams),
+        body: body.length > 0 ? { bytes: body } : undefined,
+      });
+      const context = new InvocationContext({
+        invocationId: randomUUID(),
+        functionName: match.reg.name,
+        logHandler,
+      });
+      const out = await track(Promise.resolve(match.reg.handler(request, context)));
+      status = out.status ?? 200;
+      await writeResponse(res, out);
+    } catch (err) {
+      status = 500;
+      if (!res.headersSent)
+        await writeResponse(res, { status, jsonBody: { error: 'internal', message: 'local host error' } });
+      emit('error', `local-host: ${String(err)}`);
+    } finally {
+      if (opts.logRequests !== false)
+        emit('information', `${req.method} ${url.pathname} ${status} ${Date.now() - started}ms`);
+    }
+  };
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 5000;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 7071, '127.0.0.1', () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : 0);
+    });
+  });
+
+  const runTimer = async (t: (typeof timerRegistrations)[number]) => {
+    const context = new InvocationContext({ invocationId: randomUUID(), functionName: t.name, logHandler });
+    const timer: Timer = {
+      isPastDue: false,
+      schedule: { adjustForDST: false },
+      scheduleStatus: { last: '', next: '', lastUpdated: '' },
+    };
+    try {
+      await Promise.resolve(t.handler(timer, context));
+    } catch (err) {
+      emit('error', `timer ${t.name} failed: ${String(err)}`);
+    }
+  };
+  const intervals: NodeJS.Timeout[] = [];
+  const running = new Map<string, Promise<void>>();
+  const runOnce = (t: (typeof timerRegistrations)[number]) => {
+    // Like the Functions host, a timer never overlaps itself within one instance.
+    const existing = running.get(t.name);
+    if (existing) return existing;
+    const p = track(runTimer(t)).finally(() => running.delete(t.name));
+    running.set(t.name, p);
+    return p;
+  };
+  if (opts.timers !== false) {
+    for (const t of timerRegistrations) {
+      const schedule = t.schedule.replace(
+        /^%(\w+)%$/,
+        (_, name: string) => settings[name] ?? '*/30 * * * * *',
+      );
+      const every = scheduleIntervalMs(schedule);
+      if (every === undefined)
+        emit(
+          'warning',
+          `local-host: schedule "${schedule}" is not supported locally; running ${t.name} every 30 s`,
+        );
+      intervals.push(setInterval(() => void runOnce(t), every ?? 30_000));
+    }
+  }
+
+  let stopped = false;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    runTimers: async () => {
+      await Promise.all(timerRegistrations.map(runOnce));
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      intervals.forEach(clearInterval);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.allSettled([...inFlight]);
+      await azurite?.stop();
+    },
+  };
+}
+
+if (require.main === module) {
+  const port = Number(process.env.PORT ?? 7071);
+  startLocalHost({ port }).then(
+    (host) => {
+      console.log(
+        `local-host: serving ${httpRegistrations.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
+      );
+      const shutdown = (signal: string) => {
+        console.log(`local-host: ${signal}, stopping`);
+        host.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    },
+    (err: unknown) => {
+      console.error(`local-host: failed to start: ${String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,16 @@
+// What the use cases need, assembled by the composition root (real adapters in Azure,
+// simulators locally, in-memory fakes in tests).
+import type { AppConfig } from './config';
+import type { Clock, RegistryListingPort, ReplicaStatusPort, RolloutExecutorPort } from '../core/ports';
+import type { RolloutStore } from '../core/store';
+
+export interface Deps {
+  config: AppConfig;
+  store: RolloutStore;
+  replicaStatus: ReplicaStatusPort;
+  registryListing: RegistryListingPort;
+  executor: RolloutExecutorPort;
+  clock: Clock;
+  /** Uniform [0, 1) source for backoff jitter. */
+  random: () => number;
+}

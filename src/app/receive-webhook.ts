@@ -1,0 +1,224 @@
+// The webhook use case: authenticate, validate, record the delivery exactly once, plan the
+// release, then nudge the reconciler for it within a budget that keeps the answer far inside
+// ACR's 5-second timeout. Returns a transport-neutral result the HTTP trigger maps 1:1.
+import { createHash } from 'node:crypto';
+import { parseAcrEvent, type AcrEvent } from '../core/acr-event';
+import { isRegion } from '../core/names';
+import type { DeliveryRecord } from '../core/store';
+import type { Deps } from './deps';
+import { errorMessage, type Logger } from './logger';
+import { planRelease } from './plan-release';
+import { reconcileRelease } from './reconcile-release';
+import { isAuthorized } from './webhook-auth';
+
+export const MAX_WEBHOOK_BYTES = 64 * 1024;
+
+export interface WebhookInput {
+  /** The {region} route segment, if the webhook URL has one. */
+  region?: string | undefined;
+  authorization?: string | null | undefined;
+  contentLength?: string | null | undefined;
+  body: Uint8Array;
+}
+
+export interface WebhookResult {
+  status: number;
+  body: {
+    status?: 'recorded' | 'duplicate' | 'ignored';
+    releases?: string[];
+    reason?: string;
+    error?: string;
+    message?: string;
+    problems?: string[];
+  };
+}
+
+const reject = (status: number, error: string, message: string, problems?: string[]): WebhookResult => ({
+  status,
+  body: problems ? { error, message, problems } : { error, message },
+});
+
+export async function receiveWebhook(deps: Deps, input: WebhookInput, log: Logger): Promise<WebhookResult> {
+  const { config } = deps;
+  if (!isAuthorized(input.authorization, config.webhookSecrets))
+    return reject(401, 'unauthorized', 'missing or invalid Authorization header');
+
+  if (input.region !== undefined) {
+    const known = config.regions.some((r) => r.name === input.region);
+    if (!known) {
+      const shown = isRegion(input.region) ? input.region : JSON.stringify(input.region.slice(0, 64));
+      return reject(
+        404,
+        'unknown-region',
+        `region ${shown} is not configured (configured: ${config.regions.map((r) => r.name).join(', ')})`,
+      );
+    }
+  }
+
+  const declared = Number(input.contentLength ?? '0');
+  if (declared > MAX_WEBHOOK_BYTES || input.body.byteLength > MAX_WEBHOOK_BYTES)
+    return reject(413, 'payload-too-large', `the body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
+
+  const text = Buffer.from(input.body).toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return reject(400, 'invalid-json', `the body is not valid JSON: ${errorMessage(err).slice(0, 200)}`);
+  }
+  const parsed = parseAcrEvent(json);
+  if (!parsed.ok)
+    return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', parsed.problems);
+  const event = parsed.event;
+  if (event.action === 'ping')
+    return { status: 200, body: { status: 'ignored', releases: [], reason: 'ping' } };
+
+  const delivery = deliveryOf(event, input.region, text, deps.clock.now());
+  const dlog = log.with({
+    region: input.region,
+    repository: delivery.repository,
+    tag: delivery.tag,
+    digest: delivery.digest,
+    eventId: delivery.eventId,
+    action: delivery.action,
+  });
+  const recorded = await deps.store.recordDelivery(delivery);
+  if (recorded.result === 'duplicate' && recorded.existing.outcome) {
+    dlog.info('webhook.duplicate', { releaseIds: recorded.existing.releaseIds });
+    return {
+      status: 202,
+      body: {
+        status: 'duplicate',
+        releases: recorded.existing.releaseIds,
+        reason: 'this delivery was already recorded',
+      },
+    };
+  }
+
+  // First time (or a repeat of a delivery whose processing was cut short): process it.
+  const processed = await processEvent(deps, event, input.region);
+  const complete: DeliveryRecord = {
+    ...delivery,
+    outcome: processed.status,
+    reason: processed.reason,
+    releaseIds: processed.releases,
+  };
+  await deps.store.completeDelivery(complete);
+  dlog.info('webhook.recorded', {
+    outcome: processed.status,
+    reason: processed.reason,
+    releaseIds: processed.releases,
+  });
+
+  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0) await nudge(deps, processed.releases, dlog);
+  const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
+  return {
+    status: 202,
+    body: { status, releases: processed.releases, ...(processed.reason ? { reason: processed.reason } : {}) },
+  };
+}
+
+function deliveryOf(
+  event: Exclude<AcrEvent, { action: 'ping' }>,
+  region: string | undefined,
+  payload: string,
+  now: Date,
+): DeliveryRecord {
+  const target = event.target as { repository: string; tag?: string; digest?: string; mediaType?: string };
+  const key = createHash('sha256')
+    .update(
+      [region ?? '', event.id, event.action, target.repository, target.digest ?? '', target.tag ?? ''].join(
+        '\n',
+      ),
+    )
+    .digest('hex')
+    .slice(0, 40);
+  return {
+    key,
+    day: new Date(Date.parse(event.timestamp)).toISOString().slice(0, 10),
+    region,
+    eventId: event.id,
+    action: event.action,
+    repository: target.repository,
+    tag: target.tag,
+    digest: target.digest,
+    mediaType: target.mediaType,
+    eventAt: event.timestamp,
+    receivedAt: now.toISOString(),
+    releaseIds: [],
+    payload,
+  };
+}
+
+interface Processed {
+  status: 'recorded' | 'ignored';
+  releases: string[];
+  reason?: string | undefined;
+}
+
+async function processEvent(
+  deps: Deps,
+  event: Exclude<AcrEvent, { action: 'ping' }>,
+  region: string | undefined,
+): Promise<Processed> {
+  if (event.action !== 'push')
+    return { status: 'ignored', releases: [], reason: `${event.action} events are recorded only` };
+  const { repository, digest, tag = '', mediaType } = event.target;
+
+  // A push seen on a regional URL means that region's replica holds the digest.
+  let regionSeenBefore = false;
+  let signalIsNew = false;
+  if (region) {
+    const now = deps.clock.now().toISOString();
+    const r = await deps.store.recordSignal({
+      repository,
+      digest,
+      region,
+      receivedAt: now,
+      eventAt: event.timestamp,
+    });
+    regionSeenBefore = r === 'duplicate';
+    signalIsNew = r === 'created';
+  }
+  if (tag === '')
+    return {
+      status: signalIsNew ? 'recorded' : 'ignored',
+      releases: [],
+      reason: 'digest-only push (no tag): no release',
+    };
+
+  const planned = await planRelease(deps, {
+    repository,
+    tag,
+    digest,
+    eventAt: event.timestamp,
+    mediaType,
+    source: 'webhook',
+    region,
+    regionSeenBefore,
+  });
+  if (planned.kind === 'planned') return { status: 'recorded', releases: [planned.releaseId] };
+  // Not a new release, but a regional signal may still move an earlier release of this digest on.
+  const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
+  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason };
+  return { status: 'ignored', releases: [], reason: planned.reason };
+}
+
+/** Run the reconciler for these releases now; what does not finish in the budget is the timer's. */
+async function nudge(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {
+  const budget = AbortSignal.timeout(deps.config.nudgeBudgetMs);
+  const work = Promise.all(
+    releaseIds.map((id) =>
+      reconcileRelease(deps, id, log, { signal: budget }).catch((err: unknown) => {
+        log.warn('nudge.error', { releaseId: id, error: errorMessage(err) });
+      }),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), deps.config.nudgeBudgetMs + 500);
+  });
+  const first = await Promise.race([work.then(() => 'done' as const), deadline]);
+  clearTimeout(timer);
+  if (first === 'late') log.info('nudge.deferred', { reason: 'budget spent; the timer continues' });
+}

@@ -1,0 +1,76 @@
+// One timer run: the level-triggered source of truth. Finds pushes whose webhook was lost, then
+// advances every active release with bounded concurrency inside a total time budget.
+import type { Deps } from './deps';
+import { errorMessage, type Logger } from './logger';
+import { newRunCache, reconcileRelease } from './reconcile-release';
+import { scanRegistry } from './scan-registry';
+
+export interface RunSummary {
+  active: number;
+  advanced: number;
+  transitions: number;
+  started: number;
+  finished: number;
+  waiting: number;
+  errors: number;
+  releasesFound: number;
+  skippedForBudget: number;
+  durationMs: number;
+}
+
+export async function reconcileAll(
+  deps: Deps,
+  log: Logger,
+  opts: { scan?: boolean } = {},
+): Promise<RunSummary> {
+  const started = Date.now();
+  const budget = AbortSignal.timeout(deps.config.reconcileBudgetSeconds * 1000);
+  const summary: RunSummary = {
+    active: 0,
+    advanced: 0,
+    transitions: 0,
+    started: 0,
+    finished: 0,
+    waiting: 0,
+    errors: 0,
+    releasesFound: 0,
+    skippedForBudget: 0,
+    durationMs: 0,
+  };
+  if (opts.scan !== false) {
+    const scan = await scanRegistry(deps, log, budget);
+    summary.releasesFound = scan.releasesCreated;
+    summary.errors += scan.errors;
+  }
+  const active = await deps.store.listActiveReleases();
+  summary.active = active.length;
+  const cache = newRunCache(active);
+  // Oldest first: earlier pushes settle (or get superseded) before newer ones claim workloads.
+  const queue = [...active].sort((a, b) => Date.parse(a.pushedAt) - Date.parse(b.pushedAt));
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      if (budget.aborted) {
+        summary.skippedForBudget++;
+        continue;
+      }
+      try {
+        const o = await reconcileRelease(deps, next.releaseId, log, { cache, signal: budget });
+        summary.advanced++;
+        summary.transitions += o.transitions;
+        summary.started += o.started;
+        summary.finished += o.finished;
+        summary.waiting += o.waiting;
+        summary.errors += o.errors;
+      } catch (err) {
+        summary.errors++;
+        log.error('release.error', { releaseId: next.releaseId, error: errorMessage(err) });
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(deps.config.reconcileConcurrency, Math.max(1, queue.length)) }, worker),
+  );
+  summary.durationMs = Date.now() - started;
+  log.info('reconcile.summary', { ...summary });
+  return summary;
+}

@@ -1,0 +1,301 @@
+// Advances one release: for each region rollout, in wave order, observe what is needed (the
+// regional webhook, a manifest check, the rollout's status), let the pure state machine decide,
+// and commit the decision ETag-guarded together with its ledger changes. The webhook's nudge
+// and the timer both run this; whichever loses a race re-reads and re-decides.
+import { changedWorkloads, ledgerChanges } from '../core/ledger';
+import {
+  afterStart,
+  decide,
+  observationNeeded,
+  recordDryRun,
+  type Decision,
+  type Observation,
+  type StepContext,
+} from '../core/region-rollout-machine';
+import {
+  isTerminal,
+  workloadKey,
+  type LedgerEntry,
+  type ReadinessSignal,
+  type RegionRollout,
+  type Release,
+  type ReplicaPresence,
+} from '../core/model';
+import type { RolloutRequest } from '../core/ports';
+import type { ActiveReleaseEntry } from '../core/store';
+import { planWorkloads } from '../core/supersession';
+import { waveGate } from '../core/wave-gate';
+import type { Deps } from './deps';
+import { errorMessage, type Logger } from './logger';
+
+/** Shared by every release advanced in one run, so each (region, repository, digest) is checked once. */
+export interface RunCache {
+  replica: Map<string, Promise<ReplicaPresence>>;
+  ledger: Map<string, Promise<LedgerEntry[]>>;
+  active?: ActiveReleaseEntry[] | undefined;
+}
+export const newRunCache = (active?: ActiveReleaseEntry[]): RunCache => ({
+  replica: new Map(),
+  ledger: new Map(),
+  active,
+});
+
+export interface ReleaseOutcome {
+  transitions: number;
+  started: number;
+  finished: number;
+  waiting: number;
+  errors: number;
+  done: boolean;
+}
+
+const MAX_CONFLICT_RETRIES = 4;
+
+export async function reconcileRelease(
+  deps: Deps,
+  releaseId: string,
+  log: Logger,
+  opts: { cache?: RunCache; signal?: AbortSignal } = {},
+): Promise<ReleaseOutcome> {
+  const outcome: ReleaseOutcome = {
+    transitions: 0,
+    started: 0,
+    finished: 0,
+    waiting: 0,
+    errors: 0,
+    done: false,
+  };
+  const cache = opts.cache ?? newRunCache();
+  const release = await deps.store.getRelease(releaseId);
+  if (!release) {
+    log.warn('release.missing', { releaseId });
+    return outcome;
+  }
+  const rlog = log.with({
+    releaseId,
+    repository: release.repository,
+    tag: release.tag,
+    digest: release.digest,
+  });
+  const [rollouts, signals, active] = await Promise.all([
+    deps.store.listRollouts(releaseId, release.regions),
+    deps.store.listSignals(release.repository, release.digest),
+    cache.active ? Promise.resolve(cache.active) : deps.store.listActiveReleases(),
+  ]);
+  const signalOf = new Map(signals.map((s) => [s.region, s]));
+  const current = new Map(rollouts.map((r) => [r.region, r]));
+
+  const waves = [...new Set(rollouts.map((r) => r.wave))].sort((a, b) => a - b);
+  for (const wave of waves) {
+    if (opts.signal?.aborted) break;
+    const inWave = [...current.values()].filter((r) => r.wave === wave && !isTerminal(r.state));
+    await Promise.all(
+      inWave.map(async (r) => {
+        try {
+          const next = await advanceRollout(
+            deps,
+            release,
+            r,
+            signalOf.get(r.region),
+            current,
+            active,
+            cache,
+            rlog.with({ region: r.region }),
+            outcome,
+            opts.signal,
+          );
+          current.set(r.region, next);
+        } catch (err) {
+          outcome.errors++;
+          rlog.error('rollout.error', { region: r.region, error: errorMessage(err) });
+        }
+      }),
+    );
+  }
+
+  const all = [...current.values()];
+  outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
+  if (all.length > 0 && outcome.waiting === 0 && release.status === 'active') {
+    await deps.store.markReleaseDone(release.id, deps.clock.now().toISOString());
+    outcome.done = true;
+    rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
+  }
+  return outcome;
+}
+
+function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<LedgerEntry[]> {
+  let p = cache.ledger.get(region);
+  if (!p) {
+    p = deps.store.listLedger(region);
+    cache.ledger.set(region, p);
+    p.catch(() => cache.ledger.delete(region));
+  }
+  return p;
+}
+
+function checkReplica(
+  deps: Deps,
+  cache: RunCache,
+  region: string,
+  release: Release,
+  signal?: AbortSignal,
+): Promise<ReplicaPresence> {
+  const key = `${region}\n${release.repository}\n${release.digest}`;
+  let p = cache.replica.get(key);
+  if (!p) {
+    p = deps.replicaStatus
+      .check(region, release.repository, release.digest, signal)
+      .catch(() => 'unknown' as const);
+    cache.replica.set(key, p);
+  }
+  return p;
+}
+
+export function rolloutRequest(deps: Deps, release: Release, r: RegionRollout): RolloutRequest {
+  const region = deps.config.regions.find((x) => x.name === r.region);
+  if (!region) throw new Error(`region ${r.region} is no longer configured`);
+  const keys = new Set(changedWorkloads(r));
+  return {
+    releaseId: release.id,
+    region: r.region,
+    cluster: region.cluster,
+    workloads: deps.config.workloads.filter((w) => keys.has(workloadKey(w))),
+    image: {
+      loginServer: deps.config.registry.loginServer,
+      repository: release.repository,
+      digest: release.digest,
+      tag: release.tag,
+    },
+    timeoutSeconds: deps.config.policy.rolloutTimeoutSeconds,
+  };
+}
+
+async function advanceRollout(
+  deps: Deps,
+  release: Release,
+  initial: RegionRollout,
+  signal: ReadinessSignal | undefined,
+  current: Map<string, RegionRollout>,
+  active: ActiveReleaseEntry[],
+  cache: RunCache,
+  log: Logger,
+  outcome: ReleaseOutcome,
+  abort?: AbortSignal,
+): Promise<RegionRollout> {
+  let r = initial;
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    if (isTerminal(r.state)) return r;
+    const now = deps.clock.now();
+    const ledger = await ledgerFor(deps, cache, r.region);
+    const ctx: StepContext = {
+      release,
+      policy: deps.config.policy,
+      now,
+      gate: waveGate(r, [...current.values()], deps.config.policy, now),
+      plan: planWorkloads(r, release, ledger, active),
+      random01: deps.random(),
+    };
+    const obs: Observation = { signal };
+    const need = observationNeeded(r, signal, now);
+    if (need === 'check-replica') obs.replica = await checkReplica(deps, cache, r.region, release, abort);
+    if (need === 'poll-rollout' && r.handle) {
+      obs.status = await deps.executor
+        .status(rolloutRequest(deps, release, r), r.handle, abort)
+        .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
+    }
+
+    let decision = decide(r, obs, ctx);
+    // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
+    if (decision.action === 'start-rollout' && abort?.aborted) return r;
+    if (decision.action === 'start-rollout' && deps.config.dryRun) {
+      const claimed = decision.next;
+      decision = recordDryRun(
+        { ...r, ...claimed, state: r.state },
+        deps.executor.describe(rolloutRequest(deps, release, claimed)),
+        ctx,
+      );
+    }
+    if (!decision.changed) return r;
+
+    const committed = await commit(deps, cache, release, r, decision, ledger, log, outcome);
+    if (!committed) {
+      // Lost a race: someone else moved this rollout or the ledger. Re-read and re-decide.
+      cache.ledger.delete(r.region);
+      const fresh = await deps.store.getRollout(release.id, r.region);
+      if (!fresh) return r;
+      r = fresh;
+      continue;
+    }
+    r = committed;
+    current.set(r.region, r);
+    if (decision.action !== 'start-rollout') return r;
+
+    // We hold the claim: start exactly once. A throw here is ambiguous (the command may have
+    // been accepted), so the claim stays and the grace period decides.
+    outcome.started++;
+    let result;
+    try {
+      // Not tied to the caller's deadline: abandoning an accepted start would cost a retry.
+      result = await deps.executor.start(rolloutRequest(deps, release, r));
+    } catch (err) {
+      outcome.errors++;
+      log.error('rollout.start-ambiguous', { error: errorMessage(err) });
+      return r;
+    }
+    const after = afterStart(r, result, { ...ctx, now: deps.clock.now() });
+    const done = await commit(
+      deps,
+      cache,
+      release,
+      r,
+      after,
+      await ledgerFor(deps, cache, r.region),
+      log,
+      outcome,
+    );
+    if (!done) log.warn('rollout.start-unrecorded', { reason: 'the claim changed while starting' });
+    return done ?? r;
+  }
+  log.warn('rollout.contended', {
+    reason: `gave up after ${MAX_CONFLICT_RETRIES} conflicting writes; next run retries`,
+  });
+  return r;
+}
+
+async function commit(
+  deps: Deps,
+  cache: RunCache,
+  release: Release,
+  prev: RegionRollout,
+  decision: Decision,
+  ledger: LedgerEntry[],
+  log: Logger,
+  outcome: ReleaseOutcome,
+): Promise<RegionRollout | undefined> {
+  const now = deps.clock.now();
+  const changes = ledgerChanges(prev, decision.next, release, ledger, now);
+  const result = await deps.store.commitRegion(decision.next, changes);
+  if (result === 'conflict') return undefined;
+  if (changes.length > 0) cache.ledger.delete(prev.region);
+  const fresh = await deps.store.getRollout(release.id, prev.region);
+  if (prev.state !== decision.next.state) {
+    outcome.transitions++;
+    if (isTerminal(decision.next.state)) outcome.finished++;
+    const fields = {
+      from: prev.state,
+      to: decision.next.state,
+      reason: decision.reason,
+      attempts: decision.next.attempts,
+      replicaReadySource: decision.next.replicaReadySource,
+      commandId: decision.next.handle?.commandId,
+    };
+    if (
+      decision.next.state === 'failed' ||
+      decision.next.state === 'halted' ||
+      decision.next.state === 'replication-timed-out'
+    )
+      log.warn('rollout.transition', fields);
+    else log.info('rollout.transition', fields);
+  }
+  return fresh ?? { ...decision.next };
+}
