@@ -1,0 +1,46 @@
+// Key Vault (RBAC mode) holding WEBHOOK_SECRETS: one secret, or "new,old" during a rotation.
+// The Function App reads it through a Key Vault reference with its user-assigned identity
+// (Key Vault Secrets User, rbac.bicep).
+
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+
+@secure()
+@description('Comma-separated webhook secrets, newest first.')
+param webhookSecrets string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true // no access policies: Azure RBAC only
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled' // the Flex Consumption app is not VNet-integrated here
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'webhook-secrets'
+  properties: {
+    value: webhookSecrets
+    contentType: 'text/plain; comma-separated ACR webhook secrets, newest first'
+  }
+}
+
+output name string = vault.name
+// Versioned: a new secret value changes the app setting, so the app picks it up at once
+// instead of after the Key Vault reference cache (up to 24 h) expires.
+output webhookSecretsUriWithVersion string = secret.properties.secretUriWithVersion
