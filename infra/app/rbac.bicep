@@ -20,7 +20,7 @@ param registryName string = ''
   'AbacRepositoryPermissions'
 ])
 param registryRoleAssignmentMode string = 'LegacyRegistryPermissions'
-@description('Repositories the app reads (ABAC mode limits the role assignment to them).')
+@description('Repositories the app reads; ABAC mode limits the role assignment to them (at least one: the config requires a workload).')
 param registryRepositories array = []
 
 // Cluster resource group (one cluster per deployment)
@@ -160,8 +160,8 @@ resource registryRepositoryReader 'Microsoft.Authorization/roleAssignments@2022-
     )
     principalId: principalId
     principalType: 'ServicePrincipal'
-    condition: empty(registryRepositories) ? null : repositoryCondition
-    conditionVersion: empty(registryRepositories) ? null : '2.0'
+    condition: repositoryCondition
+    conditionVersion: '2.0'
   }
 }
 

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rolloutConfigSchema } from '../../src/app/config';
 import { REGION_PATTERN } from '../../src/core/names';
 import {
   INFRA,
@@ -164,6 +165,13 @@ describe('main.bicep and main.parameters.json', () => {
       'ROLLOUT_WEBHOOK_NAMES',
     ])
       expect(names).toContain(n);
+  });
+
+  it('when the deploy guide shows a rollout config, then the app accepts it', () => {
+    const deploy = read(join(INFRA, 'DEPLOY.md'));
+    const example = /```json\n([\s\S]*?)```/.exec(deploy)![1]!;
+    const cfg = rolloutConfigSchema.parse(JSON.parse(example));
+    expect(cfg.regions.map((r) => r.name)).toContain(cfg.registry.homeRegion);
   });
 
   it('when the deploy guide documents azd variables, then it names every one the parameters file reads', () => {
