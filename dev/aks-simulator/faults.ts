@@ -11,8 +11,10 @@ export interface FaultRule {
   /**
    * lost-result (commandResults): a finished command's result answers 404 from now on.
    * pod-not-scheduled (runCommand): accepted, but the command pod never runs the script.
+   * hang (any): the request is read but never answered (client timeouts). A hung runCommand
+   * is still executed, as ARM may have accepted it before the connection went quiet.
    */
-  effect?: 'lost-result' | 'pod-not-scheduled';
+  effect?: 'lost-result' | 'pod-not-scheduled' | 'hang';
   /** How many times the rule fires; default 1, or unlimited when a rate is given. */
   times?: number;
   /** Probability per matching request, 0..1. */

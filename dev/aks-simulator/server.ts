@@ -315,7 +315,9 @@ export class AksSimulator {
       }
     }
     this.requestLog.push(record);
+    let hang = false;
     const send = (status: number, fn: () => void): void => {
+      if (hang) return; // the connection stays open and silent until the client gives up
       record.status = status;
       fn();
     };
@@ -349,7 +351,9 @@ export class AksSimulator {
       return send(405, () => armError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed here`));
 
     const [, sub, rg, name] = m as unknown as [string, string, string, string];
-    const fault = this.faults.take(operation, name, (r) => r.status !== undefined);
+    const fault = this.faults.take(operation, name, (r) => r.status !== undefined || r.effect === 'hang');
+    hang = fault?.effect === 'hang';
+    if (hang) record.status = -1;
     if (fault?.status !== undefined) {
       const status = fault.status;
       const [code, message] = FAULT_CODES[status] ?? ['Error', 'injected fault'];

@@ -21,7 +21,7 @@ export class InvalidRolloutInput extends Error {
   }
 }
 
-export const RELEASE_ID_PATTERN = /^[a-z0-9-]{1,128}$/;
+export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
 export const MAX_ROLLOUT_TIMEOUT_SECONDS = 86_400;
 
 /** kubectl resource names for the workload kinds (lower case, as kubectl prints them). */
