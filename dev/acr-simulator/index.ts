@@ -122,6 +122,7 @@ export class AcrSimulator {
       tokens: sim.tokens,
       faults: () => sim.faults,
       requireAllAcceptTypes: () => sim.requireAllAcceptTypes,
+      tagsPageSize: opts.tagsPageSize ?? 100,
       count: (region, kind) =>
         sim.counters.set(`${region}|${kind}`, (sim.counters.get(`${region}|${kind}`) ?? 0) + 1),
       hung: sim.hung,

@@ -21,6 +21,7 @@ export interface ServerContext {
   tokens: TokenService;
   faults: () => FaultSettings;
   requireAllAcceptTypes: () => boolean;
+  tagsPageSize: number;
   count(region: string, kind: PathKind): void;
   /** Requests held open by the 'hang' fault; closed on stop. */
   hung: Set<http.ServerResponse>;
@@ -104,7 +105,8 @@ export function createHandler(ctx: ServerContext) {
   /** Applies a region's fault; true when the request was answered (or swallowed) by it. */
   const faulted = (region: string, req: http.IncomingMessage, res: Res, auth: boolean): boolean => {
     const fault: RegistryFault | undefined = ctx.faults().registry[region];
-    if (!fault || (auth && !fault.includeAuth)) return false;
+    const target = fault?.target ?? 'registry';
+    if (!fault || (auth ? target === 'registry' : target === 'auth')) return false;
     if (fault.count !== undefined) {
       if (fault.count <= 0) return false;
       fault.count--;
@@ -204,7 +206,7 @@ export function createHandler(ctx: ServerContext) {
         name: repository,
       });
     const orderby = url.searchParams.get('orderby') ?? '';
-    const n = Math.min(Math.max(Number(url.searchParams.get('n') ?? '100') || 100, 1), 1000);
+    const n = Math.min(Math.max(Number(url.searchParams.get('n') ?? '100') || 100, 1), ctx.tagsPageSize);
     const last = url.searchParams.get('last');
     const byTime = (a: StoredTag, b: StoredTag): number =>
       a.lastUpdateTime.getTime() - b.lastUpdateTime.getTime() || a.name.localeCompare(b.name);

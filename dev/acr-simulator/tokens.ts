@@ -107,7 +107,8 @@ export class TokenService {
 
   private mint(kind: Issued['kind'], region: string, ttlSeconds: number, access: ScopeGrant[]): string {
     const now = Math.floor(Date.now() / 1000);
-    const exp = now + Math.max(1, Math.round(ttlSeconds));
+    // Whole seconds as in a JWT, rounded up so a token never lives less than its TTL.
+    const exp = now + Math.max(1, Math.round(ttlSeconds)) + 1;
     const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
     const token = [
       b64({ alg: 'RS256', typ: 'JWT' }),

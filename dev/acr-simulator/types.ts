@@ -23,8 +23,8 @@ export interface RegistryFault {
   retryAfterSeconds?: number;
   /** Fault only the next N matching requests; undefined = until cleared. */
   count?: number;
-  /** Also fault /oauth2 calls (default: only /v2 and /acr/v1). */
-  includeAuth?: boolean;
+  /** Which calls it hits: registry (/v2, /acr/v1; default), auth (/oauth2/*) or all. */
+  target?: 'registry' | 'auth' | 'all';
 }
 
 export interface FaultSettings {
@@ -63,6 +63,8 @@ export interface AcrSimulatorOptions {
   /** 404 an index unless every manifest Accept type is sent (as ACR does); default true. */
   requireAllAcceptTypes?: boolean;
   webhooks?: WebhookConfig[];
+  /** Largest page _tags serves whatever `n` asks (to exercise paging); default 100. */
+  tagsPageSize?: number;
   /** Webhook client timeout; ACR's is 5 s. */
   webhookTimeoutMs?: number;
   faults?: Partial<FaultSettings>;

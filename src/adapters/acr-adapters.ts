@@ -31,7 +31,7 @@ export interface AcrAdapters {
   replicaStatus: ReplicaStatusPort;
   registryListing: RegistryListingPort;
   /** HTTP requests made so far: registry calls (retries included) and token endpoint calls. */
-  stats(): { requests: number; tokenRequests: number };
+  stats: () => { requests: number; tokenRequests: number };
 }
 
 export function createAcrAdapters(cfg: AcrAdaptersConfig): AcrAdapters {

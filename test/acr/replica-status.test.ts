@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaticTokenCredential } from '../../src/adapters/credential';
 import { createAcrAdapters } from '../../src/adapters/acr-adapters';
 import { AcrSimulator } from '../../dev/acr-simulator';
-import { UNKNOWN_DIGEST } from './support';
+import { UNKNOWN_DIGEST, handToken } from './support';
 
 let sim: AcrSimulator;
 
@@ -11,7 +11,7 @@ beforeEach(async () => {
   sim = await AcrSimulator.start({
     regions: ['eastus', 'westeurope', 'southeastasia'],
     home: 'eastus',
-    delays: { westeurope: 300, southeastasia: 60_000 },
+    delays: { westeurope: 1000, southeastasia: 60_000 },
   });
 });
 afterEach(async () => {
@@ -37,8 +37,7 @@ describe('AcrReplicaStatus', () => {
     expect(await replicaStatus.check('westeurope', 'team/my-app', push.digest)).toBe('absent');
     expect(await replicaStatus.check('southeastasia', 'team/my-app', push.digest)).toBe('absent');
 
-    await new Promise((r) => setTimeout(r, 400));
-    expect(sim.holds('westeurope', 'team/my-app', push.digest)).toBe(true);
+    while (!sim.holds('westeurope', 'team/my-app', push.digest)) await new Promise((r) => setTimeout(r, 20));
     expect(await replicaStatus.check('westeurope', 'team/my-app', push.digest)).toBe('present');
     expect(await replicaStatus.check('southeastasia', 'team/my-app', push.digest)).toBe('absent');
   });
@@ -66,7 +65,7 @@ describe('AcrReplicaStatus', () => {
       headers: {
         Accept:
           'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
-        Authorization: `Bearer ${await accessToken('my-app')}`,
+        Authorization: `Bearer ${await handToken(sim.endpoint, sim.loginServer, 'repository:my-app:pull')}`,
       },
     });
     expect(narrow.status).toBe(404);
@@ -102,27 +101,3 @@ describe('AcrReplicaStatus', () => {
     expect(await replicaStatus.check('eastus', 'a/b/c-d_e.f', push.digest)).toBe('present');
   });
 });
-
-/** A pull token obtained by hand through the simulator's token endpoints. */
-async function accessToken(repository: string): Promise<string> {
-  const post = async (path: string, form: Record<string, string>): Promise<Record<string, string>> => {
-    const res = await fetch(`${sim.endpoint}/oauth2/${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-    });
-    return (await res.json()) as Record<string, string>;
-  };
-  const { refresh_token } = await post('exchange', {
-    grant_type: 'access_token',
-    service: sim.loginServer,
-    access_token: 'local-dev-token',
-  });
-  const { access_token } = await post('token', {
-    grant_type: 'refresh_token',
-    service: sim.loginServer,
-    scope: `repository:${repository}:pull`,
-    refresh_token: refresh_token!,
-  });
-  return access_token!;
-}

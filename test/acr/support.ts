@@ -63,3 +63,27 @@ export async function startReceiver(): Promise<WebhookReceiver> {
 
 /** A well-formed digest that no push produced. */
 export const UNKNOWN_DIGEST = `sha256:${'a'.repeat(64)}`;
+
+/** A token obtained by hand through a simulator region's token endpoints (for raw HTTP checks). */
+export async function handToken(regionBase: string, service: string, scope: string): Promise<string> {
+  const post = async (path: string, form: Record<string, string>): Promise<Record<string, string>> => {
+    const res = await fetch(`${regionBase}/oauth2/${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    return (await res.json()) as Record<string, string>;
+  };
+  const { refresh_token } = await post('exchange', {
+    grant_type: 'access_token',
+    service,
+    access_token: 'local-dev-token',
+  });
+  const { access_token } = await post('token', {
+    grant_type: 'refresh_token',
+    service,
+    scope,
+    refresh_token: refresh_token!,
+  });
+  return access_token!;
+}
