@@ -71,6 +71,22 @@ class SimWorkload {
   }
 }
 
+export class ContainerNotFound extends Error {
+  constructor(container: string) {
+    super(`unable to find container named "${container}"`);
+  }
+}
+
+/** A replica view that never answers must not keep stop() waiting. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('simulator stopped'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('simulator stopped'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** `host/repo@sha256:...` -> repository and digest; undefined for tag references. */
 export function parseDigestReference(image: string): { repository: string; digest: string } | undefined {
   const m = /^[^/]+\/(.+)@(sha256:[a-f0-9]{64})$/.exec(image);
@@ -136,7 +152,7 @@ export class SimCluster {
   /** kubectl set image: changes the template and starts a rollout that pulls the new image. */
   async setImage(w: SimWorkload, container: string, image: string): Promise<void> {
     const c = w.containers.find((x) => x.name === container);
-    if (!c) throw new Error(`unable to find container named "${container}"`);
+    if (!c) throw new ContainerNotFound(container);
     if (c.image === image) return; // unchanged template: no new rollout
     c.image = image;
     const timings = this.deps.timings();
@@ -145,10 +161,14 @@ export class SimCluster {
     let reason: string | undefined;
     if (ref) {
       try {
-        ok = await this.deps.replicaHolds(this.region, ref.repository, ref.digest);
+        ok = await untilAborted(
+          Promise.resolve(this.deps.replicaHolds(this.region, ref.repository, ref.digest)),
+          this.deps.signal,
+        );
         if (!ok)
           reason = `manifest unknown: ${ref.repository}@${ref.digest} is not in the ${this.region} replica`;
       } catch (e) {
+        if (this.deps.signal.aborted) throw e; // the simulator is stopping
         ok = false;
         reason = `replica view unavailable: ${(e as Error).message}`;
       }

@@ -3,7 +3,7 @@
 // the first failure with kubectl's exit code, and the output becomes the command's logs.
 import type { WorkloadKind } from '../../src/core/names';
 import { ScriptSyntaxError, SCRIPT_PRELUDE, tokenizeScript } from '../../src/adapters/rollout-command';
-import type { SimCluster } from './cluster';
+import { ContainerNotFound, type SimCluster } from './cluster';
 
 export interface ScriptOutcome {
   exitCode: number;
@@ -94,7 +94,8 @@ async function kubectl(cluster: SimCluster, args: string[]): Promise<string> {
       try {
         await cluster.setImage(w, pair.slice(0, eq), pair.slice(eq + 1));
       } catch (e) {
-        throw new KubectlError(`error: ${(e as Error).message}`);
+        if (e instanceof ContainerNotFound) throw new KubectlError(`error: ${e.message}`);
+        throw e;
       }
     }
     return `${SINGULAR[kind]}/${name} image updated`;

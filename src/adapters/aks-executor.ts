@@ -2,6 +2,7 @@
 // ARM accepts it (202 + location); status() reads commandResults, from any executor instance,
 // with the command id kept in the handle. Every call has a deadline; reads retry transient
 // failures with backoff and jitter; the POST is re-sent only when ARM provably did not take it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerServiceClient, ManagedCluster } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type { RolloutHandle } from '../core/model';
@@ -278,7 +279,11 @@ export function createAksExecutor(opts: AksExecutorOptions): AksExecutor {
           Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * policy.random();
         const wait = Math.max(backoff, (f.retryAfterSeconds ?? 0) * 1000);
         if (wait > policy.maxInlineWaitMs) return startRejection(f, id, 'starting Run Command');
-        await new Promise((r) => setTimeout(r, wait));
+        try {
+          await sleep(wait, undefined, signal ? { signal } : undefined);
+        } catch {
+          return startRejection(f, id, 'starting Run Command'); // the caller gave up meanwhile
+        }
       }
     }
   }

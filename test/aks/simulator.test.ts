@@ -163,6 +163,22 @@ describe('AKS simulator', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('when the replica view never answers, then stopping the simulator still completes', async () => {
+    const s = await AksSimulator.start({
+      token: TOKEN,
+      clusters: [simCluster('aks-weu', 'westeurope')],
+      replicaHolds: () => new Promise<boolean>(() => undefined),
+      commandStartDelayMs: 0,
+    });
+    const post = await fetch(`${s.url}${clusterId('aks-weu')}/runCommand?${API}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: buildRolloutScript(request()) }),
+    });
+    expect(post.status).toBe(202);
+    await expect(s.stop()).resolves.toBeUndefined();
+  });
+
   it('when a fault has a rate, then the seeded PRNG makes the same requests fail on every run', async () => {
     const outcomes = async (): Promise<number[]> => {
       const s = await AksSimulator.start({
