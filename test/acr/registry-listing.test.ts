@@ -98,6 +98,27 @@ describe('AcrRegistryListing', () => {
     await expect(registryListing.recentTags('my-app', 5)).rejects.toThrow(/exchange answered 401/);
   });
 
+  it('when a paging link points at another host, then it throws instead of following it', async () => {
+    const followed: string[] = [];
+    const { registryListing } = createAcrAdapters({
+      endpoint: sim.endpoint,
+      credential: new StaticTokenCredential('local-dev-token'),
+      fetchImpl: async (input, init) => {
+        followed.push(input as string);
+        const res = await fetch(input, init);
+        if (!res.headers.has('link')) return res;
+        const headers = new Headers(res.headers);
+        headers.set('link', '<https://attacker.example/acr/v1/my-app/_tags?last=x>; rel="next"');
+        return new Response(await res.text(), { status: res.status, headers });
+      },
+    });
+    await pushTags('my-app', ['a', 'b', 'c', 'd']);
+    await expect(registryListing.recentTags('my-app', 10)).rejects.toThrow(
+      /paging link outside the registry/,
+    );
+    expect(followed.every((u) => u.startsWith(sim.url))).toBe(true);
+  });
+
   it.each(['My-App', '../x', 'a//b', 'a?b=c', ''])(
     'when the repository is %j, then it throws before any request',
     async (repository) => {

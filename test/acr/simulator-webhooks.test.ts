@@ -1,4 +1,6 @@
 // The simulator's webhooks and replication, as a consumer (our HTTP function) sees them.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AcrSimulator, type WebhookConfig } from '../../dev/acr-simulator';
@@ -155,6 +157,39 @@ describe('AcrSimulator webhooks', () => {
       expect(new Set(bodies).size).toBe(1);
     }
     expect(sim.deliveries().filter((d) => d.duplicate)).toHaveLength(6);
+  });
+
+  it('when reorder is switched on, then every delivery still arrives, in a shuffled order', async () => {
+    // Several webhooks in the home region, so one landing is a batch of deliveries.
+    const home = Array.from({ length: 6 }, (_, i) => ({
+      region: 'eastus',
+      url: `${receiver.url}/hook/${i}`,
+    }));
+    sim.setWebhooks(home);
+    sim.setFaults({ reorder: true, reorderWindowMs: 100 });
+    sim.push({ repository: 'my-app', tag: 'v1' });
+    await receiver.waitFor(6);
+    await sim.deliveriesSettled();
+    const arrived = receiver.received.map((r) => regionOf(r.path));
+    expect([...arrived].sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(sim.deliveries().map((d) => d.url.split('/').pop())).not.toEqual(['0', '1', '2', '3', '4', '5']);
+  });
+
+  it('when the receiver does not answer within the webhook timeout, then the delivery is logged as timed out', async () => {
+    await sim.stop();
+    sim = await AcrSimulator.start({ regions: REGIONS, home: 'eastus', webhookTimeoutMs: 200 });
+    const silent = http.createServer(() => undefined); // never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      sim.setWebhooks([{ region: 'eastus', url: `http://127.0.0.1:${port}/api/acr/events/eastus` }]);
+      sim.push({ repository: 'my-app', tag: 'v1' });
+      await sim.deliveriesSettled();
+      expect(sim.deliveries()[0]?.error).toMatch(/timed out after 200 ms/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   it('when a webhook scope names another repository, then it does not fire', async () => {
