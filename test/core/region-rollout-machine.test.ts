@@ -1,0 +1,324 @@
+import { describe, expect, it } from 'vitest';
+import type { RegionRollout, RolloutPolicy } from '../../src/core/model';
+import type { RolloutStatus } from '../../src/core/ports';
+import {
+  afterStart,
+  decide,
+  observationNeeded,
+  recordDryRun,
+  type Observation,
+  type StepContext,
+} from '../../src/core/region-rollout-machine';
+
+const NOW = new Date('2026-11-27T10:00:00.000Z');
+const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();
+const policy: RolloutPolicy = {
+  replicationTimeoutSeconds: 600,
+  rolloutTimeoutSeconds: 120,
+  bakeSeconds: 0,
+  maxAttempts: 3,
+  continueOnFailure: false,
+  retryBaseSeconds: 10,
+  replicaCheckIntervalSeconds: 5,
+  rolloutPollIntervalSeconds: 5,
+};
+const rollout = (o: Partial<RegionRollout> = {}): RegionRollout => ({
+  releaseId: 'r1',
+  region: 'westeurope',
+  wave: 1,
+  state: 'waiting-for-replica',
+  reason: '',
+  workloads: ['default/Deployment/my-app/my-app'],
+  createdAt: at(-60),
+  updatedAt: at(-60),
+  attempts: 0,
+  nextCheckAt: at(-1),
+  ...o,
+});
+const ctx = (o: Partial<StepContext> = {}): StepContext => ({
+  release: { id: 'r1', pushedAt: at(-70) },
+  policy,
+  now: NOW,
+  gate: { kind: 'open' },
+  plan: { pending: ['default/Deployment/my-app/my-app'], skipped: [], lockedBy: [] },
+  random01: 0.5,
+  ...o,
+});
+const signal = {
+  repository: 'my-app',
+  digest: 'sha256:' + 'a'.repeat(64),
+  region: 'westeurope',
+  receivedAt: at(-2),
+  eventAt: at(-3),
+};
+const running = (o: Partial<RegionRollout> = {}) =>
+  rollout({
+    state: 'replica-ready',
+    replicaReadyAt: at(-30),
+    replicaReadySource: 'webhook',
+    ...o,
+    ...{
+      state: 'rolling-out',
+      attempts: o.attempts ?? 1,
+      attemptStartedAt: o.attemptStartedAt ?? at(-20),
+      handle: 'handle' in o ? o.handle : { value: 'cmd-1', commandId: 'cmd-1' },
+    },
+  });
+
+interface Case {
+  name: string;
+  rollout: RegionRollout;
+  obs?: Observation;
+  ctx?: Partial<StepContext>;
+  state: RegionRollout['state'];
+  action?: string;
+  reason?: RegExp;
+  changed?: boolean;
+  check?: (next: RegionRollout) => void;
+}
+
+const status = (s: RolloutStatus): Observation => ({ status: s });
+
+const cases: Case[] = [
+  {
+    name: 'when the replica check says absent, then it keeps waiting and checks again after the interval',
+    rollout: rollout(),
+    obs: { replica: 'absent' },
+    state: 'waiting-for-replica',
+    reason: /not there yet/,
+    check: (n) => {
+      expect(n.lastCheckResult).toBe('absent');
+      expect(n.nextCheckAt).toBe(at(5));
+    },
+  },
+  {
+    name: 'when the check status is unknown, then it waits (unknown is not a failure)',
+    rollout: rollout(),
+    obs: { replica: 'unknown' },
+    state: 'waiting-for-replica',
+    reason: /unknown/,
+  },
+  {
+    name: 'when the regional webhook came and the gate is open, then it becomes ready and claims the start at once',
+    rollout: rollout(),
+    obs: { signal },
+    state: 'rolling-out',
+    action: 'start-rollout',
+    check: (n) => {
+      expect(n.replicaReadySource).toBe('webhook');
+      expect(n.replicaReadyAt).toBe(signal.receivedAt);
+      expect(n.attempts).toBe(1);
+      expect(n.startedAt).toBe(NOW.toISOString());
+      expect(n.handle).toBeUndefined();
+    },
+  },
+  {
+    name: 'when the manifest check finds the digest, then readiness is recorded with source check',
+    rollout: rollout(),
+    obs: { replica: 'present' },
+    state: 'rolling-out',
+    action: 'start-rollout',
+    check: (n) => expect(n.replicaReadySource).toBe('check'),
+  },
+  {
+    name: 'when nothing says the replica holds it, then it never starts (never pull before ready)',
+    rollout: rollout({ nextCheckAt: at(3) }),
+    obs: {},
+    state: 'waiting-for-replica',
+    changed: false,
+  },
+  {
+    name: 'when the replication deadline passed, then it ends replication-timed-out',
+    rollout: rollout({ createdAt: at(-601) }),
+    obs: { replica: 'absent' },
+    state: 'replication-timed-out',
+    reason: /within 600s/,
+  },
+  {
+    name: 'when an earlier wave failed, then a waiting rollout is halted with the reason',
+    rollout: rollout(),
+    ctx: { gate: { kind: 'halt', reason: 'wave 0 failed in eastus (failed: boom)' } },
+    state: 'halted',
+    reason: /wave 0 failed in eastus/,
+  },
+  {
+    name: 'when a newer release targets every workload, then a pending rollout is superseded',
+    rollout: rollout({ state: 'replica-ready' }),
+    ctx: {
+      plan: { pending: [], skipped: [{ workload: 'w', reason: 'newer' }], lockedBy: [], supersededBy: 'r2' },
+    },
+    state: 'superseded',
+    reason: /superseded by newer release r2/,
+  },
+  {
+    name: 'when every workload already runs something newer, then it is superseded without a start',
+    rollout: rollout({ state: 'replica-ready' }),
+    ctx: {
+      plan: { pending: [], skipped: [{ workload: 'w', reason: 'runs newer release r9' }], lockedBy: [] },
+    },
+    state: 'superseded',
+    reason: /already runs this or a newer release/,
+  },
+  {
+    name: 'when the earlier wave is still running, then a ready rollout waits with the gate reason',
+    rollout: rollout({ state: 'replica-ready' }),
+    ctx: { gate: { kind: 'wait', reason: 'waiting for wave 0 (eastus)' } },
+    state: 'replica-ready',
+    reason: /waiting for wave 0/,
+  },
+  {
+    name: 'when another release is changing the workload, then it waits for that release',
+    rollout: rollout({ state: 'replica-ready' }),
+    ctx: { plan: { pending: ['w'], skipped: [], lockedBy: [{ workload: 'w', releaseId: 'r0' }] } },
+    state: 'replica-ready',
+    reason: /waiting for release r0/,
+  },
+  {
+    name: 'when a retry backoff has not elapsed, then nothing changes',
+    rollout: rollout({ state: 'replica-ready', attempts: 1, nextCheckAt: at(30) }),
+    state: 'replica-ready',
+    changed: false,
+  },
+  {
+    name: 'when the rollout succeeded, then it ends succeeded with the logs',
+    rollout: running(),
+    obs: status({ kind: 'succeeded', logs: 'deployment "my-app" successfully rolled out' }),
+    state: 'succeeded',
+    check: (n) => {
+      expect(n.finishedAt).toBe(NOW.toISOString());
+      expect(n.logsTail).toContain('successfully rolled out');
+    },
+  },
+  {
+    name: 'when a transient failure leaves attempts, then it goes back to ready with backoff and the reason',
+    rollout: running({ attempts: 1 }),
+    obs: status({ kind: 'failed', reason: 'exit code 1: ImagePullBackOff', transient: true }),
+    state: 'replica-ready',
+    reason: /attempt 1 of 3 failed, retrying/,
+    check: (n) => {
+      expect(n.lastError).toContain('ImagePullBackOff');
+      expect(Date.parse(n.nextCheckAt)).toBeGreaterThan(NOW.getTime());
+      expect(n.handle).toBeUndefined();
+    },
+  },
+  {
+    name: 'when the last attempt fails, then it ends failed with the last reason',
+    rollout: running({ attempts: 3 }),
+    obs: status({ kind: 'failed', reason: 'rollout timed out', transient: true }),
+    state: 'failed',
+    reason: /failed after 3 attempts: rollout timed out/,
+  },
+  {
+    name: 'when a failure is permanent, then it fails at once',
+    rollout: running({ attempts: 1 }),
+    obs: status({ kind: 'failed', reason: 'container "x" not found', transient: false }),
+    state: 'failed',
+    reason: /container "x" not found/,
+  },
+  {
+    name: 'when the rollout is still running, then it polls again after the interval',
+    rollout: running(),
+    obs: status({ kind: 'running' }),
+    state: 'rolling-out',
+    check: (n) => expect(n.nextCheckAt).toBe(at(5)),
+  },
+  {
+    name: 'when a rollout gives no outcome past its timeout, then the attempt fails and retries',
+    rollout: running({ attemptStartedAt: at(-(120 + 121)) }),
+    obs: status({ kind: 'running' }),
+    state: 'replica-ready',
+    reason: /no outcome within rolloutTimeoutSeconds/,
+  },
+  {
+    name: 'when a claimed start was never confirmed within the grace, then the attempt is retried',
+    rollout: running({ handle: undefined, attemptStartedAt: at(-121) }),
+    state: 'replica-ready',
+    reason: /never confirmed/,
+  },
+  {
+    name: 'when a claimed start is recent, then it waits for the claimer',
+    rollout: running({ handle: undefined, attemptStartedAt: at(-5) }),
+    state: 'rolling-out',
+    changed: false,
+  },
+  {
+    name: 'when a rollout already ended, then nothing changes',
+    rollout: rollout({ state: 'succeeded' }),
+    obs: { signal },
+    state: 'succeeded',
+    changed: false,
+  },
+];
+
+describe('region rollout state machine', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = decide(c.rollout, c.obs ?? {}, ctx(c.ctx));
+      expect(d.next.state).toBe(c.state);
+      if (c.action) expect(d.action).toBe(c.action);
+      else expect(d.action).toBe('none');
+      if (c.reason) expect(d.next.reason).toMatch(c.reason);
+      if (c.changed !== undefined) expect(d.changed).toBe(c.changed);
+      c.check?.(d.next);
+    });
+  }
+
+  it('when the cluster accepts the start, then the handle is kept for later runs', () => {
+    const claimed = decide(rollout(), { signal }, ctx()).next;
+    const d = afterStart(
+      claimed,
+      { kind: 'started', handle: { value: '{"id":"x"}', commandId: 'x' } },
+      ctx(),
+    );
+    expect(d.next.state).toBe('rolling-out');
+    expect(d.next.handle?.commandId).toBe('x');
+  });
+
+  it('when the cluster is busy (409/429), then the attempt is not spent and it retries after Retry-After', () => {
+    const claimed = decide(rollout(), { signal }, ctx()).next;
+    const d = afterStart(
+      claimed,
+      { kind: 'rejected', transient: true, reason: '429 throttled', retryAfterSeconds: 40 },
+      ctx(),
+    );
+    expect(d.next.state).toBe('replica-ready');
+    expect(d.next.attempts).toBe(0);
+    expect(d.next.throttled).toBe(1);
+    expect(Date.parse(d.next.nextCheckAt)).toBeGreaterThanOrEqual(NOW.getTime() + 40_000);
+  });
+
+  it('when the cluster refuses for good (403, Run Command disabled), then it fails at once naming why', () => {
+    const claimed = decide(rollout(), { signal }, ctx()).next;
+    const d = afterStart(
+      claimed,
+      { kind: 'rejected', transient: false, reason: 'missing permission runcommand/action' },
+      ctx(),
+    );
+    expect(d.next.state).toBe('failed');
+    expect(d.next.reason).toContain('runcommand/action');
+  });
+
+  it('when the cluster keeps refusing as busy, then it fails after a bounded number of tries', () => {
+    const claimed = decide(rollout(), { signal }, ctx()).next;
+    const d = afterStart(
+      { ...claimed, throttled: 10 },
+      { kind: 'rejected', transient: true, reason: '409 busy' },
+      ctx(),
+    );
+    expect(d.next.state).toBe('failed');
+  });
+
+  it('when dry run, then the exact command is recorded and the rollout ends dry-run', () => {
+    const d = recordDryRun(rollout({ state: 'replica-ready' }), 'kubectl set image ...', ctx());
+    expect(d.next.state).toBe('dry-run');
+    expect(d.next.command).toBe('kubectl set image ...');
+  });
+
+  it('observes only what the state needs, when it is due', () => {
+    expect(observationNeeded(rollout(), undefined, NOW)).toBe('check-replica');
+    expect(observationNeeded(rollout(), signal, NOW)).toBe('none');
+    expect(observationNeeded(rollout({ nextCheckAt: at(10) }), undefined, NOW)).toBe('none');
+    expect(observationNeeded(running({ nextCheckAt: at(-1) }), undefined, NOW)).toBe('poll-rollout');
+    expect(observationNeeded(rollout({ state: 'replica-ready' }), undefined, NOW)).toBe('none');
+  });
+});

@@ -1,0 +1,193 @@
+// An in-memory RolloutStore with the same ETag semantics as the Table store (create fails on
+// existing, replace fails on a stale etag, commitRegion is all-or-nothing). Used where many
+// thousands of property-test cases must run fast; the Table store runs the same cases on Azurite.
+import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../../src/core/model';
+import type {
+  ActiveReleaseEntry,
+  DeliveryRecord,
+  ReleasePage,
+  RolloutStore,
+  TagHead,
+  WriteResult,
+} from '../../src/core/store';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryRolloutStore implements RolloutStore {
+  private seq = 0;
+  private readonly deliveries = new Map<string, DeliveryRecord>();
+  private readonly signals = new Map<string, ReadinessSignal>();
+  private readonly heads = new Map<string, TagHead>();
+  private readonly tagDigests = new Map<string, string>();
+  private readonly watches = new Map<string, string>();
+  private readonly releases = new Map<string, Release>();
+  private readonly active = new Map<string, ActiveReleaseEntry>();
+  private readonly rollouts = new Map<string, RegionRollout>();
+  private readonly ledger = new Map<string, LedgerEntry>();
+  operations = 0;
+  /** Every ledger write, in order: lets tests prove a workload never moved to an older release. */
+  readonly ledgerHistory: Array<{ before?: LedgerEntry | undefined; after: LedgerEntry }> = [];
+
+  private etag(): string {
+    return `W/"${++this.seq}"`;
+  }
+  private async tick(): Promise<void> {
+    this.operations++;
+    // Yield so concurrent callers interleave as they would over the network.
+    await new Promise((r) => setImmediate(r));
+  }
+
+  async recordDelivery(d: DeliveryRecord) {
+    await this.tick();
+    const k = `${d.day}|${d.key}`;
+    const existing = this.deliveries.get(k);
+    if (existing) return { result: 'duplicate' as const, existing: clone(existing) };
+    this.deliveries.set(k, clone(d));
+    return { result: 'created' as const };
+  }
+  async completeDelivery(d: DeliveryRecord) {
+    await this.tick();
+    this.deliveries.set(`${d.day}|${d.key}`, clone(d));
+  }
+  async listDeliveries(day: string) {
+    await this.tick();
+    return [...this.deliveries.values()].filter((d) => d.day === day).map(clone);
+  }
+  allDeliveries(): DeliveryRecord[] {
+    return [...this.deliveries.values()].map(clone);
+  }
+
+  async recordSignal(s: ReadinessSignal) {
+    await this.tick();
+    const k = `${s.repository}@${s.digest}|${s.region}`;
+    if (this.signals.has(k)) return 'duplicate' as const;
+    this.signals.set(k, clone(s));
+    return 'created' as const;
+  }
+  async listSignals(repository: string, digest: string) {
+    await this.tick();
+    return [...this.signals.values()]
+      .filter((s) => s.repository === repository && s.digest === digest)
+      .map(clone);
+  }
+
+  async getTagHead(repository: string, tag: string) {
+    await this.tick();
+    const h = this.heads.get(`${repository}:${tag}`);
+    return h ? clone(h) : undefined;
+  }
+  async putTagHead(head: TagHead): Promise<WriteResult> {
+    await this.tick();
+    const k = `${head.repository}:${head.tag}`;
+    const cur = this.heads.get(k);
+    if (head.etag ? cur?.etag !== head.etag : cur !== undefined) return 'conflict';
+    this.heads.set(k, { ...clone(head), etag: this.etag() });
+    return 'ok';
+  }
+  async recordTagDigest(repository: string, tag: string, digest: string, releaseId: string) {
+    await this.tick();
+    this.tagDigests.set(`${repository}:${tag}@${digest}`, releaseId);
+  }
+  async getTagDigestRelease(repository: string, tag: string, digest: string) {
+    await this.tick();
+    return this.tagDigests.get(`${repository}:${tag}@${digest}`);
+  }
+  async getWatchStart(repository: string) {
+    await this.tick();
+    return this.watches.get(repository);
+  }
+  async setWatchStartIfAbsent(repository: string, at: string) {
+    await this.tick();
+    if (!this.watches.has(repository)) this.watches.set(repository, at);
+    return this.watches.get(repository)!;
+  }
+
+  async ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry) {
+    await this.tick();
+    for (const r of rollouts) {
+      const k = `${r.region}|${r.releaseId}`;
+      if (!this.rollouts.has(k)) this.rollouts.set(k, { ...clone(r), etag: this.etag() });
+    }
+    if (!this.releases.has(release.id)) this.releases.set(release.id, clone(release));
+    if (this.releases.get(release.id)?.status === 'active' && !this.active.has(active.releaseId))
+      this.active.set(active.releaseId, clone(active));
+  }
+  async getRelease(id: string) {
+    await this.tick();
+    const r = this.releases.get(id);
+    return r ? clone(r) : undefined;
+  }
+  async markReleaseDone(id: string, completedAt: string) {
+    await this.tick();
+    const r = this.releases.get(id);
+    if (r) this.releases.set(id, { ...r, status: 'done', completedAt });
+    this.active.delete(id);
+  }
+  async listActiveReleases() {
+    await this.tick();
+    return [...this.active.values()].map(clone);
+  }
+  async listReleases(q: {
+    repository?: string;
+    status?: 'active' | 'done';
+    limit: number;
+    continuationToken?: string;
+  }): Promise<ReleasePage> {
+    await this.tick();
+    const all = [...this.releases.values()]
+      .filter((r) => (!q.repository || r.repository === q.repository) && (!q.status || r.status === q.status))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const start = q.continuationToken ? Number(q.continuationToken) : 0;
+    const page = all.slice(start, start + q.limit);
+    return {
+      releases: page.map(clone),
+      continuationToken: start + q.limit < all.length ? String(start + q.limit) : undefined,
+    };
+  }
+  allReleases(): Release[] {
+    return [...this.releases.values()].map(clone);
+  }
+
+  async getRollout(releaseId: string, region: string) {
+    await this.tick();
+    const r = this.rollouts.get(`${region}|${releaseId}`);
+    return r ? clone(r) : undefined;
+  }
+  async listRollouts(releaseId: string, regions: readonly string[]) {
+    await this.tick();
+    return regions
+      .map((g) => this.rollouts.get(`${g}|${releaseId}`))
+      .filter((r): r is RegionRollout => !!r)
+      .map(clone);
+  }
+  allRollouts(): RegionRollout[] {
+    return [...this.rollouts.values()].map(clone);
+  }
+  async listLedger(region: string) {
+    await this.tick();
+    return [...this.ledger.values()].filter((l) => l.region === region).map(clone);
+  }
+
+  async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<WriteResult> {
+    await this.tick();
+    const rk = `${rollout.region}|${rollout.releaseId}`;
+    const cur = this.rollouts.get(rk);
+    if (rollout.etag ? cur?.etag !== rollout.etag : cur !== undefined) return 'conflict';
+    for (const l of ledger) {
+      const c = this.ledger.get(`${l.region}|${l.workload}`);
+      if (l.etag ? c?.etag !== l.etag : c !== undefined) return 'conflict';
+    }
+    this.rollouts.set(rk, { ...clone(rollout), etag: this.etag() });
+    for (const l of ledger) {
+      const entry: LedgerEntry = { ...clone(l), etag: this.etag() };
+      this.ledgerHistory.push({
+        before: clone(this.ledger.get(`${l.region}|${l.workload}`)),
+        after: clone(entry),
+      });
+      if (!entry.inFlightReleaseId) delete entry.inFlightReleaseId;
+      if (!entry.inFlightPushedAt) delete entry.inFlightPushedAt;
+      this.ledger.set(`${l.region}|${l.workload}`, entry);
+    }
+    return 'ok';
+  }
+}
