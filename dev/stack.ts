@@ -1,0 +1,185 @@
+// The whole product on one machine: an in-memory Azurite, the geo-replicated ACR simulator, the
+// ARM/AKS simulator (sharing the ACR's view of which replica holds which digest) and the local
+// host serving the real functions, wired as in Azure: one regional webhook per replica region
+// pointing at /api/acr/events/<region>. The demo, the end-to-end tests and the benchmarks use it.
+import { AcrSimulator, type DelaySpec } from './acr-simulator';
+import { AksSimulator } from './aks-simulator';
+import { startAzurite, type AzuriteHandle } from './azurite';
+import { startLocalHost, type LocalHost } from './local-host';
+import { workloadKey } from '../src/core/model';
+import type { WorkloadKind } from '../src/core/names';
+import { appDeps } from '../src/app/composition';
+
+export const STACK_SECRET = 'local-stack-webhook-secret-0001';
+export const STACK_TOKEN = 'local-dev-token';
+const SUB = '00000000-0000-0000-0000-000000000000';
+export const stackClusterId = (region: string) =>
+  `/subscriptions/${SUB}/resourceGroups/rg-${region}/providers/Microsoft.ContainerService/managedClusters/aks-${region}`;
+export const OLD_DIGEST = `sha256:${'0'.repeat(64)}`;
+
+export interface StackWorkload {
+  repository: string;
+  tags?: string[];
+  namespace?: string;
+  kind?: WorkloadKind;
+  name: string;
+  container?: string;
+  regions?: string[];
+}
+
+export interface StackOptions {
+  regions?: string[];
+  home?: string;
+  /** Replication delay per non-home region (ms, or [min, max]). */
+  delays?: Record<string, DelaySpec>;
+  defaultDelayMs?: DelaySpec;
+  seed?: number;
+  workloads?: StackWorkload[];
+  /** 'regional' (default): one webhook per region; 'home-only': only the home region's; 'none'. */
+  webhooks?: 'regional' | 'home-only' | 'none';
+  /** Seconds between timer runs (default 2). */
+  reconcileEverySeconds?: number;
+  /** Run the timer on its schedule (default true); tests may step it with host.runTimers(). */
+  timers?: boolean;
+  policy?: Record<string, unknown>;
+  extraSettings?: Record<string, string>;
+  rolloutMs?: number;
+  pullFailureDelayMs?: number;
+  /** Where function logs go (default: dropped). */
+  log?: (level: string, message: string) => void;
+  logRequests?: boolean;
+  hostPort?: number;
+}
+
+export interface Stack {
+  acr: AcrSimulator;
+  aks: AksSimulator;
+  host: LocalHost;
+  azurite: AzuriteHandle;
+  settings: Record<string, string>;
+  regions: string[];
+  home: string;
+  /** GET on the app's own JSON API (the status functions). */
+  api<T = unknown>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const regions = o.regions ?? ['eastus', 'westeurope', 'southeastasia'];
+  const home = o.home ?? regions[0]!;
+  const wl = (o.workloads ?? [{ repository: 'my-app', name: 'my-app' }]).map((w) => ({
+    repository: w.repository,
+    tags: w.tags ?? ['*'],
+    namespace: w.namespace ?? 'default',
+    kind: w.kind ?? ('Deployment' as const),
+    name: w.name,
+    container: w.container ?? w.name,
+    ...(w.regions ? { regions: w.regions } : {}),
+  }));
+
+  const azurite = await startAzurite({ inMemory: true });
+  const acr = await AcrSimulator.start({
+    regions,
+    home,
+    delays: o.delays,
+    defaultDelayMs: o.defaultDelayMs ?? 1000,
+    seed: o.seed ?? 1,
+  });
+  const aks = await AksSimulator.start({
+    token: STACK_TOKEN,
+    replicaHolds: acr.holds,
+    rolloutMs: o.rolloutMs ?? 300,
+    pullFailureDelayMs: o.pullFailureDelayMs ?? 300,
+    seed: o.seed ?? 1,
+    clusters: regions.map((region) => ({
+      resourceId: stackClusterId(region),
+      region,
+      workloads: wl
+        .filter((w) => !w.regions || w.regions.includes(region))
+        .map((w) => ({
+          namespace: w.namespace,
+          kind: w.kind,
+          name: w.name,
+          containers: [{ name: w.container, image: `${acr.loginServer}/${w.repository}@${OLD_DIGEST}` }],
+        })),
+    })),
+  });
+
+  const rolloutConfig = {
+    registry: {
+      loginServer: acr.loginServer,
+      homeRegion: home,
+      endpoint: acr.endpoint,
+      regionalEndpoint: acr.regionalEndpoint,
+    },
+    regions: regions.map((name) => ({ name, cluster: stackClusterId(name) })),
+    workloads: wl,
+    policy: {
+      replicationTimeoutSeconds: 600,
+      rolloutTimeoutSeconds: 60,
+      bakeSeconds: 0,
+      maxAttempts: 3,
+      retryBaseSeconds: 2,
+      replicaCheckIntervalSeconds: 1,
+      rolloutPollIntervalSeconds: 0.5,
+      ...(o.policy ?? {}),
+    },
+  };
+  const every = o.reconcileEverySeconds ?? 2;
+  const settings: Record<string, string> = {
+    ROLLOUT_CONFIG: JSON.stringify(rolloutConfig),
+    ROLLOUT_STORAGE: azurite.connectionString,
+    WEBHOOK_SECRETS: STACK_SECRET,
+    ARM_ENDPOINT: aks.url,
+    LOCAL_DEV_TOKEN: STACK_TOKEN,
+    RECONCILE_SCHEDULE: `*/${every} * * * * *`,
+    WEBHOOK_NUDGE_BUDGET_MS: '2500',
+    RECONCILE_BUDGET_SECONDS: '50',
+    DRY_RUN: 'false',
+    ...(o.extraSettings ?? {}),
+  };
+  const host = await startLocalHost({
+    port: o.hostPort ?? 0,
+    settings,
+    timers: o.timers !== false,
+    logRequests: o.logRequests ?? false,
+    log: o.log ?? (() => undefined),
+  });
+  const mode = o.webhooks ?? 'regional';
+  acr.setWebhooks(
+    mode === 'none'
+      ? []
+      : regions
+          .filter((r) => mode === 'regional' || r === home)
+          .map((region) => ({
+            region,
+            url: `${host.url}/api/acr/events/${region}`,
+            headers: { Authorization: `Bearer ${STACK_SECRET}` },
+            actions: ['push', 'delete', 'quarantine'] as Array<'push' | 'delete' | 'quarantine'>,
+          })),
+  );
+
+  return {
+    acr,
+    aks,
+    host,
+    azurite,
+    settings,
+    regions,
+    home,
+    api: async <T>(path: string) => {
+      const res = await fetch(`${host.url}${path}`);
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    stop: async () => {
+      await host.stop();
+      await Promise.allSettled([acr.stop(), aks.stop()]);
+      await azurite.stop();
+    },
+  };
+}
+
+/** The app's own dependencies inside the running stack (tests read the store through them). */
+export const stackDeps = () => appDeps();
+export { workloadKey };
