@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/app/config';
+import { testRolloutConfig } from '../support/config';
+
+const base = (
+  over: Record<string, string | undefined> = {},
+  rollout: Record<string, unknown> = testRolloutConfig(),
+) => ({
+  ROLLOUT_CONFIG: JSON.stringify(rollout),
+  WEBHOOK_SECRETS: 'first-secret-0123456789, second-secret-0123456789',
+  ROLLOUT_STORAGE: 'UseDevelopmentStorage=true',
+  ...over,
+});
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('when settings are valid, then defaults are applied: home wave 0, others wave 1, endpoint from the login server', () => {
+    const rollout = testRolloutConfig();
+    delete (rollout.registry as Record<string, unknown>).endpoint;
+    const c = parseConfig(base({}, rollout));
+    expect(c.regions.map((r) => [r.name, r.wave])).toEqual([
+      ['eastus', 0],
+      ['westeurope', 1],
+      ['southeastasia', 1],
+    ]);
+    expect(c.registry.endpoint).toBe('https://myregistry.azurecr.io');
+    expect(c.webhookSecrets).toEqual(['first-secret-0123456789', 'second-secret-0123456789']);
+    expect(c.armEndpoint).toBe('https://management.azure.com');
+    expect(c.dryRun).toBe(false);
+    expect(c.tablePrefix).toBe('rollout');
+  });
+
+  it('when several things are wrong, then one error names every one of them', () => {
+    const rollout = testRolloutConfig({
+      workloads: [{ repository: 'Bad Repo', namespace: 'x_y', name: 'ok', container: 'ok', kind: 'Pod' }],
+    });
+    (rollout.regions as Array<Record<string, unknown>>)[1]!.cluster = '/subscriptions/x/resourceGroups/y';
+    const problems = problemsOf(base({ WEBHOOK_SECRETS: 'short' }, rollout));
+    const text = problems.join('\n');
+    expect(text).toMatch(/WEBHOOK_SECRETS: each secret must be at least 16 characters/);
+    expect(text).toMatch(/ROLLOUT_CONFIG\.regions\[1\]\.cluster: must be an AKS resource id/);
+    expect(text).toMatch(
+      /ROLLOUT_CONFIG\.workloads\[0\]\.repository: must follow the OCI repository grammar/,
+    );
+    expect(text).toMatch(/ROLLOUT_CONFIG\.workloads\[0\]\.namespace/);
+    expect(text).toMatch(/ROLLOUT_CONFIG\.workloads\[0\]\.kind/);
+  });
+
+  it('when ROLLOUT_CONFIG is not JSON or missing, then it says so', () => {
+    expect(problemsOf(base({ ROLLOUT_CONFIG: '{nope' })).join()).toMatch(/ROLLOUT_CONFIG: is not valid JSON/);
+    expect(problemsOf(base({ ROLLOUT_CONFIG: undefined })).join()).toMatch(/ROLLOUT_CONFIG/);
+  });
+
+  it('when a setting is an empty string, then it counts as unset', () => {
+    const c = parseConfig(base({ ROLLOUT_STORAGE__tableServiceUri: '', AZURE_CLIENT_ID: '', DRY_RUN: '' }));
+    expect(c.storage.kind).toBe('connectionString');
+  });
+
+  it('when LOCAL_DEV_TOKEN is set but an endpoint is remote, then the app refuses to start', () => {
+    const rollout = testRolloutConfig();
+    (rollout.registry as Record<string, unknown>).endpoint = 'https://myregistry.azurecr.io';
+    const text = problemsOf(base({ LOCAL_DEV_TOKEN: 't' }, rollout)).join('\n');
+    expect(text).toMatch(
+      /LOCAL_DEV_TOKEN: allowed only when every Azure endpoint is loopback; not loopback: .*registry\.endpoint.*ARM_ENDPOINT/,
+    );
+  });
+
+  it('when a plain http endpoint is not loopback, then it is refused', () => {
+    const text = problemsOf(base({ ARM_ENDPOINT: 'http://management.example.com' })).join('\n');
+    expect(text).toMatch(/ARM_ENDPOINT: plain http:\/\/ is accepted only for loopback addresses/);
+  });
+
+  it('when the home region, a workload region or a duplicate region is wrong, then it is named', () => {
+    const rollout = testRolloutConfig({ home: 'northeurope' });
+    expect(problemsOf(base({}, rollout)).join()).toMatch(/homeRegion: northeurope is not in regions/);
+    const dup = testRolloutConfig({
+      regions: ['eastus', 'eastus'],
+      workloads: [{ repository: 'a', namespace: 'n', name: 'w', container: 'c', regions: ['mars'] }],
+    });
+    const text = problemsOf(base({}, dup)).join('\n');
+    expect(text).toMatch(/region eastus is listed twice/);
+    expect(text).toMatch(/region mars is not in regions/);
+  });
+
+  it('when identity-based storage is configured, then no connection string is needed', () => {
+    const c = parseConfig(
+      base({
+        ROLLOUT_STORAGE: undefined,
+        ROLLOUT_STORAGE__tableServiceUri: 'https://acct.table.core.windows.net',
+      }),
+    );
+    expect(c.storage).toEqual({ kind: 'identity', tableServiceUri: 'https://acct.table.core.windows.net' });
+  });
+
+  it('when the functions entry point is imported with no settings at all, then nothing throws (config is lazy)', async () => {
+    const saved = { ...process.env };
+    for (const k of ['ROLLOUT_CONFIG', 'WEBHOOK_SECRETS', 'ROLLOUT_STORAGE']) delete process.env[k];
+    try {
+      await expect(import('../../src/functions/index')).resolves.toBeDefined();
+    } finally {
+      Object.assign(process.env, saved);
+    }
+  });
+});

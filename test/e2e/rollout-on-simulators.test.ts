@@ -1,0 +1,110 @@
+// The product end to end on loopback: the real functions in the local host, the real ACR and
+// AKS adapters talking HTTP to the simulators, Table Storage on Azurite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appDeps } from '../../src/app/composition';
+import type { RegionRollout, Release } from '../../src/core/model';
+import { startStack, type Stack } from '../../dev/stack';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function settledRelease(digest: string): Promise<{ release: Release; rollouts: RegionRollout[] }> {
+  const store = appDeps().store;
+  return until(`release of ${digest} to finish`, async () => {
+    const page = await store.listReleases({ limit: 50 });
+    const release = page.releases.find((r) => r.digest === digest);
+    if (!release || release.status !== 'done') return undefined;
+    return { release, rollouts: await store.listRollouts(release.id, release.regions) };
+  });
+}
+
+describe('when one image is pushed to a geo-replicated registry with three regions', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      regions: ['eastus', 'westeurope', 'southeastasia'],
+      delays: { westeurope: 1500, southeastasia: 3500 },
+      reconcileEverySeconds: 1,
+    });
+    // westeurope's regional webhook is lost: its readiness must come from the manifest check.
+    stack.acr.setWebhooks(
+      ['eastus', 'southeastasia'].map((region) => ({
+        region,
+        url: `${stack.host.url}/api/acr/events/${region}`,
+        headers: { Authorization: `Bearer ${stack.settings.WEBHOOK_SECRETS}` },
+      })),
+    );
+  }, 60_000);
+  afterAll(async () => stack?.stop());
+
+  it('then each region becomes ready only once its replica holds the digest, by webhook where sent and by check where not, and every cluster ends on the digest without a failed pull', async () => {
+    const push = stack.acr.push({ repository: 'my-app', tag: '1.0.0' });
+    const { release, rollouts } = await settledRelease(push.digest);
+
+    expect(release.tag).toBe('1.0.0');
+    const byRegion = Object.fromEntries(rollouts.map((r) => [r.region, r]));
+    for (const region of stack.regions) {
+      const r = byRegion[region]!;
+      expect(r.state, `${region}: ${r.reason}`).toBe('succeeded');
+      const landed = stack.acr.replicatedAt(region, 'my-app', push.digest);
+      expect(landed, `${region} replicated`).toBeDefined();
+      // Never ready (and so never started) before the replica held the digest.
+      expect(Date.parse(r.replicaReadyAt!)).toBeGreaterThanOrEqual(landed!.getTime());
+      expect(Date.parse(r.startedAt!)).toBeGreaterThanOrEqual(Date.parse(r.replicaReadyAt!));
+    }
+    expect(byRegion.eastus!.replicaReadySource).toBe('webhook');
+    expect(byRegion.southeastasia!.replicaReadySource).toBe('webhook');
+    expect(byRegion.westeurope!.replicaReadySource).toBe('check');
+
+    // Waves: the home region (wave 0) finished before any wave-1 region started.
+    for (const late of ['westeurope', 'southeastasia'])
+      expect(Date.parse(byRegion[late]!.startedAt!)).toBeGreaterThanOrEqual(
+        Date.parse(byRegion.eastus!.finishedAt!),
+      );
+
+    // Deployed by digest through the global login server, exactly one run command per cluster.
+    for (const region of stack.regions) {
+      expect(Object.values(stack.aks.images(`aks-${region}`))).toEqual([
+        `myregistry.azurecr.io/my-app@${push.digest}`,
+      ]);
+      expect(stack.aks.runCommands().filter((c) => c.cluster === `aks-${region}`)).toHaveLength(1);
+    }
+    expect(stack.aks.pullFailures()).toBe(0);
+
+    const ledger = await appDeps().store.listLedger('southeastasia');
+    expect(ledger.map((l) => [l.workload, l.digest, l.tag, l.releaseId])).toEqual([
+      ['default/Deployment/my-app/my-app', push.digest, '1.0.0', release.id],
+    ]);
+  });
+
+  it('then a newer push supersedes the older one still replicating, and no region ever runs the older one after the newer', async () => {
+    stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
+    const first = stack.acr.push({ repository: 'my-app', tag: '2.0.0' });
+    await until('2.0.0 to reach westeurope', async () =>
+      stack.aks.images('aks-westeurope')['default/Deployment/my-app/my-app']?.endsWith(first.digest)
+        ? true
+        : undefined,
+    );
+    const second = stack.acr.push({ repository: 'my-app', tag: '2.1.0' });
+    stack.acr.setFaults({ stuckRegions: [] });
+    const newer = await settledRelease(second.digest);
+    const older = await settledRelease(first.digest);
+    expect(newer.rollouts.every((r) => r.state === 'succeeded')).toBe(true);
+    expect(older.rollouts.find((r) => r.region === 'southeastasia')?.state).toBe('superseded');
+    for (const region of stack.regions)
+      expect(stack.aks.images(`aks-${region}`)['default/Deployment/my-app/my-app']).toBe(
+        `myregistry.azurecr.io/my-app@${second.digest}`,
+      );
+    // southeastasia never ran 2.0.0: one command there for 2.1.0, none for 2.0.0.
+    const sea = stack.aks.runCommands().filter((c) => c.cluster === 'aks-southeastasia');
+    expect(sea.filter((c) => c.script.includes(first.digest))).toHaveLength(0);
+    expect(stack.aks.pullFailures()).toBe(0);
+  });
+});
