@@ -81,7 +81,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
 
 async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): Promise<void> {
   const headers: Record<string, string> = {};
-  if (out.headers) new Headers(out.headers as Record<string, string>).forEach((v, k) => (headers[k] = v));
+  if (out.headers) new Headers(out.headers).forEach((v, k) => (headers[k] = v));
   let body: Buffer = Buffer.alloc(0);
   if (out.jsonBody !== undefined) {
     body = Buffer.from(JSON.stringify(out.jsonBody));

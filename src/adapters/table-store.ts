@@ -62,12 +62,17 @@ function getLongText(e: Stored, name: string): string | undefined {
   const chunks = e[`${name}Chunks`];
   if (typeof chunks !== 'number') return undefined;
   let out = '';
-  for (let i = 0; i < chunks; i++) out += String(e[`${name}${i}`] ?? '');
+  for (let i = 0; i < chunks; i++) {
+    const part = e[`${name}${i}`];
+    out += typeof part === 'string' ? part : '';
+  }
   return out;
 }
 
-const str = (e: Stored, k: string): string | undefined =>
-  typeof e[k] === 'string' ? (e[k] as string) : undefined;
+const str = (e: Stored, k: string): string | undefined => {
+  const v = e[k];
+  return typeof v === 'string' ? v : undefined;
+};
 const reqStr = (e: Stored, k: string): string => str(e, k) ?? '';
 const json = <T>(e: Stored, k: string, fallback: T): T => {
   const v = str(e, k);

@@ -105,7 +105,7 @@ describe('configuration', () => {
     const saved = { ...process.env };
     for (const k of ['ROLLOUT_CONFIG', 'WEBHOOK_SECRETS', 'ROLLOUT_STORAGE']) delete process.env[k];
     try {
-      await expect(import('../../src/functions/index')).resolves.toBeDefined();
+      await expect(import('../../src/functions/index.js')).resolves.toBeDefined();
     } finally {
       Object.assign(process.env, saved);
     }

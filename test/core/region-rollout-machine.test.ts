@@ -53,16 +53,13 @@ const signal = {
 };
 const running = (o: Partial<RegionRollout> = {}) =>
   rollout({
-    state: 'replica-ready',
     replicaReadyAt: at(-30),
     replicaReadySource: 'webhook',
     ...o,
-    ...{
-      state: 'rolling-out',
-      attempts: o.attempts ?? 1,
-      attemptStartedAt: o.attemptStartedAt ?? at(-20),
-      handle: 'handle' in o ? o.handle : { value: 'cmd-1', commandId: 'cmd-1' },
-    },
+    state: 'rolling-out',
+    attempts: o.attempts ?? 1,
+    attemptStartedAt: o.attemptStartedAt ?? at(-20),
+    handle: 'handle' in o ? o.handle : { value: 'cmd-1', commandId: 'cmd-1' },
   });
 
 interface Case {

@@ -87,10 +87,9 @@ describe('when one image is pushed to a geo-replicated registry with three regio
   it('then a newer push supersedes the older one still replicating, and no region ever runs the older one after the newer', async () => {
     stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
     const first = stack.acr.push({ repository: 'my-app', tag: '2.0.0' });
-    await until('2.0.0 to reach westeurope', async () =>
-      stack.aks.images('aks-westeurope')['default/Deployment/my-app/my-app']?.endsWith(first.digest)
-        ? true
-        : undefined,
+    const image = () => stack.aks.images('aks-westeurope')['default/Deployment/my-app/my-app'];
+    await until('2.0.0 to reach westeurope', () =>
+      Promise.resolve(image()?.endsWith(first.digest) ? true : undefined),
     );
     const second = stack.acr.push({ repository: 'my-app', tag: '2.1.0' });
     stack.acr.setFaults({ stuckRegions: [] });

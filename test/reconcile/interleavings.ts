@@ -169,7 +169,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
     });
   const tick = () => reconcileAll(deps, log);
 
-  let lastLedger = new Map<string, LedgerEntry>();
+  const lastLedger = new Map<string, LedgerEntry>();
   const checkLedgerMonotonic = async () => {
     for (const region of REGIONS) {
       for (const l of await store.listLedger(region)) {
