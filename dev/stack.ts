@@ -4,7 +4,9 @@
 // pointing at /api/acr/events/<region>. The demo, the end-to-end tests and the benchmarks use it.
 import { AcrSimulator, type DelaySpec } from './acr-simulator';
 import { AksSimulator } from './aks-simulator';
-import { startAzurite, type AzuriteHandle } from './azurite';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { azuriteConnectionString, freePort, isListening, startAzurite, type AzuriteHandle } from './azurite';
 import { startLocalHost, type LocalHost } from './local-host';
 import { workloadKey } from '../src/core/model';
 import type { WorkloadKind } from '../src/core/names';
@@ -49,6 +51,11 @@ export interface StackOptions {
   log?: (level: string, message: string) => void;
   logRequests?: boolean;
   hostPort?: number;
+  /**
+   * Azurite keeps its tables on disk in this directory (instead of in memory), so
+   * stack.restartAzurite() can stop it and start it again on the same port with the data intact.
+   */
+  azuriteLocation?: string;
 }
 
 export interface Stack {
@@ -61,7 +68,55 @@ export interface Stack {
   home: string;
   /** GET on the app's own JSON API (the status functions). */
   api<T = unknown>(path: string): Promise<T>;
+  /**
+   * Stops Azurite gracefully (it flushes to disk), keeps it down for `downMs`, and starts it again
+   * on the same port. Data survives only with `azuriteLocation`; in memory it comes back empty.
+   */
+  restartAzurite(downMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * An Azurite Table service on disk that stops with SIGINT, its graceful path: it saves its
+ * database on close (SIGTERM would drop up to 5 s of acknowledged writes, which Azure never does).
+ */
+export async function startDiskAzurite(location: string, port?: number): Promise<AzuriteHandle> {
+  const p = port ?? (await freePort());
+  const bin = path.resolve(__dirname, '..', 'node_modules', '.bin', 'azurite-table');
+  const args = [
+    '--tablePort',
+    String(p),
+    '--tableHost',
+    '127.0.0.1',
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--location',
+    location,
+  ];
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!(await isListening(p))) {
+    if (child.exitCode !== null) throw new Error(`azurite-table exited early: ${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`azurite-table did not listen on ${p} within 20 s: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port: p,
+    connectionString: azuriteConnectionString(p),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGKILL'), 8000).unref();
+      }),
+  };
 }
 
 export async function startStack(o: StackOptions = {}): Promise<Stack> {
@@ -77,7 +132,9 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     ...(w.regions ? { regions: w.regions } : {}),
   }));
 
-  const azurite = await startAzurite({ inMemory: true });
+  let azurite = o.azuriteLocation
+    ? await startDiskAzurite(o.azuriteLocation)
+    : await startAzurite({ inMemory: true });
   const acr = await AcrSimulator.start({
     regions,
     home,
@@ -159,7 +216,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
           })),
   );
 
-  return {
+  const stack: Stack = {
     acr,
     aks,
     host,
@@ -172,12 +229,22 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },
+    restartAzurite: async (downMs = 0) => {
+      const port = azurite.port;
+      await azurite.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      azurite = o.azuriteLocation
+        ? await startDiskAzurite(o.azuriteLocation, port)
+        : await startAzurite({ inMemory: true, port });
+      stack.azurite = azurite;
+    },
     stop: async () => {
       await host.stop();
       await Promise.allSettled([acr.stop(), aks.stop()]);
       await azurite.stop();
     },
   };
+  return stack;
 }
 
 /** The app's own dependencies inside the running stack (tests read the store through them). */
