@@ -78,7 +78,10 @@ td.st-rolling-out .state::after { content: ""; display: inline-block; width: 8px
   border-radius: 50%; background: #0f6cbd; animation: pulse 1s ease-in-out infinite; }
 @keyframes pulse { 50% { opacity: .25; } }
 @media (prefers-reduced-motion: reduce) { td.st-rolling-out .state::after { animation: none; } }
-.ledger td { min-width: 210px; }
+.ledger { width: auto; min-width: 50%; }
+.ledger td { min-width: 260px; }
+.ledger tbody th { min-width: 160px; font-weight: 600; }
+thead th.mono { text-transform: none; letter-spacing: 0; font-size: 12px; }
 .ledger .tag { font-weight: 600; font-size: 14px; }
 .inflight { display: inline-block; margin-top: 4px; font-size: 12px; background: #cfe4fa; color: #072a4d;
   border-radius: 4px; padding: 1px 6px; }
@@ -282,7 +285,7 @@ const SCRIPT = `
           td.appendChild(d);
           td.appendChild(el('span', 'sub', 'since ' + fmtTime(w.updatedAt)));
         } else {
-          td.appendChild(el('span', 'sub', 'nothing rolled out by this app yet'));
+          td.appendChild(el('span', 'sub', 'not changed by this app yet'));
         }
         if (w.inFlight) {
           var label = '\\u2192 ' + (w.inFlight.tag ? w.inFlight.tag : w.inFlight.releaseId) + ' rolling out';
