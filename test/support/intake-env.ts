@@ -1,0 +1,149 @@
+// Sets up process.env for the webhook intake on a fresh table prefix against the shared Azurite
+// (test/support/global-setup.ts), and gives the test the store on that prefix plus a count of
+// every stored entity, to assert "nothing was stored".
+import { randomBytes } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { TableRolloutStore } from '../../src/adapters/table-store';
+import { resetAppDeps } from '../../src/app/composition';
+
+export const TABLES = ['deliveries', 'releases', 'regions', 'signals', 'heads'] as const;
+export type TableName = (typeof TABLES)[number];
+export type StoredCounts = Record<TableName, number> & { total: number };
+
+export const REGIONS = ['eastus', 'westeurope', 'southeastasia'] as const;
+export const HOME_REGION = 'eastus';
+/** Two secrets: the current one and the rotated-in one. */
+export const WEBHOOK_SECRET = 'intake-test-secret-current-0001';
+export const ROTATED_SECRET = 'intake-test-secret-rotated-0002';
+export const bearer = (secret = WEBHOOK_SECRET) => `Bearer ${secret}`;
+
+/** Nothing listens here: connections are refused at once. */
+export const CLOSED_LOOPBACK = 'http://127.0.0.1:1';
+
+export const clusterId = (region: string) =>
+  `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-${region}/providers/Microsoft.ContainerService/managedClusters/aks-${region}`;
+
+export interface IntakeConfigOptions {
+  registryEndpoint?: string;
+  /** Template containing {region}. */
+  regionalEndpoint?: string;
+  loginServer?: string;
+}
+
+/** ROLLOUT_CONFIG: eastus (home), westeurope, southeastasia; my-app (all tags) and team/api (v*). */
+export function intakeRolloutConfig(o: IntakeConfigOptions = {}): Record<string, unknown> {
+  return {
+    registry: {
+      loginServer: o.loginServer ?? 'myregistry.azurecr.io',
+      homeRegion: HOME_REGION,
+      endpoint: o.registryEndpoint ?? `${CLOSED_LOOPBACK}/eastus`,
+      regionalEndpoint: o.regionalEndpoint ?? `${CLOSED_LOOPBACK}/{region}`,
+    },
+    regions: REGIONS.map((name) => ({ name, cluster: clusterId(name) })),
+    workloads: [
+      {
+        repository: 'my-app',
+        tags: ['*'],
+        namespace: 'default',
+        kind: 'Deployment',
+        name: 'my-app',
+        container: 'my-app',
+      },
+      {
+        repository: 'team/api',
+        tags: ['v*'],
+        namespace: 'team',
+        kind: 'Deployment',
+        name: 'api',
+        container: 'api',
+      },
+    ],
+    policy: { replicationTimeoutSeconds: 1800, rolloutTimeoutSeconds: 600, bakeSeconds: 0, maxAttempts: 3 },
+  };
+}
+
+export interface IntakeEnvOptions extends IntakeConfigOptions {
+  /** Table prefix; default a fresh `t<random>`. */
+  prefix?: string;
+  /** WEBHOOK_NUDGE_BUDGET_MS; default 0 (no inline reconcile). */
+  nudgeBudgetMs?: number;
+  /** ROLLOUT_STORAGE; default the shared Azurite of the test run. */
+  connectionString?: string;
+  armEndpoint?: string;
+  /** Extra settings, applied last. */
+  extra?: Record<string, string>;
+}
+
+export interface IntakeEnv {
+  prefix: string;
+  connectionString: string;
+  /** The settings written to process.env (also usable as local-host settings). */
+  settings: Record<string, string>;
+  /** A store on the same prefix, to read back what the intake wrote. */
+  store: TableRolloutStore;
+  /** Entities in each of the five tables (0 for a table not created yet). */
+  storedCounts(): Promise<StoredCounts>;
+}
+
+export function freshPrefix(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+export function sharedAzurite(): string {
+  const cs = process.env.AZURITE_TABLE_CONNECTION;
+  if (!cs) throw new Error('AZURITE_TABLE_CONNECTION is not set: run through vitest (global setup)');
+  return cs;
+}
+
+/** The intake's settings for a prefix (pure; nothing is written). */
+export function intakeSettings(opts: IntakeEnvOptions & { prefix: string; connectionString: string }) {
+  return {
+    ROLLOUT_STORAGE: opts.connectionString,
+    WEBHOOK_SECRETS: `${WEBHOOK_SECRET},${ROTATED_SECRET}`,
+    ROLLOUT_CONFIG: JSON.stringify(intakeRolloutConfig(opts)),
+    ROLLOUT_TABLE_PREFIX: opts.prefix,
+    WEBHOOK_NUDGE_BUDGET_MS: String(opts.nudgeBudgetMs ?? 0),
+    ARM_ENDPOINT: opts.armEndpoint ?? CLOSED_LOOPBACK,
+    LOCAL_DEV_TOKEN: 'local-dev-token',
+    DRY_RUN: 'false',
+    ...opts.extra,
+  } satisfies Record<string, string>;
+}
+
+/** Counts the entities of the five tables of a prefix. */
+export async function countStored(connectionString: string, prefix: string): Promise<StoredCounts> {
+  const counts = { total: 0 } as StoredCounts;
+  await Promise.all(
+    TABLES.map(async (name) => {
+      const client = TableClient.fromConnectionString(connectionString, `${prefix}${name}`, {
+        allowInsecureConnection: true,
+      });
+      let n = 0;
+      try {
+        for await (const _ of client.listEntities({ queryOptions: { select: ['RowKey'] } })) n++;
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+      counts[name] = n;
+    }),
+  );
+  counts.total = TABLES.reduce((sum, t) => sum + counts[t], 0);
+  return counts;
+}
+
+/** Writes the settings to process.env, resets the composition root, returns the helpers. */
+export function setupIntakeEnv(opts: IntakeEnvOptions = {}): IntakeEnv {
+  const prefix = opts.prefix ?? freshPrefix();
+  const connectionString = opts.connectionString ?? sharedAzurite();
+  const settings = intakeSettings({ ...opts, prefix, connectionString });
+  for (const [k, v] of Object.entries(settings)) process.env[k] = v;
+  resetAppDeps();
+  const store = new TableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
+  return {
+    prefix,
+    connectionString,
+    settings,
+    store,
+    storedCounts: () => countStored(connectionString, prefix),
+  };
+}
