@@ -1,0 +1,70 @@
+// `npm run demo` in its short CI mode, as a child process: it must exit 0 and its summary must
+// show every region on 1.1.0's digest, no failed pull in the product's run and some in the naive one.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function runDemo(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a demo that overruns is stopped with everything it started.
+    const child = spawn('npx', ['tsx', 'dev/demo.ts', ...args], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      reject(new Error(`the demo did not finish within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('npm run demo -- --short', () => {
+  it('when run, then it exits 0 with every region on 1.1.0’s digest, no failed pull of ours and some of the naive strategy', async () => {
+    const { code, out } = await runDemo(['--short'], 80_000);
+    expect(code, out).toBe(0);
+
+    // Not a terminal: plain timestamped progress lines, one per state change.
+    expect(out).toMatch(/\+\s*\d+\.\d+s\s+westeurope\s+my-app:1\.0\.0\s+.*→ succeeded/);
+
+    const digest = /4\. Summary: my-app:1\.1\.0 = (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+    expect(digest, out).toBeDefined();
+    const short = digest!.slice(7, 19);
+    for (const region of ['eastus', 'westeurope', 'southeastasia']) {
+      const row = out.split('\n').find((l) => new RegExp(`^\\s+${region}\\b.*(succeeded|failed)`).test(l));
+      expect(row, `summary row of ${region}\n${out}`).toBeDefined();
+      expect(row).toContain(`1.1.0 ${short} ✔`);
+    }
+    const pulls = /failed pulls: ours (\d+), naive (\d+)/.exec(out);
+    expect(pulls, out).not.toBeNull();
+    expect(Number(pulls![1])).toBe(0);
+    expect(Number(pulls![2])).toBeGreaterThan(0);
+    expect(out).toContain('result: ok');
+    expect(out).toMatch(/status page: http:\/\/127\.0\.0\.1:\d+\/api\/dashboard/);
+  }, 90_000);
+
+  it('when asked for help, then it lists every option', async () => {
+    const { code, out } = await runDemo(['--help'], 30_000);
+    expect(code).toBe(0);
+    for (const option of ['--regions', '--delays', '--speed', '--keep', '--port', '--short'])
+      expect(out).toContain(option);
+  });
+
+  it('when an option is wrong, then it exits 2 naming it', async () => {
+    const { code, out } = await runDemo(['--speed', 'fast', '--delays', 'mars=1'], 30_000);
+    expect(code).toBe(2);
+    expect(out).toContain('--speed');
+    expect(out).toContain('mars');
+  });
+});
