@@ -133,11 +133,16 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
         methodMismatch = true;
         continue;
       }
-      const params = Object.fromEntries(
-        Object.entries(m.groups ?? {})
-          .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => [k, decodeURIComponent(v)]),
-      );
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m.groups ?? {})) {
+        if (v === undefined) continue;
+        try {
+          params[k] = decodeURIComponent(v);
+        } catch {
+          // Malformed percent-encoding: keep the raw segment; the handler validates it (404/400).
+          params[k] = v;
+        }
+      }
       match = { reg, params };
       break;
     }

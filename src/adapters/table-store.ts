@@ -1,6 +1,6 @@
 // RolloutStore on Azure Table Storage. Layout (one concept per table):
 //   <p>deliveries  PK = event day,                RK = delivery key            (audit log)
-//   <p>releases    PK = 'release' | 'active',     RK = release id (newest first)
+//   <p>releases    PK = 'release', RK = release id (newest first); PK = 'active', RK = <repository>~<id>
 //   <p>regions     PK = region,                   RK = 'rollout~<id>' | 'ledger~<workload>'
 //   <p>signals     PK = <repository>@<digest>,    RK = region                  (regional webhooks)
 //   <p>heads       PK = <repository>,             RK = 'tag~<tag>' | '~watch'
@@ -20,6 +20,7 @@ import { encodeKey } from '../core/keys';
 import type { LedgerEntry, ReadinessSignal, RegionRollout, RegionRolloutState, Release } from '../core/model';
 import type {
   ActiveReleaseEntry,
+  CommitResult,
   DeliveryRecord,
   ReleasePage,
   RolloutStore,
@@ -87,6 +88,7 @@ const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 const rolloutRowKey = (releaseId: string) => `rollout~${releaseId}`;
+const activeRowKey = (repository: string, releaseId: string) => `${encodeKey(repository)}~${releaseId}`;
 const ledgerRowKey = (workload: string) => `ledger~${encodeKey(workload)}`;
 const signalPartition = (repository: string, digest: string) => `${encodeKey(repository)}@${digest}`;
 
@@ -400,21 +402,23 @@ export class TableRolloutStore implements RolloutStore {
         if (statusOf(err) !== 409) throw err;
       }
     };
-    // Order matters for crash safety: rollouts, then the release, then the active entry that makes
-    // the reconciler pick it up. A crash part-way is repaired by the next ensureRelease.
+    // Order matters for crash safety: rollouts, then the active entry that makes the reconciler
+    // pick it up, then the release. An existing release therefore means the rest exists too;
+    // a crash part-way is repaired by the next ensureRelease.
     const regions = await this.table('regions');
     await Promise.all(rollouts.map((r) => createIgnoringExisting(regions, this.rolloutEntity(r))));
     const releases = await this.table('releases');
-    await createIgnoringExisting(releases, this.releaseEntity(release));
     await createIgnoringExisting(releases, {
       partitionKey: 'active',
-      rowKey: active.releaseId,
+      rowKey: activeRowKey(active.repository, active.releaseId),
+      releaseId: active.releaseId,
       repository: active.repository,
       tag: active.tag,
       digest: active.digest,
       pushedAt: active.pushedAt,
       targets: JSON.stringify(active.targets),
     });
+    await createIgnoringExisting(releases, this.releaseEntity(release));
   }
 
   async getRelease(id: string): Promise<Release | undefined> {
@@ -422,21 +426,27 @@ export class TableRolloutStore implements RolloutStore {
     return e ? this.toRelease(e) : undefined;
   }
 
-  async markReleaseDone(id: string, completedAt: string): Promise<void> {
+  async markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void> {
     const t = await this.table('releases');
-    await t.upsertEntity({ partitionKey: 'release', rowKey: id, status: 'done', completedAt }, 'Merge');
+    await t.upsertEntity(
+      { partitionKey: 'release', rowKey: release.id, status: 'done', completedAt },
+      'Merge',
+    );
     try {
       this.operations++;
-      await t.deleteEntity('active', id);
+      await t.deleteEntity('active', activeRowKey(release.repository, release.id));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
-  async listActiveReleases(): Promise<ActiveReleaseEntry[]> {
-    const rows = await this.list('releases', "PartitionKey eq 'active'");
+  async listActiveReleases(repository?: string): Promise<ActiveReleaseEntry[]> {
+    const range = repository
+      ? ` and RowKey gt '${encodeKey(repository)}~' and RowKey lt '${encodeKey(repository)}~~'`
+      : '';
+    const rows = await this.list('releases', `PartitionKey eq 'active'${range}`);
     return rows.map((e) => ({
-      releaseId: e.rowKey ?? '',
+      releaseId: reqStr(e, 'releaseId'),
       repository: reqStr(e, 'repository'),
       tag: reqStr(e, 'tag'),
       digest: reqStr(e, 'digest'),
@@ -589,32 +599,30 @@ export class TableRolloutStore implements RolloutStore {
     return rows.map((e) => this.toLedger(e));
   }
 
-  async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<WriteResult> {
+  async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult> {
     const t = await this.table('regions');
     if (ledger.some((l) => l.region !== rollout.region))
       throw new Error('ledger entries must be in the rollout region');
-    const rolloutAction: TransactionAction = rollout.etag
-      ? ['update', this.rolloutEntity(rollout), 'Replace', { etag: rollout.etag }]
-      : ['create', this.rolloutEntity(rollout)];
-    const actions: TransactionAction[] = [
-      rolloutAction,
-      ...ledger.map((l): TransactionAction =>
-        l.etag
-          ? ['update', this.ledgerEntity(l), 'Replace', { etag: l.etag }]
-          : ['create', this.ledgerEntity(l)],
-      ),
-    ];
+    const entity = this.rolloutEntity(rollout);
     try {
-      if (actions.length === 1) {
-        if (rollout.etag)
-          await t.updateEntity(this.rolloutEntity(rollout), 'Replace', { etag: rollout.etag });
-        else await t.createEntity(this.rolloutEntity(rollout));
-      } else {
-        await t.submitTransaction(actions);
+      if (ledger.length === 0) {
+        const res = rollout.etag
+          ? await t.updateEntity(entity, 'Replace', { etag: rollout.etag })
+          : await t.createEntity(entity);
+        return { outcome: 'ok', etag: res.etag };
       }
-      return 'ok';
+      const actions: TransactionAction[] = [
+        rollout.etag ? ['update', entity, 'Replace', { etag: rollout.etag }] : ['create', entity],
+        ...ledger.map((l): TransactionAction =>
+          l.etag
+            ? ['update', this.ledgerEntity(l), 'Replace', { etag: l.etag }]
+            : ['create', this.ledgerEntity(l)],
+        ),
+      ];
+      const res = await t.submitTransaction(actions);
+      return { outcome: 'ok', etag: res.getResponseForEntity(entity.rowKey)?.etag };
     } catch (err) {
-      if (isConflict(err)) return 'conflict';
+      if (isConflict(err)) return { outcome: 'conflict' };
       throw err;
     }
   }

@@ -94,7 +94,8 @@ async function ensure(
     status: 'active',
     regions: Object.keys(targets),
   };
-  if (existing?.status === 'done') return;
+  // ensureRelease writes the release last, so an existing one is complete: nothing to repair.
+  if (existing) return;
   const rollouts = initialRollouts(release, targets, deps.config.regions, now);
   await deps.store.ensureRelease(release, rollouts, activeEntryOf(release, targets));
 }

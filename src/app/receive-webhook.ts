@@ -2,6 +2,7 @@
 // release, then nudge the reconciler for it within a budget that keeps the answer far inside
 // ACR's 5-second timeout. Returns a transport-neutral result the HTTP trigger maps 1:1.
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { parseAcrEvent, type AcrEvent } from '../core/acr-event';
 import { isRegion } from '../core/names';
 import type { DeliveryRecord } from '../core/store';
@@ -12,6 +13,9 @@ import { reconcileRelease } from './reconcile-release';
 import { isAuthorized } from './webhook-auth';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
+/** Tolerated difference between ACR's clock and ours. */
+export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
+const EARLIEST_EVENT_MS = Date.parse('2000-01-01T00:00:00Z');
 
 export interface WebhookInput {
   /** The {region} route segment, if the webhook URL has one. */
@@ -70,6 +74,18 @@ export async function receiveWebhook(deps: Deps, input: WebhookInput, log: Logge
   if (!parsed.ok)
     return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', parsed.problems);
   const event = parsed.event;
+  if (event.action !== 'ping') {
+    // Releases are ordered by ACR's timestamp: one from the future would pin its tag until then.
+    const skew = Date.parse(event.timestamp) - deps.clock.now().getTime();
+    if (skew > MAX_CLOCK_SKEW_MS)
+      return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', [
+        `timestamp: is ${Math.round(skew / 1000)}s in the future (more than ${MAX_CLOCK_SKEW_MS / 1000}s of clock skew)`,
+      ]);
+    if (Date.parse(event.timestamp) < EARLIEST_EVENT_MS)
+      return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', [
+        'timestamp: is before 2000',
+      ]);
+  }
   if (event.action === 'ping')
     return { status: 200, body: { status: 'ignored', releases: [], reason: 'ping' } };
 
@@ -207,6 +223,8 @@ async function processEvent(
 /** Run the reconciler for these releases now; what does not finish in the budget is the timer's. */
 async function nudge(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {
   const budget = AbortSignal.timeout(deps.config.nudgeBudgetMs);
+  // Every call of the nudge listens on this one signal.
+  setMaxListeners(0, budget);
   const work = Promise.all(
     releaseIds.map((id) =>
       reconcileRelease(deps, id, log, { signal: budget }).catch((err: unknown) => {

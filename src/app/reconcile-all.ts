@@ -1,5 +1,6 @@
 // One timer run: the level-triggered source of truth. Finds pushes whose webhook was lost, then
 // advances every active release with bounded concurrency inside a total time budget.
+import { setMaxListeners } from 'node:events';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { newRunCache, reconcileRelease } from './reconcile-release';
@@ -25,6 +26,7 @@ export async function reconcileAll(
 ): Promise<RunSummary> {
   const started = Date.now();
   const budget = AbortSignal.timeout(deps.config.reconcileBudgetSeconds * 1000);
+  setMaxListeners(0, budget); // every call of the run listens on this one signal
   const summary: RunSummary = {
     active: 0,
     advanced: 0,

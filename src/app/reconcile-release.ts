@@ -80,7 +80,7 @@ export async function reconcileRelease(
   const [rollouts, signals, active] = await Promise.all([
     deps.store.listRollouts(releaseId, release.regions),
     deps.store.listSignals(release.repository, release.digest),
-    cache.active ? Promise.resolve(cache.active) : deps.store.listActiveReleases(),
+    cache.active ? Promise.resolve(cache.active) : deps.store.listActiveReleases(release.repository),
   ]);
   const signalOf = new Map(signals.map((s) => [s.region, s]));
   const current = new Map(rollouts.map((r) => [r.region, r]));
@@ -116,7 +116,7 @@ export async function reconcileRelease(
   const all = [...current.values()];
   outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
   if (all.length > 0 && outcome.waiting === 0 && release.status === 'active') {
-    await deps.store.markReleaseDone(release.id, deps.clock.now().toISOString());
+    await deps.store.markReleaseDone(release, deps.clock.now().toISOString());
     outcome.done = true;
     rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
   }
@@ -275,9 +275,12 @@ async function commit(
   const now = deps.clock.now();
   const changes = ledgerChanges(prev, decision.next, release, ledger, now);
   const result = await deps.store.commitRegion(decision.next, changes);
-  if (result === 'conflict') return undefined;
+  if (result.outcome === 'conflict') return undefined;
   if (changes.length > 0) cache.ledger.delete(prev.region);
-  const fresh = await deps.store.getRollout(release.id, prev.region);
+  // The write's own ETag lets the next step build on it without reading it back.
+  const fresh = result.etag
+    ? { ...decision.next, etag: result.etag }
+    : await deps.store.getRollout(release.id, prev.region);
   if (prev.state !== decision.next.state) {
     outcome.transitions++;
     if (isTerminal(decision.next.state)) outcome.finished++;

@@ -27,7 +27,8 @@ export async function scanRegistry(deps: Deps, log: Logger, signal?: AbortSignal
         out.repositories++;
         for (const t of tags) {
           const at = Date.parse(t.updatedAt);
-          if (!(at > since && at > horizon)) continue;
+          // Newer than the watch start, within the deadline, and not from the future (clock skew).
+          if (!(at > since && at > horizon && at <= now.getTime() + 10 * 60 * 1000)) continue;
           if (
             !deps.config.workloads.some(
               (w) => w.repository === repository && w.tags.some((g) => tagMatches(g, t.tag)),

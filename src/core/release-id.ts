@@ -11,7 +11,9 @@ export function makeReleaseId(parts: {
   digest: string;
   generation: number;
 }): string {
-  const inverted = String(MAX_MS - Date.parse(parts.pushedAt)).padStart(13, '0');
+  // Clamped so even a nonsense time still yields a well-formed, sortable id.
+  const ms = Math.min(MAX_MS, Math.max(0, Date.parse(parts.pushedAt) || 0));
+  const inverted = String(MAX_MS - ms).padStart(13, '0');
   const hash = createHash('sha256')
     .update(`${parts.repository}\n${parts.tag}\n${parts.digest}\n${parts.generation}`)
     .digest('hex')

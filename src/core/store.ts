@@ -54,6 +54,9 @@ export interface ReleasePage {
 
 export type WriteResult = 'ok' | 'conflict';
 
+/** A region commit; on success the rollout's new ETag, so the caller need not read it back. */
+export type CommitResult = { outcome: 'ok'; etag?: string | undefined } | { outcome: 'conflict' };
+
 export interface RolloutStore {
   /** Creates the audit record; 'duplicate' when the same delivery was recorded before. */
   recordDelivery(
@@ -78,11 +81,15 @@ export interface RolloutStore {
   getWatchStart(repository: string): Promise<string | undefined>;
   setWatchStartIfAbsent(repository: string, at: string): Promise<string>;
 
-  /** Idempotent: creates whichever of the rollouts, the release and its active entry are missing. */
+  /**
+   * Idempotent: creates whichever of the rollouts, the active entry and the release are missing,
+   * in that order, so an existing release implies the rest exists too.
+   */
   ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void>;
   getRelease(id: string): Promise<Release | undefined>;
-  markReleaseDone(id: string, completedAt: string): Promise<void>;
-  listActiveReleases(): Promise<ActiveReleaseEntry[]>;
+  markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void>;
+  /** Every active release, or only those of one repository (what supersession can involve). */
+  listActiveReleases(repository?: string): Promise<ActiveReleaseEntry[]>;
   listReleases(query: {
     repository?: string | undefined;
     status?: 'active' | 'done' | undefined;
@@ -98,5 +105,5 @@ export interface RolloutStore {
    * Atomically writes one region rollout (ETag-guarded) and any ledger entries of the same region
    * (each ETag-guarded, or created when it has no etag). All or nothing.
    */
-  commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<WriteResult>;
+  commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult>;
 }

@@ -99,11 +99,13 @@ const SCRIPT = `
   var STATES = ${JSON.stringify(Object.keys(STATE_HELP))};
   var HELP = ${JSON.stringify(STATE_HELP)};
 
+  // The API lives next to this page (…/api/dashboard -> …/api/releases), with or without a trailing slash.
+  var base = location.pathname.replace(/dashboard\/?$/, '');
   function apiUrl(path, params) {
     var q = new URLSearchParams(params || {});
     if (code) q.set('code', code);
     var s = q.toString();
-    return path + (s ? '?' + s : '');
+    return base + path + (s ? '?' + s : '');
   }
   function el(tag, cls, text) {
     var e = document.createElement(tag);

@@ -375,32 +375,29 @@ describe('ordering: newer wins, never a rollback', () => {
     expect([oldId, newId]).not.toContain(retagId);
     expect(await env.store.getTagHead('my-app', 'stable')).toMatchObject({ digest: OLD, releaseId: retagId });
   });
-  // BUG (src/core/acr-event.ts accepts any timestamp; src/core/release-id.ts inverts it against
-  // 9_999_999_999_999 ms = year 2286): a push stamped after 2286 gets a negative release id
-  // ("-22472144000001-..."), outside RELEASE_ID_PATTERN, and its tag head's pushedAt lies centuries
-  // ahead, so every later genuine push of that tag is ignored as "older than the current release":
-  // one event freezes the tag for good. `.fails` keeps the run green until it is fixed (for example
-  // by rejecting timestamps beyond now + a clock-skew allowance with a 400 naming timestamp).
-  it.fails(
-    'when a push stamped far in the future (year 2999) arrives, then it neither yields a malformed release id nor blocks later pushes of the tag',
-    async () => {
-      const future = await send(
-        appPush({ tag: 'frozen', digest: digestOf('future'), timestamp: '2999-01-01T00:00:00Z' }),
-        {
-          region: HOME_REGION,
-        },
-      );
-      for (const id of future.body.releases ?? []) expect(id).toMatch(RELEASE_ID_PATTERN);
-      const genuine = await send(
-        appPush({ tag: 'frozen', digest: digestOf('genuine'), timestamp: acrTimestamp() }),
-        {
-          region: HOME_REGION,
-        },
-      );
-      expect(genuine.body.status).toBe('recorded');
-      expect(await env.store.getTagHead('my-app', 'frozen')).toMatchObject({ digest: digestOf('genuine') });
-    },
-  );
+  // A push stamped in the future would pin its tag (releases are ordered by ACR's timestamp):
+  // beyond the clock-skew allowance it is rejected, and later genuine pushes are unaffected.
+  it('when a push stamped far in the future (year 2999) arrives, then it is rejected naming the timestamp and later pushes of the tag proceed', async () => {
+    const before = await env.storedCounts();
+    const future = await send(
+      appPush({ tag: 'frozen', digest: digestOf('future'), timestamp: '2999-01-01T00:00:00Z' }),
+      {
+        region: HOME_REGION,
+      },
+    );
+    expectJsonError(future, 400, 'invalid-event');
+    expect(JSON.stringify(future.body)).toMatch(/timestamp: is \d+s in the future/);
+    expect(await env.storedCounts()).toEqual(before);
+    const genuine = await send(
+      appPush({ tag: 'frozen', digest: digestOf('genuine'), timestamp: acrTimestamp() }),
+      {
+        region: HOME_REGION,
+      },
+    );
+    expect(genuine.body.status).toBe('recorded');
+    for (const id of genuine.body.releases ?? []) expect(id).toMatch(RELEASE_ID_PATTERN);
+    expect(await env.store.getTagHead('my-app', 'frozen')).toMatchObject({ digest: digestOf('genuine') });
+  });
 });
 
 describe('rejected input stores nothing', () => {

@@ -4,6 +4,7 @@
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../../src/core/model';
 import type {
   ActiveReleaseEntry,
+  CommitResult,
   DeliveryRecord,
   ReleasePage,
   RolloutStore,
@@ -117,15 +118,15 @@ export class MemoryRolloutStore implements RolloutStore {
     const r = this.releases.get(id);
     return r ? clone(r) : undefined;
   }
-  async markReleaseDone(id: string, completedAt: string) {
+  async markReleaseDone({ id }: { id: string }, completedAt: string) {
     await this.tick();
     const r = this.releases.get(id);
     if (r) this.releases.set(id, { ...r, status: 'done', completedAt });
     this.active.delete(id);
   }
-  async listActiveReleases() {
+  async listActiveReleases(repository?: string) {
     await this.tick();
-    return [...this.active.values()].map(clone);
+    return [...this.active.values()].filter((a) => !repository || a.repository === repository).map(clone);
   }
   async listReleases(q: {
     repository?: string;
@@ -168,16 +169,17 @@ export class MemoryRolloutStore implements RolloutStore {
     return [...this.ledger.values()].filter((l) => l.region === region).map(clone);
   }
 
-  async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<WriteResult> {
+  async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult> {
     await this.tick();
     const rk = `${rollout.region}|${rollout.releaseId}`;
     const cur = this.rollouts.get(rk);
-    if (rollout.etag ? cur?.etag !== rollout.etag : cur !== undefined) return 'conflict';
+    if (rollout.etag ? cur?.etag !== rollout.etag : cur !== undefined) return { outcome: 'conflict' };
     for (const l of ledger) {
       const c = this.ledger.get(`${l.region}|${l.workload}`);
-      if (l.etag ? c?.etag !== l.etag : c !== undefined) return 'conflict';
+      if (l.etag ? c?.etag !== l.etag : c !== undefined) return { outcome: 'conflict' };
     }
-    this.rollouts.set(rk, { ...clone(rollout), etag: this.etag() });
+    const etag = this.etag();
+    this.rollouts.set(rk, { ...clone(rollout), etag });
     for (const l of ledger) {
       const entry: LedgerEntry = { ...clone(l), etag: this.etag() };
       this.ledgerHistory.push({
@@ -188,6 +190,6 @@ export class MemoryRolloutStore implements RolloutStore {
       if (!entry.inFlightPushedAt) delete entry.inFlightPushedAt;
       this.ledger.set(`${l.region}|${l.workload}`, entry);
     }
-    return 'ok';
+    return { outcome: 'ok', etag };
   }
 }
