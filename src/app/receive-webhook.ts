@@ -126,7 +126,8 @@ export async function receiveWebhook(deps: Deps, input: WebhookInput, log: Logge
     releaseIds: processed.releases,
   });
 
-  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0) await nudge(deps, processed.releases, dlog);
+  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0)
+    await nudge(deps, processed.releases, dlog, input.region === undefined);
   const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
   return {
     status: 202,
@@ -220,14 +221,19 @@ async function processEvent(
   return { status: 'ignored', releases: [], reason: planned.reason };
 }
 
-/** Run the reconciler for these releases now; what does not finish in the budget is the timer's. */
-async function nudge(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {
+/**
+ * Run the reconciler for these releases now; what does not finish in the budget is the timer's.
+ * A regional delivery speaks for its own region: the other regions announce themselves by their
+ * own webhooks (the timer checks those that stay silent), so only a delivery without a region
+ * pays for manifest checks here.
+ */
+async function nudge(deps: Deps, releaseIds: string[], log: Logger, checkReplicas: boolean): Promise<void> {
   const budget = AbortSignal.timeout(deps.config.nudgeBudgetMs);
   // Every call of the nudge listens on this one signal.
   setMaxListeners(0, budget);
   const work = Promise.all(
     releaseIds.map((id) =>
-      reconcileRelease(deps, id, log, { signal: budget }).catch((err: unknown) => {
+      reconcileRelease(deps, id, log, { signal: budget, checkReplicas }).catch((err: unknown) => {
         log.warn('nudge.error', { releaseId: id, error: errorMessage(err) });
       }),
     ),

@@ -55,7 +55,7 @@ export async function reconcileRelease(
   deps: Deps,
   releaseId: string,
   log: Logger,
-  opts: { cache?: RunCache; signal?: AbortSignal } = {},
+  opts: { cache?: RunCache; signal?: AbortSignal; checkReplicas?: boolean } = {},
 ): Promise<ReleaseOutcome> {
   const outcome: ReleaseOutcome = {
     transitions: 0,
@@ -103,6 +103,7 @@ export async function reconcileRelease(
             rlog.with({ region: r.region }),
             outcome,
             opts.signal,
+            opts.checkReplicas !== false,
           );
           current.set(r.region, next);
         } catch (err) {
@@ -180,7 +181,8 @@ async function advanceRollout(
   cache: RunCache,
   log: Logger,
   outcome: ReleaseOutcome,
-  abort?: AbortSignal,
+  abort: AbortSignal | undefined,
+  checkReplicas: boolean,
 ): Promise<RegionRollout> {
   let r = initial;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
@@ -197,7 +199,8 @@ async function advanceRollout(
     };
     const obs: Observation = { signal };
     const need = observationNeeded(r, signal, now);
-    if (need === 'check-replica') obs.replica = await checkReplica(deps, cache, r.region, release, abort);
+    if (need === 'check-replica' && checkReplicas)
+      obs.replica = await checkReplica(deps, cache, r.region, release, abort);
     if (need === 'poll-rollout' && r.handle) {
       obs.status = await deps.executor
         .status(rolloutRequest(deps, release, r), r.handle, abort)
