@@ -100,7 +100,7 @@ const SCRIPT = `
   var HELP = ${JSON.stringify(STATE_HELP)};
 
   // The API lives next to this page (…/api/dashboard -> …/api/releases), with or without a trailing slash.
-  var base = location.pathname.replace(/dashboard\/?$/, '');
+  var base = location.pathname.replace(/dashboard\\/?$/, '');
   function apiUrl(path, params) {
     var q = new URLSearchParams(params || {});
     if (code) q.set('code', code);

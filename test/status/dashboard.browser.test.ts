@@ -102,14 +102,14 @@ describe('the status page', () => {
     expect(await rowHeader.textContent()).toContain(push.digest.slice(7, 19));
 
     await page.evaluate(() => {
-      (window as unknown as { marker: number }).marker = 42;
+      (globalThis as unknown as { marker: number }).marker = 42;
     });
     const navigationsBefore = navigations;
     stack.acr.setFaults({ stuckRegions: [] });
     await page.waitForSelector(cell('southeastasia', 'succeeded'), { timeout: 30_000 });
 
     // Same document: refreshed in place, not reloaded.
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
     expect(navigations).toBe(navigationsBefore);
 
     // The ledger shows what runs where now.
@@ -131,6 +131,12 @@ describe('the status page', () => {
     const api = requests.filter((u) => /\/api\/(releases|ledger)/.test(u));
     expect(api.length).toBeGreaterThan(2);
     for (const url of api) expect(new URL(url).searchParams.get('code'), url).toBe(KEY);
+    expect(problems).toEqual([]);
+  });
+
+  it('when opened with a trailing slash, then it still finds the API next to it', async () => {
+    await page.goto(`${stack.host.url}/api/dashboard/?code=${KEY}`);
+    await page.waitForSelector('#releases-body tr[data-release] td[data-state="succeeded"]');
     expect(problems).toEqual([]);
   });
 });
