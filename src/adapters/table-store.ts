@@ -466,18 +466,23 @@ export class TableRolloutStore implements RolloutStore {
     let filter = "PartitionKey eq 'release'";
     if (query.repository) filter += ` and repository eq '${esc(query.repository)}'`;
     if (query.status) filter += ` and status eq '${esc(query.status)}'`;
-    const pages = t
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
-      .byPage({ maxPageSize: query.limit, continuationToken: query.continuationToken });
-    // A filtered page may come back short or empty with a token; keep reading until full or done.
+    // A filtered page may come back short (or empty) with a token; read on with pages sized to
+    // what still fits, so the returned token points exactly after the last release returned.
     const releases: Release[] = [];
-    let token: string | undefined;
-    for await (const page of pages) {
+    let token = query.continuationToken;
+    do {
+      const pages = t
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: query.limit - releases.length, continuationToken: token });
+      const next = await pages.next();
       this.operations++;
-      releases.push(...page.map((e) => this.toRelease(e)));
-      token = page.continuationToken;
-      if (releases.length >= query.limit || !token) break;
-    }
+      if (next.done) {
+        token = undefined;
+        break;
+      }
+      releases.push(...next.value.map((e) => this.toRelease(e)));
+      token = next.value.continuationToken;
+    } while (releases.length < query.limit && token);
     return { releases: releases.slice(0, query.limit), continuationToken: token };
   }
 
