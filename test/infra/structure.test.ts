@@ -41,6 +41,15 @@ function substitutedParameters(env: Record<string, string>): {
   };
 }
 
+/** The README's "Deploy" section (up to the next top-level section). */
+function deploySection(): string {
+  const readme = read(join(INFRA, '..', 'README.md'));
+  const start = readme.indexOf('\n## Deploy\n');
+  expect(start, 'README has a Deploy section').toBeGreaterThan(-1);
+  const end = readme.indexOf('\n## ', start + 5);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
 describe('modules', () => {
   const all = bicepFiles().flatMap((file) => modules(read(file), file).map((m) => ({ ...m, from: file })));
 
@@ -114,7 +123,7 @@ describe('main.bicep and main.parameters.json', () => {
       if (value !== '') continue;
       const p = declared.find((d) => d.name === name)!;
       expect(p.type, name).toBe('string');
-      // azd generates a value for an empty parameter that asks for it (see DEPLOY.md).
+      // azd generates a value for an empty parameter that asks for it (see the README's Deploy section).
       if (/type:\s*'generate'/.test(p.decorators)) continue;
       const allowed = /@allowed\(\[([\s\S]*?)\]\)/.exec(p.decorators);
       if (allowed) expect(stringItems(allowed[1]!), `${name} must allow ''`).toContain('');
@@ -168,7 +177,7 @@ describe('main.bicep and main.parameters.json', () => {
   });
 
   it('when the deploy guide shows a rollout config, then the app accepts it', () => {
-    const deploy = read(join(INFRA, 'DEPLOY.md'));
+    const deploy = deploySection();
     const example = /```json\n([\s\S]*?)```/.exec(deploy)![1]!;
     const cfg = rolloutConfigSchema.parse(JSON.parse(example));
     expect(cfg.regions.map((r) => r.name)).toContain(cfg.registry.homeRegion);
@@ -176,7 +185,7 @@ describe('main.bicep and main.parameters.json', () => {
 
   it('when the deploy guide documents azd variables, then it names every one the parameters file reads', () => {
     const raw = read(join(INFRA, 'main.parameters.json'));
-    const deploy = read(join(INFRA, 'DEPLOY.md'));
+    const deploy = deploySection();
     for (const m of raw.matchAll(/\$\{([A-Z0-9_]+)\}/g))
       if (!['AZURE_ENV_NAME', 'AZURE_LOCATION'].includes(m[1]!)) expect(deploy, m[1]).toContain(m[1]);
   });
