@@ -50,6 +50,8 @@ export interface ReleaseOutcome {
 }
 
 const MAX_CONFLICT_RETRIES = 4;
+/** Tries to record an accepted start (about 15 s of storage outage at most). */
+const RECORD_START_ATTEMPTS = 6;
 
 export async function reconcileRelease(
   deps: Deps,
@@ -246,16 +248,30 @@ async function advanceRollout(
       return r;
     }
     const after = afterStart(r, result, { ...ctx, now: deps.clock.now() });
-    const done = await commit(
-      deps,
-      cache,
-      release,
-      r,
-      after,
-      await ledgerFor(deps, cache, r.region),
-      log,
-      outcome,
-    );
+    // The cluster has the command now: losing this write would leave the claim without its handle
+    // (the workload locked until the start grace ends, then a second command). So a storage
+    // outage here is waited out, within bounds, rather than given up at the first error.
+    let done: RegionRollout | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        done = await commit(
+          deps,
+          cache,
+          release,
+          r,
+          after,
+          await ledgerFor(deps, cache, r.region),
+          log,
+          outcome,
+        );
+        break;
+      } catch (err) {
+        cache.ledger.delete(r.region);
+        if (attempt >= RECORD_START_ATTEMPTS) throw err;
+        log.warn('rollout.start-record-retry', { attempt, error: errorMessage(err) });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
+      }
+    }
     if (!done) log.warn('rollout.start-unrecorded', { reason: 'the claim changed while starting' });
     return done ?? r;
   }

@@ -141,9 +141,9 @@ describe('local host as a process (tsx dev/local-host.ts)', () => {
 
   async function spawnHost(env: IntakeEnv): Promise<Spawned> {
     const port = await freePort();
-    // The tsx CLI that `npx tsx` resolves to. Not through npx itself: npm 11's exec does not
-    // forward SIGTERM to its child (it dies by the signal), which would hide the host's own exit.
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['dev/local-host.ts'], {
+    // Node itself with tsx as a loader: one process, so signals (and a SIGKILL on cleanup) reach
+    // the host directly. npx, and the tsx CLI, put a parent in between that can orphan the host.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'dev/local-host.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
