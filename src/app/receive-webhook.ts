@@ -127,7 +127,7 @@ export async function receiveWebhook(deps: Deps, input: WebhookInput, log: Logge
   });
 
   if (processed.releases.length > 0 && config.nudgeBudgetMs > 0)
-    await nudge(deps, processed.releases, dlog, input.region === undefined);
+    await nudge(deps, processed.releases, dlog, input.region);
   const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
   return {
     status: 202,
@@ -223,17 +223,26 @@ async function processEvent(
 
 /**
  * Run the reconciler for these releases now; what does not finish in the budget is the timer's.
- * A regional delivery speaks for its own region: the other regions announce themselves by their
- * own webhooks (the timer checks those that stay silent), so only a delivery without a region
- * pays for manifest checks here.
+ * A regional delivery speaks for its own region, so only that region is advanced: the other
+ * regions announce themselves by their own webhooks (the timer checks those that stay silent,
+ * and starts later waves when earlier ones finish). A delivery without a region checks them all.
  */
-async function nudge(deps: Deps, releaseIds: string[], log: Logger, checkReplicas: boolean): Promise<void> {
+async function nudge(
+  deps: Deps,
+  releaseIds: string[],
+  log: Logger,
+  region: string | undefined,
+): Promise<void> {
   const budget = AbortSignal.timeout(deps.config.nudgeBudgetMs);
   // Every call of the nudge listens on this one signal.
   setMaxListeners(0, budget);
   const work = Promise.all(
     releaseIds.map((id) =>
-      reconcileRelease(deps, id, log, { signal: budget, checkReplicas }).catch((err: unknown) => {
+      reconcileRelease(deps, id, log, {
+        signal: budget,
+        checkReplicas: region === undefined,
+        onlyRegions: region === undefined ? undefined : [region],
+      }).catch((err: unknown) => {
         log.warn('nudge.error', { releaseId: id, error: errorMessage(err) });
       }),
     ),

@@ -57,7 +57,14 @@ export async function reconcileRelease(
   deps: Deps,
   releaseId: string,
   log: Logger,
-  opts: { cache?: RunCache; signal?: AbortSignal; checkReplicas?: boolean } = {},
+  opts: {
+    cache?: RunCache;
+    signal?: AbortSignal;
+    /** False: decide from regional webhooks only (the webhook's nudge). */
+    checkReplicas?: boolean;
+    /** Advance only these regions (the others still gate the waves); default all. */
+    onlyRegions?: readonly string[];
+  } = {},
 ): Promise<ReleaseOutcome> {
   const outcome: ReleaseOutcome = {
     transitions: 0,
@@ -90,7 +97,10 @@ export async function reconcileRelease(
   const waves = [...new Set(rollouts.map((r) => r.wave))].sort((a, b) => a - b);
   for (const wave of waves) {
     if (opts.signal?.aborted) break;
-    const inWave = [...current.values()].filter((r) => r.wave === wave && !isTerminal(r.state));
+    const inWave = [...current.values()].filter(
+      (r) =>
+        r.wave === wave && !isTerminal(r.state) && (!opts.onlyRegions || opts.onlyRegions.includes(r.region)),
+    );
     await Promise.all(
       inWave.map(async (r) => {
         try {
