@@ -2,6 +2,7 @@
 // operation (202 + location at itself) and commandResults (202 while running, then 200 in the
 // documented shape). It checks the bearer token, executes the scripts it receives on simulated
 // clusters, and exposes its state and fault switches on /_control for tests and the demo.
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -131,7 +132,12 @@ export class AksSimulator {
   private readonly clusters = new Map<string, SimCluster>();
   private readonly commands = new Map<string, SimCommand>();
   private readonly faults: FaultBook;
-  private readonly abort = new AbortController();
+  // One signal shared by every command running on the simulated clusters (unbounded listeners).
+  private readonly abort = (() => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
   private readonly pending = new Set<Promise<void>>();
   private readonly requestLog: SimRequestRecord[] = [];
   private readonly runCommandLog: SimRunCommandRecord[] = [];
