@@ -1,4 +1,5 @@
 // Small helpers the benchmarks share: percentiles, fixed-width and Markdown tables, the machine.
+import { seededRandom } from '../../dev/prng';
 import os from 'node:os';
 
 export function percentile(values: readonly number[], p: number): number {
@@ -58,13 +59,4 @@ export function machine(): Machine {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A seeded PRNG (mulberry32) so runs repeat. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = seededRandom;

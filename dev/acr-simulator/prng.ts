@@ -1,18 +1,15 @@
 // A small seeded PRNG (mulberry32) so drops, duplicates and random delays repeat per seed.
+import { seededRandom } from '../prng';
 import type { DelaySpec } from './types';
 
 export class Prng {
-  private state: number;
+  private readonly random: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.random = seededRandom(seed);
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.random();
   }
   /** Integer in [min, max]. */
   int(min: number, max: number): number {

@@ -1,6 +1,9 @@
 // Runtime-switchable misbehaviour of the simulated ARM: HTTP errors, lost results and command
 // pods that never schedule, firing once, N times, or at a rate drawn from a seeded PRNG so a
 // run can be replayed.
+import { seededRandom } from '../prng';
+
+export { seededRandom };
 
 export type FaultOperation = 'get' | 'runCommand' | 'commandResults';
 
@@ -28,18 +31,6 @@ export interface FaultRule {
 interface ActiveRule {
   rule: FaultRule;
   remaining: number;
-}
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function validateFaultRule(rule: FaultRule): FaultRule {

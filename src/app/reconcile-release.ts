@@ -49,6 +49,19 @@ export interface ReleaseOutcome {
   done: boolean;
 }
 
+/** What every rollout of one release shares during one reconcile of it. */
+interface ReleaseRun {
+  deps: Deps;
+  release: Release;
+  /** The latest record of each region rollout (the wave gate reads the others). */
+  current: Map<string, RegionRollout>;
+  active: ActiveReleaseEntry[];
+  cache: RunCache;
+  outcome: ReleaseOutcome;
+  abort: AbortSignal | undefined;
+  checkReplicas: boolean;
+}
+
 const MAX_CONFLICT_RETRIES = 4;
 /** Tries to record an accepted start (about 15 s of storage outage at most). */
 const RECORD_START_ATTEMPTS = 6;
@@ -62,7 +75,7 @@ export async function reconcileRelease(
     signal?: AbortSignal;
     /** False: decide from regional webhooks only (the webhook's nudge). */
     checkReplicas?: boolean;
-    /** Advance only these regions (the others still gate the waves); default all. */
+    /** Advance only these regions and the earlier waves that gate them; default all. */
     onlyRegions?: readonly string[];
   } = {},
 ): Promise<ReleaseOutcome> {
@@ -93,31 +106,37 @@ export async function reconcileRelease(
   ]);
   const signalOf = new Map(signals.map((s) => [s.region, s]));
   const current = new Map(rollouts.map((r) => [r.region, r]));
+  const run: ReleaseRun = {
+    deps,
+    release,
+    current,
+    active,
+    cache,
+    outcome,
+    abort: opts.signal,
+    checkReplicas: opts.checkReplicas !== false,
+  };
 
+  // Limited to some regions (a nudge), earlier waves come too: they gate those regions, and a
+  // finished rollout there that nobody has polled yet would otherwise hold them until the timer.
+  const only = opts.onlyRegions;
+  const gatingWave = only
+    ? Math.max(...rollouts.filter((r) => only.includes(r.region)).map((r) => r.wave))
+    : 0;
+  const included = (r: RegionRollout) => !only || only.includes(r.region) || r.wave < gatingWave;
   const waves = [...new Set(rollouts.map((r) => r.wave))].sort((a, b) => a - b);
   for (const wave of waves) {
     if (opts.signal?.aborted) break;
     const inWave = [...current.values()].filter(
-      (r) =>
-        r.wave === wave && !isTerminal(r.state) && (!opts.onlyRegions || opts.onlyRegions.includes(r.region)),
+      (r) => r.wave === wave && !isTerminal(r.state) && included(r),
     );
     await Promise.all(
       inWave.map(async (r) => {
         try {
-          const next = await advanceRollout(
-            deps,
-            release,
-            r,
-            signalOf.get(r.region),
-            current,
-            active,
-            cache,
-            rlog.with({ region: r.region }),
-            outcome,
-            opts.signal,
-            opts.checkReplicas !== false,
+          current.set(
+            r.region,
+            await advanceRollout(run, r, signalOf.get(r.region), rlog.with({ region: r.region })),
           );
-          current.set(r.region, next);
         } catch (err) {
           outcome.errors++;
           rlog.error('rollout.error', { region: r.region, error: errorMessage(err) });
@@ -128,7 +147,8 @@ export async function reconcileRelease(
 
   const all = [...current.values()];
   outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
-  if (all.length > 0 && outcome.waiting === 0 && release.status === 'active') {
+  // Also when the release already says done: a crash may have left it in the active index.
+  if (all.length > 0 && outcome.waiting === 0) {
     await deps.store.markReleaseDone(release, deps.clock.now().toISOString());
     outcome.done = true;
     rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
@@ -184,18 +204,12 @@ export function rolloutRequest(deps: Deps, release: Release, r: RegionRollout): 
 }
 
 async function advanceRollout(
-  deps: Deps,
-  release: Release,
+  run: ReleaseRun,
   initial: RegionRollout,
   signal: ReadinessSignal | undefined,
-  current: Map<string, RegionRollout>,
-  active: ActiveReleaseEntry[],
-  cache: RunCache,
   log: Logger,
-  outcome: ReleaseOutcome,
-  abort: AbortSignal | undefined,
-  checkReplicas: boolean,
 ): Promise<RegionRollout> {
+  const { deps, release, current, active, cache, outcome, abort } = run;
   let r = initial;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     if (isTerminal(r.state)) return r;
@@ -211,7 +225,7 @@ async function advanceRollout(
     };
     const obs: Observation = { signal };
     const need = observationNeeded(r, signal, now);
-    if (need === 'check-replica' && checkReplicas)
+    if (need === 'check-replica' && run.checkReplicas)
       obs.replica = await checkReplica(deps, cache, r.region, release, abort);
     if (need === 'poll-rollout' && r.handle) {
       obs.status = await deps.executor
@@ -232,7 +246,7 @@ async function advanceRollout(
     }
     if (!decision.changed) return r;
 
-    const committed = await commit(deps, cache, release, r, decision, ledger, log, outcome);
+    const committed = await commit(run, r, decision, ledger, log);
     if (!committed) {
       // Lost a race: someone else moved this rollout or the ledger. Re-read and re-decide.
       cache.ledger.delete(r.region);
@@ -264,16 +278,7 @@ async function advanceRollout(
     let done: RegionRollout | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        done = await commit(
-          deps,
-          cache,
-          release,
-          r,
-          after,
-          await ledgerFor(deps, cache, r.region),
-          log,
-          outcome,
-        );
+        done = await commit(run, r, after, await ledgerFor(deps, cache, r.region), log);
         break;
       } catch (err) {
         cache.ledger.delete(r.region);
@@ -292,14 +297,11 @@ async function advanceRollout(
 }
 
 async function commit(
-  deps: Deps,
-  cache: RunCache,
-  release: Release,
+  { deps, cache, release, outcome }: ReleaseRun,
   prev: RegionRollout,
   decision: Decision,
   ledger: LedgerEntry[],
   log: Logger,
-  outcome: ReleaseOutcome,
 ): Promise<RegionRollout | undefined> {
   const now = deps.clock.now();
   const changes = ledgerChanges(prev, decision.next, release, ledger, now);
