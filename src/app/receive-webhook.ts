@@ -22,7 +22,8 @@ export interface WebhookInput {
   region?: string | undefined;
   authorization?: string | null | undefined;
   contentLength?: string | null | undefined;
-  body: Uint8Array;
+  /** The body, or a reader called only once the caller is authenticated and the size is sane. */
+  body: Uint8Array | (() => Promise<Uint8Array>);
 }
 
 export interface WebhookResult {
@@ -60,10 +61,13 @@ export async function receiveWebhook(deps: Deps, input: WebhookInput, log: Logge
   }
 
   const declared = Number(input.contentLength ?? '0');
-  if (declared > MAX_WEBHOOK_BYTES || input.body.byteLength > MAX_WEBHOOK_BYTES)
+  if (declared > MAX_WEBHOOK_BYTES)
+    return reject(413, 'payload-too-large', `the body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
+  const body = typeof input.body === 'function' ? await input.body() : input.body;
+  if (body.byteLength > MAX_WEBHOOK_BYTES)
     return reject(413, 'payload-too-large', `the body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
 
-  const text = Buffer.from(input.body).toString('utf8');
+  const text = Buffer.from(body).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

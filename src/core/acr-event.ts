@@ -6,10 +6,16 @@ import { DIGEST_PATTERN, REPOSITORY_MAX_LENGTH, REPOSITORY_PATTERN, TAG_PATTERN 
 
 // ACR sends 7-9 fractional digits; Date.parse accepts them, zod's iso datetime would not.
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+/** Date.parse rolls 2017-02-30 over to March; a real calendar date must survive the round trip. */
+function isCalendarDate(v: string): boolean {
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
 const timestamp = z
   .string()
   .regex(ISO_TIMESTAMP, { message: 'must be an ISO-8601 timestamp' })
-  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be a valid date' });
+  .refine((v) => !Number.isNaN(Date.parse(v)) && isCalendarDate(v), { message: 'must be a valid date' });
 
 const eventId = z
   .string()

@@ -2,23 +2,20 @@
 // because ACR's payload has none). Thin: read the edge input, run the use case, map the result.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { appDeps } from '../app/composition';
-import { MAX_WEBHOOK_BYTES, receiveWebhook } from '../app/receive-webhook';
+import { receiveWebhook } from '../app/receive-webhook';
 import { json, loggerFor, withErrorMapping } from './http-edge';
 import type { HttpRegistration } from './registration';
 
 export async function acrEvents(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const deps = appDeps();
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_WEBHOOK_BYTES)
-    return json(413, { error: 'payload-too-large', message: `the body exceeds ${MAX_WEBHOOK_BYTES} bytes` });
-  const body = new Uint8Array(await request.arrayBuffer());
   const result = await receiveWebhook(
     deps,
     {
       region: request.params.region || undefined,
       authorization: request.headers.get('authorization'),
       contentLength: request.headers.get('content-length'),
-      body,
+      // Read only after authentication: an anonymous caller cannot make us buffer its body.
+      body: async () => new Uint8Array(await request.arrayBuffer()),
     },
     loggerFor(context),
   );

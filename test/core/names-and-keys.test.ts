@@ -142,4 +142,14 @@ describe('ACR event schemas', () => {
       expect(r.problems.join('\n')).toMatch(/target\.size/);
     }
   });
+  it('when the timestamp is not a calendar date (Feb 30), then it is rejected', () => {
+    const r = parseAcrEvent({
+      id: 'x1',
+      timestamp: '2017-02-30T16:52:01Z',
+      action: 'push',
+      target: { digest: 'sha256:' + 'a'.repeat(64), repository: 'a', tag: 't' },
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.join()).toMatch(/timestamp: must be a valid date/);
+  });
 });

@@ -590,6 +590,10 @@ describe('rejected input stores nothing', () => {
     await rejected(oversize(), { region: HOME_REGION, contentLength: null }, 413, 'payload-too-large');
   });
 
+  it('when an oversize body comes without the secret, then 401 (authentication comes first)', async () => {
+    await rejected(oversize(), { region: HOME_REGION, authorization: null }, 401, 'unauthorized');
+  });
+
   it('when a body just under 64 KiB arrives, then it is accepted and the audit log keeps its first 60,000 characters', async () => {
     const base = JSON.stringify(appPush());
     const payload = { ...appPush(), padding: 'x'.repeat(64 * 1024 - base.length - 20) };
