@@ -11,6 +11,7 @@ import { resetAppDeps } from '../src/app/composition';
 import { httpRegistrations, timerRegistrations } from '../src/functions/registrations';
 import type { HttpRegistration } from '../src/functions/registration';
 import { isListening, startAzurite, type AzuriteHandle } from './azurite';
+import { runUntilSignalled } from './process-main';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -268,25 +269,11 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
 }
 
 if (require.main === module) {
-  const port = Number(process.env.PORT ?? 7071);
-  startLocalHost({ port }).then(
-    (host) => {
-      console.log(
-        `local-host: serving ${httpRegistrations.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
-      );
-      const shutdown = (signal: string) => {
-        console.log(`local-host: ${signal}, stopping`);
-        host.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-    },
-    (err: unknown) => {
-      console.error(`local-host: failed to start: ${String(err)}`);
-      process.exit(1);
-    },
-  );
+  runUntilSignalled('local-host', async () => {
+    const host = await startLocalHost({ port: Number(process.env.PORT ?? 7071) });
+    console.log(
+      `local-host: serving ${httpRegistrations.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
+    );
+    return host;
+  });
 }

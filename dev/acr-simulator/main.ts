@@ -4,6 +4,7 @@
 //     --webhook-secret <secret> [--seed 7] [--aad-token local-dev-token] [--login-server myregistry.azurecr.io]
 import { parseArgs } from 'node:util';
 import { AcrSimulator, type DelaySpec, type WebhookConfig } from './index';
+import { runUntilSignalled } from '../process-main';
 
 function parseDelays(raw: string | undefined): Record<string, DelaySpec> {
   const delays: Record<string, DelaySpec> = {};
@@ -15,7 +16,7 @@ function parseDelays(raw: string | undefined): Record<string, DelaySpec> {
   return delays;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<AcrSimulator> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '5050' },
@@ -57,17 +58,7 @@ async function main(): Promise<void> {
   console.log(`  regional endpoint: ${sim.regionalEndpoint}`);
   console.log(`  webhooks:          ${webhooks.map((w) => w.url).join(', ') || '(none)'}`);
   console.log(`  control:           POST ${sim.url}/_control/push {"repository":"my-app","tag":"1.0.0"}`);
-  const shutdown = (): void => {
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  return sim;
 }
 
-main().catch((e: unknown) => {
-  console.error((e as Error).message);
-  process.exit(1);
-});
+runUntilSignalled('acr-simulator', main);

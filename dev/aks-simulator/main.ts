@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AksSimulator } from './server';
 import type { SimClusterConfig } from './cluster';
+import { runUntilSignalled } from '../process-main';
 
-async function main(): Promise<void> {
+async function main(): Promise<AksSimulator> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '5060' },
@@ -35,17 +36,7 @@ async function main(): Promise<void> {
   console.log(
     `AKS simulator listening on ${sim.url} (${clusters.length} clusters); state at ${sim.url}/_control/state`,
   );
-  const shutdown = (): void => {
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  return sim;
 }
 
-main().catch((e: unknown) => {
-  console.error((e as Error).message);
-  process.exit(1);
-});
+runUntilSignalled('aks-simulator', main);
