@@ -4,9 +4,7 @@
 // pointing at /api/acr/events/<region>. The demo, the end-to-end tests and the benchmarks use it.
 import { AcrSimulator, type DelaySpec } from './acr-simulator';
 import { AksSimulator } from './aks-simulator';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { azuriteConnectionString, freePort, isListening, startAzurite, type AzuriteHandle } from './azurite';
+import { startAzurite, type AzuriteHandle } from './azurite';
 import { startLocalHost, type LocalHost } from './local-host';
 import { workloadKey } from '../src/core/model';
 import type { WorkloadKind } from '../src/core/names';
@@ -51,6 +49,9 @@ export interface StackOptions {
   log?: (level: string, message: string) => void;
   logRequests?: boolean;
   hostPort?: number;
+  /** Ports of the simulators (default: free ports). */
+  acrPort?: number;
+  aksPort?: number;
   /**
    * Azurite keeps its tables on disk in this directory (instead of in memory), so
    * stack.restartAzurite() can stop it and start it again on the same port with the data intact.
@@ -76,49 +77,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/**
- * An Azurite Table service on disk that stops with SIGINT, its graceful path: it saves its
- * database on close (SIGTERM would drop up to 5 s of acknowledged writes, which Azure never does).
- */
-export async function startDiskAzurite(location: string, port?: number): Promise<AzuriteHandle> {
-  const p = port ?? (await freePort());
-  const bin = path.resolve(__dirname, '..', 'node_modules', '.bin', 'azurite-table');
-  const args = [
-    '--tablePort',
-    String(p),
-    '--tableHost',
-    '127.0.0.1',
-    '--disableTelemetry',
-    '--skipApiVersionCheck',
-    '--location',
-    location,
-  ];
-  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!(await isListening(p))) {
-    if (child.exitCode !== null) throw new Error(`azurite-table exited early: ${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`azurite-table did not listen on ${p} within 20 s: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    port: p,
-    connectionString: azuriteConnectionString(p),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
-        setTimeout(() => child.kill('SIGKILL'), 8000).unref();
-      }),
-  };
-}
-
 export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const regions = o.regions ?? ['eastus', 'westeurope', 'southeastasia'];
   const home = o.home ?? regions[0]!;
@@ -133,9 +91,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   }));
 
   let azurite = o.azuriteLocation
-    ? await startDiskAzurite(o.azuriteLocation)
+    ? await startAzurite({ location: o.azuriteLocation })
     : await startAzurite({ inMemory: true });
   const acr = await AcrSimulator.start({
+    port: o.acrPort ?? 0,
     regions,
     home,
     delays: o.delays,
@@ -143,6 +102,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     seed: o.seed ?? 1,
   });
   const aks = await AksSimulator.start({
+    port: o.aksPort ?? 0,
     token: STACK_TOKEN,
     replicaHolds: acr.holds,
     rolloutMs: o.rolloutMs ?? 300,
@@ -234,7 +194,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       await azurite.stop();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       azurite = o.azuriteLocation
-        ? await startDiskAzurite(o.azuriteLocation, port)
+        ? await startAzurite({ location: o.azuriteLocation, port })
         : await startAzurite({ inMemory: true, port });
       stack.azurite = azurite;
     },
