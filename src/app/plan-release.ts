@@ -67,7 +67,8 @@ export async function planRelease(deps: Deps, push: PushSighting): Promise<PlanO
     });
     if (claimed === 'conflict') continue; // another delivery moved the head: re-read and re-decide
     await store.recordTagDigest(push.repository, push.tag, push.digest, releaseId);
-    await ensure(deps, releaseId, push, targets);
+    // This generation of the head was just claimed by us, so its release cannot exist yet.
+    await ensure(deps, releaseId, push, targets, { isNew: true });
     return { kind: 'planned', releaseId, created: true };
   }
   throw new Error(`could not plan ${push.repository}:${push.tag}: the tag head kept changing`);
@@ -78,9 +79,10 @@ async function ensure(
   releaseId: string,
   push: PushSighting,
   targets: Record<string, string[]>,
+  opts: { isNew?: boolean } = {},
 ): Promise<void> {
   const now = deps.clock.now();
-  const existing = await deps.store.getRelease(releaseId);
+  const existing = opts.isNew ? undefined : await deps.store.getRelease(releaseId);
   const release: Release = existing ?? {
     id: releaseId,
     repository: push.repository,

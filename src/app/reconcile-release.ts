@@ -99,8 +99,14 @@ export async function reconcileRelease(
     tag: release.tag,
     digest: release.digest,
   });
+  // Limited to some regions (a nudge), earlier waves come too: they gate those regions, and a
+  // finished rollout there that nobody has polled yet would otherwise hold them until the timer.
+  const only = opts.onlyRegions;
+  const waveOf = (region: string) => deps.config.regions.find((r) => r.name === region)?.wave ?? 0;
+  const gatingWave = only ? Math.max(...only.map(waveOf)) : Infinity;
+  const regions = release.regions.filter((r) => !only || only.includes(r) || waveOf(r) < gatingWave);
   const [rollouts, signals, active] = await Promise.all([
-    deps.store.listRollouts(releaseId, release.regions),
+    deps.store.listRollouts(releaseId, regions),
     deps.store.listSignals(release.repository, release.digest),
     cache.active ? Promise.resolve(cache.active) : deps.store.listActiveReleases(release.repository),
   ]);
@@ -117,19 +123,10 @@ export async function reconcileRelease(
     checkReplicas: opts.checkReplicas !== false,
   };
 
-  // Limited to some regions (a nudge), earlier waves come too: they gate those regions, and a
-  // finished rollout there that nobody has polled yet would otherwise hold them until the timer.
-  const only = opts.onlyRegions;
-  const gatingWave = only
-    ? Math.max(...rollouts.filter((r) => only.includes(r.region)).map((r) => r.wave))
-    : 0;
-  const included = (r: RegionRollout) => !only || only.includes(r.region) || r.wave < gatingWave;
   const waves = [...new Set(rollouts.map((r) => r.wave))].sort((a, b) => a - b);
   for (const wave of waves) {
     if (opts.signal?.aborted) break;
-    const inWave = [...current.values()].filter(
-      (r) => r.wave === wave && !isTerminal(r.state) && included(r),
-    );
+    const inWave = [...current.values()].filter((r) => r.wave === wave && !isTerminal(r.state));
     await Promise.all(
       inWave.map(async (r) => {
         try {
@@ -148,7 +145,7 @@ export async function reconcileRelease(
   const all = [...current.values()];
   outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
   // Also when the release already says done: a crash may have left it in the active index.
-  if (all.length > 0 && outcome.waiting === 0) {
+  if (!only && all.length > 0 && outcome.waiting === 0) {
     await deps.store.markReleaseDone(release, deps.clock.now().toISOString());
     outcome.done = true;
     rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
