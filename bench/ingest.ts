@@ -293,7 +293,7 @@ function formatTable(r: Omit<IngestBenchResult, 'table'>, simulators: string): s
     `ingest rate (nudge on, c=32) / raw insert rate = ${f(r.ratio, 3)}   target >= ${r.targets.ratio}: ${r.met.ratio ? 'met' : 'NOT met'}`,
     `ingest rate (nudge off, c=32) / raw insert rate = ${r.intakeOnlyRatio === undefined ? '-' : f(r.intakeOnlyRatio, 3)}   (the intake alone)`,
     `p99 at c=32 (nudge on) = ${c32 ? f(c32.p99Ms) : '-'} ms   target < ${r.targets.p99MsAtC32} ms: ${r.met.p99 ? 'met' : 'NOT met'}`,
-    '* TableRolloutStore.operations: counts table() look-ups, so a little above the HTTP calls made.',
+    '* TableRolloutStore.operations: one per table call the app made (a pipeline counter; SDK retries not counted).',
   ].join('\n');
 }
 
