@@ -6,14 +6,13 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { AppConfig } from '../../src/app/config';
-import type { Deps } from '../../src/app/deps';
 import { Logger, silentSink } from '../../src/app/logger';
 import { reconcileAll } from '../../src/app/reconcile-all';
 import { receiveWebhook } from '../../src/app/receive-webhook';
 import { isTerminal, type LedgerEntry } from '../../src/core/model';
 import { isNewerRelease } from '../../src/core/release-id';
 import type { RolloutStore } from '../../src/core/store';
-import { FakeExecutor, FakeRegistry, ManualClock } from '../support/fakes';
+import { fakeDeps } from '../support/fakes';
 
 export const REGIONS = ['eastus', 'westeurope', 'southeastasia'];
 export const REPOS = ['my-app', 'team/api'];
@@ -98,19 +97,8 @@ export interface ScenarioOptions {
 }
 
 export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise<void> {
-  const clock = new ManualClock();
-  const registry = new FakeRegistry();
-  const executor = new FakeExecutor();
   const { store, config } = opts;
-  const deps: Deps = {
-    config,
-    store,
-    replicaStatus: registry,
-    registryListing: registry,
-    executor,
-    clock,
-    random: () => 0.5,
-  };
+  const { clock, registry, executor, deps } = fakeDeps(config, store);
   const log = new Logger(silentSink);
   const pushes: Push[] = [];
   const queue: Delivery[] = [];

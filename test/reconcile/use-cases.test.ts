@@ -2,33 +2,22 @@
 // region rollouts after webhooks and timer runs.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Deps } from '../../src/app/deps';
 import { Logger, silentSink } from '../../src/app/logger';
 import { reconcileAll } from '../../src/app/reconcile-all';
 import { receiveWebhook } from '../../src/app/receive-webhook';
 import type { RegionRollout } from '../../src/core/model';
 import { testConfig } from '../support/config';
-import { FakeExecutor, FakeRegistry, ManualClock } from '../support/fakes';
+import { pushPayload } from '../support/acr-payloads';
+import { fakeDeps } from '../support/fakes';
 import { MemoryRolloutStore } from '../support/memory-store';
 
 const DIGEST = 'sha256:' + createHash('sha256').update('v1').digest('hex');
 const log = new Logger(silentSink);
 
 function setup(env: Record<string, string> = {}, policy: Record<string, unknown> = {}) {
-  const clock = new ManualClock();
-  const registry = new FakeRegistry();
-  const executor = new FakeExecutor();
   const store = new MemoryRolloutStore();
   const config = testConfig({ env: { WEBHOOK_NUDGE_BUDGET_MS: '2000', ...env }, policy });
-  const deps: Deps = {
-    config,
-    store,
-    replicaStatus: registry,
-    registryListing: registry,
-    executor,
-    clock,
-    random: () => 0.5,
-  };
+  const { clock, registry, executor, deps } = fakeDeps(config, store);
   const push = (region: string) => {
     registry.hold(region, 'my-app', DIGEST);
     return receiveWebhook(
@@ -37,12 +26,15 @@ function setup(env: Record<string, string> = {}, policy: Record<string, unknown>
         region,
         authorization: `Bearer ${config.webhookSecrets[0]}`,
         body: Buffer.from(
-          JSON.stringify({
-            id: `evt-${region}`,
-            timestamp: clock.now().toISOString(),
-            action: 'push',
-            target: { digest: DIGEST, repository: 'my-app', tag: '1.0.0', size: 1, length: 1 },
-          }),
+          JSON.stringify(
+            pushPayload({
+              id: `evt-${region}`,
+              timestamp: clock.now().toISOString(),
+              digest: DIGEST,
+              repository: 'my-app',
+              tag: '1.0.0',
+            }),
+          ),
         ),
       },
       log,

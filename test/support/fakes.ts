@@ -1,5 +1,8 @@
 // In-process fakes of the ports (never of our own modules): a registry whose replicas the test
 // fills, an executor whose outcomes the test scripts, and a clock the test moves.
+import type { AppConfig } from '../../src/app/config';
+import type { Deps } from '../../src/app/deps';
+import type { RolloutStore } from '../../src/core/store';
 import type { ReplicaPresence, RolloutHandle } from '../../src/core/model';
 import type {
   Clock,
@@ -80,4 +83,21 @@ export class FakeExecutor implements RolloutExecutorPort {
   describe(req: RolloutRequest): string {
     return `kubectl set image ${req.workloads.map((w) => `${w.kind}/${w.name}`).join(' ')} ${req.image.loginServer}/${req.image.repository}@${req.image.digest}`;
   }
+}
+
+/** The use cases' dependencies with every port faked: a moving clock, a registry, an executor. */
+export function fakeDeps(config: AppConfig, store: RolloutStore) {
+  const clock = new ManualClock();
+  const registry = new FakeRegistry();
+  const executor = new FakeExecutor();
+  const deps: Deps = {
+    config,
+    store,
+    replicaStatus: registry,
+    registryListing: registry,
+    executor,
+    clock,
+    random: () => 0.5,
+  };
+  return { clock, registry, executor, deps };
 }
