@@ -157,15 +157,7 @@ export function createHandler(ctx: ServerContext) {
     if (faulted(region, req, res, false)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return distributionError(res, 405, 'UNSUPPORTED', 'GET/HEAD only', null);
-    if (!ctx.tokens.allows(req.headers.authorization, region, repository, 'pull'))
-      return distributionError(
-        res,
-        401,
-        'UNAUTHORIZED',
-        'authentication required',
-        [{ Type: 'repository', Name: repository, Action: 'pull' }],
-        challenge(region, `repository:${repository}:pull`),
-      );
+    if (!authorized(region, repository, 'pull', req, res)) return;
     const m = ctx.replication.manifest(region, repository, reference);
     const accepted = acceptTypes(req);
     const isIndex = m !== undefined && (m.mediaType.includes('index') || m.mediaType.includes('list'));
@@ -189,18 +181,30 @@ export function createHandler(ctx: ServerContext) {
     res.end(req.method === 'HEAD' ? undefined : m.body);
   }
 
+  /** A token for this region and scope, or the 401 challenge that says how to get one. */
+  function authorized(
+    region: string,
+    repository: string,
+    action: string,
+    req: http.IncomingMessage,
+    res: Res,
+  ): boolean {
+    if (ctx.tokens.allows(req.headers.authorization, region, repository, action)) return true;
+    distributionError(
+      res,
+      401,
+      'UNAUTHORIZED',
+      'authentication required',
+      [{ Type: 'repository', Name: repository, Action: action }],
+      challenge(region, `repository:${repository}:${action}`),
+    );
+    return false;
+  }
+
   function handleTags(region: string, repository: string, url: URL, req: http.IncomingMessage, res: Res) {
     ctx.count(region, 'tags');
     if (faulted(region, req, res, false)) return;
-    if (!ctx.tokens.allows(req.headers.authorization, region, repository, 'metadata_read'))
-      return distributionError(
-        res,
-        401,
-        'UNAUTHORIZED',
-        'authentication required',
-        [{ Type: 'repository', Name: repository, Action: 'metadata_read' }],
-        challenge(region, `repository:${repository}:metadata_read`),
-      );
+    if (!authorized(region, repository, 'metadata_read', req, res)) return;
     if (!ctx.replication.hasRepository(region, repository))
       return distributionError(res, 404, 'NAME_UNKNOWN', 'repository name not known to registry', {
         name: repository,

@@ -113,21 +113,26 @@ export function quarantinePayload(o: PayloadOverrides = {}): Payload {
   };
 }
 
+/** The chart events' shared target (doc [A]). */
+function chartTarget(o: PayloadOverrides): Payload {
+  return {
+    mediaType: HELM_CHART_MEDIA_TYPE,
+    size: 25265,
+    digest: o.digest ?? CHART_DIGEST,
+    repository: o.repository ?? 'repo',
+    tag: o.tag ?? 'wordpress-5.4.0.tgz',
+    name: 'wordpress',
+    version: '5.4.0.tgz',
+  };
+}
+
 /** Doc [A], "chart push event": no request object, no length; `xxxx` unmasked as `0000`. */
 export function chartPushPayload(o: PayloadOverrides = {}): Payload {
   return {
     id: o.id ?? '6356e9e0-627f-4fed-0000-d9059b5143ac',
     timestamp: o.timestamp ?? '2023-03-05T23:45:31.2614267Z',
     action: 'chart_push',
-    target: {
-      mediaType: HELM_CHART_MEDIA_TYPE,
-      size: 25265,
-      digest: o.digest ?? CHART_DIGEST,
-      repository: o.repository ?? 'repo',
-      tag: o.tag ?? 'wordpress-5.4.0.tgz',
-      name: 'wordpress',
-      version: '5.4.0.tgz',
-    },
+    target: chartTarget(o),
   };
 }
 
@@ -137,15 +142,7 @@ export function chartDeletePayload(o: PayloadOverrides = {}): Payload {
     id: o.id ?? '338a3ef7-ad68-4128-0000-fdd3af8e8f67',
     timestamp: o.timestamp ?? '2023-03-06T00:10:48.1270754Z',
     action: 'chart_delete',
-    target: {
-      mediaType: HELM_CHART_MEDIA_TYPE,
-      size: 25265,
-      digest: o.digest ?? CHART_DIGEST,
-      repository: o.repository ?? 'repo',
-      tag: o.tag ?? 'wordpress-5.4.0.tgz',
-      name: 'wordpress',
-      version: '5.4.0.tgz',
-    },
+    target: chartTarget(o),
   };
 }
 
