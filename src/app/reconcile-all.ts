@@ -1,6 +1,7 @@
 // One timer run: the level-triggered source of truth. Finds pushes whose webhook was lost, then
 // advances every active release with bounded concurrency inside a total time budget.
 import { setMaxListeners } from 'node:events';
+import type { CorruptRecordError } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { newRunCache, reconcileRelease } from './reconcile-release';
@@ -44,9 +45,17 @@ export async function reconcileAll(
     summary.releasesFound = scan.releasesCreated;
     summary.errors += scan.errors;
   }
-  const active = await deps.store.listActiveReleases();
+  // A corrupt active entry is logged and counted, and must not stop the run. The shared list is
+  // then incomplete, so each release re-lists its own repository's entries: those sharing the
+  // corrupt entry's repository fail (supersession cannot be decided), the others advance.
+  const corrupt: CorruptRecordError[] = [];
+  const active = await deps.store.listActiveReleases(undefined, (err) => corrupt.push(err));
+  for (const err of corrupt) {
+    summary.errors++;
+    log.error('release.corrupt-active-entry', { table: err.table, rowKey: err.rowKey, error: err.message });
+  }
   summary.active = active.length;
-  const cache = newRunCache(active);
+  const cache = newRunCache(corrupt.length === 0 ? active : undefined);
   // Oldest first: earlier pushes settle (or get superseded) before newer ones claim workloads.
   const queue = [...active].sort((a, b) => Date.parse(a.pushedAt) - Date.parse(b.pushedAt));
   const worker = async () => {

@@ -54,16 +54,45 @@ export interface ReleasePage {
 
 export type WriteResult = 'ok' | 'conflict';
 
+/**
+ * A stored row that does not match its schema. Never turned into a default: a rollout whose
+ * `workloads` or `state` cannot be read must stop that release, not pass as superseded or endless.
+ */
+export class CorruptRecordError extends Error {
+  readonly table: string;
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  /** The first failing property (dotted path inside JSON values), e.g. `workloads` or `state`. */
+  readonly field: string;
+  constructor(where: {
+    table: string;
+    partitionKey: string;
+    rowKey: string;
+    field: string;
+    problem: string;
+  }) {
+    super(
+      `corrupt row in table ${where.table} (PartitionKey '${where.partitionKey}', RowKey '${where.rowKey}'): ` +
+        `${where.field}: ${where.problem}`,
+    );
+    this.name = 'CorruptRecordError';
+    this.table = where.table;
+    this.partitionKey = where.partitionKey;
+    this.rowKey = where.rowKey;
+    this.field = where.field;
+  }
+}
+
 /** A region commit; on success the rollout's new ETag, so the caller need not read it back. */
 export type CommitResult = { outcome: 'ok'; etag?: string | undefined } | { outcome: 'conflict' };
 
+/** Reads throw CorruptRecordError for a row that fails validation; nothing is defaulted. */
 export interface RolloutStore {
   /** Creates the audit record; 'duplicate' when the same delivery was recorded before. */
   recordDelivery(
     delivery: DeliveryRecord,
   ): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }>;
   completeDelivery(delivery: DeliveryRecord): Promise<void>;
-  listDeliveries(day: string): Promise<DeliveryRecord[]>;
 
   /** 'created' the first time a region reports (repository, digest); 'duplicate' afterwards. */
   recordSignal(signal: ReadinessSignal): Promise<'created' | 'duplicate'>;
@@ -78,7 +107,6 @@ export interface RolloutStore {
   getTagDigestRelease(repository: string, tag: string, digest: string): Promise<string | undefined>;
 
   /** When the app first watched a repository (the scan never plans tags older than this). */
-  getWatchStart(repository: string): Promise<string | undefined>;
   setWatchStartIfAbsent(repository: string, at: string): Promise<string>;
 
   /**
@@ -88,8 +116,15 @@ export interface RolloutStore {
   ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void>;
   getRelease(id: string): Promise<Release | undefined>;
   markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void>;
-  /** Every active release, or only those of one repository (what supersession can involve). */
-  listActiveReleases(repository?: string): Promise<ActiveReleaseEntry[]>;
+  /**
+   * Every active release, or only those of one repository (what supersession can involve).
+   * A corrupt entry throws CorruptRecordError, unless onCorrupt is given: then that entry is left
+   * out and reported to onCorrupt (the timer run uses this to carry on with the other releases).
+   */
+  listActiveReleases(
+    repository?: string,
+    onCorrupt?: (err: CorruptRecordError) => void,
+  ): Promise<ActiveReleaseEntry[]>;
   listReleases(query: {
     repository?: string | undefined;
     status?: 'active' | 'done' | undefined;

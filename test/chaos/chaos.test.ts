@@ -12,6 +12,7 @@ import { buildDeps, type AppDeps } from '../../src/app/composition';
 import { parseConfig } from '../../src/app/config';
 import { Logger, silentSink } from '../../src/app/logger';
 import { reconcileAll } from '../../src/app/reconcile-all';
+import { readDeliveries, tablesOf } from '../support/table-rows';
 
 const REGIONS = ['eastus', 'westeurope', 'southeastasia'];
 const REPOS = ['my-app', 'billing'];
@@ -275,7 +276,7 @@ describe('chaos: every fault at once, then the rules hold', () => {
       .filter((d) => !d.dropped && d.status !== undefined && d.status >= 200 && d.status < 300);
     expect(acked.length).toBeGreaterThan(0);
     const days = [...new Set(acked.map((d) => d.payload.timestamp.slice(0, 10)))];
-    const stored = (await Promise.all(days.map((d) => second.store.listDeliveries(d)))).flat();
+    const stored = (await Promise.all(days.map((d) => readDeliveries(tablesOf(second), d)))).flat();
     const have = new Set(stored.map((s) => `${s.region ?? ''} ${s.eventId}`));
     const missing = acked.filter((d) => !have.has(`${d.region} ${d.payload.id}`));
     expect(

@@ -1,0 +1,174 @@
+// <p>regions: PK = region, RK = 'rollout~<release id>' | 'ledger~<workload>'. Rollouts and the
+// ledger share the region partition so a start (rollout -> rolling-out plus the workload locks)
+// and a finish (rollout -> succeeded plus the new ledger digests) are one atomic transaction.
+import { odata, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import { encodeKey } from '../../core/keys';
+import { REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
+import type { CommitResult } from '../../core/store';
+import { count, decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
+import { createIfAbsent, isConflict, listAll, tryGet, type Row, type StoreTable } from './table-set';
+
+const rolloutRowKey = (releaseId: string) => `rollout~${releaseId}`;
+const ledgerRowKey = (workload: string) => `ledger~${encodeKey(workload)}`;
+
+const optional = z.string().optional();
+const rolloutSchema = z.object({
+  ...rowKeys,
+  releaseId: z.string(),
+  wave: count,
+  state: z.enum(REGION_ROLLOUT_STATES),
+  reason: z.string(),
+  workloads: jsonText(stringList),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  replicaReadyAt: optional,
+  replicaReadySource: z.enum(['webhook', 'check']).optional(),
+  lastCheckAt: optional,
+  lastCheckResult: z.enum(['present', 'absent', 'unknown']).optional(),
+  attempts: count,
+  throttled: count.optional(),
+  nextCheckAt: z.string(),
+  attemptStartedAt: optional,
+  handle: jsonText(z.object({ value: z.string(), commandId: optional })).optional(),
+  startedAt: optional,
+  finishedAt: optional,
+  lastError: optional,
+  logsTail: optional,
+  command: optional,
+  skippedWorkloads: jsonText(stringList).optional(),
+});
+
+/** A cleared lock is stored as '' (Replace semantics need an explicit value). */
+const lock = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
+const ledgerSchema = z.object({
+  ...rowKeys,
+  workload: z.string(),
+  repository: z.string(),
+  digest: z.string(),
+  tag: z.string(),
+  releaseId: z.string(),
+  pushedAt: z.string(),
+  updatedAt: z.string(),
+  inFlightReleaseId: lock,
+  inFlightPushedAt: lock,
+});
+
+function rolloutEntity(r: RegionRollout): Entity {
+  const e: Entity = {
+    partitionKey: r.region,
+    rowKey: rolloutRowKey(r.releaseId),
+    ...defined({
+      kind: 'rollout',
+      releaseId: r.releaseId,
+      wave: r.wave,
+      state: r.state,
+      reason: r.reason,
+      workloads: JSON.stringify(r.workloads),
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      replicaReadyAt: r.replicaReadyAt,
+      replicaReadySource: r.replicaReadySource,
+      lastCheckAt: r.lastCheckAt,
+      lastCheckResult: r.lastCheckResult,
+      attempts: r.attempts,
+      throttled: r.throttled,
+      nextCheckAt: r.nextCheckAt,
+      attemptStartedAt: r.attemptStartedAt,
+      handle: r.handle ? JSON.stringify(r.handle) : undefined,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      lastError: r.lastError?.slice(0, 8000),
+      command: r.command?.slice(0, 30_000),
+      skippedWorkloads: r.skippedWorkloads ? JSON.stringify(r.skippedWorkloads) : undefined,
+    }),
+  };
+  putLongText(e, 'logsTail', r.logsTail);
+  return e;
+}
+
+function ledgerEntity(l: LedgerEntry): Entity {
+  return {
+    partitionKey: l.region,
+    rowKey: ledgerRowKey(l.workload),
+    ...defined({
+      kind: 'ledger',
+      workload: l.workload,
+      repository: l.repository,
+      digest: l.digest,
+      tag: l.tag,
+      releaseId: l.releaseId,
+      pushedAt: l.pushedAt,
+      updatedAt: l.updatedAt,
+      // Explicit empty strings clear a lock under Replace semantics.
+      inFlightReleaseId: l.inFlightReleaseId ?? '',
+      inFlightPushedAt: l.inFlightPushedAt ?? '',
+    }),
+  };
+}
+
+export class RegionTable {
+  constructor(private readonly table: StoreTable) {}
+
+  private toRollout(row: Row): RegionRollout {
+    const { partitionKey, rowKey: _rk, ...rest } = decodeRow(this.table, row, rolloutSchema, ['logsTail']);
+    return { region: partitionKey, ...rest };
+  }
+
+  private toLedger(row: Row): LedgerEntry {
+    const { partitionKey, rowKey: _rk, ...rest } = decodeRow(this.table, row, ledgerSchema);
+    return { region: partitionKey, ...rest };
+  }
+
+  createRolloutIfAbsent(rollout: RegionRollout): Promise<void> {
+    return createIfAbsent(this.table, rolloutEntity(rollout));
+  }
+
+  async getRollout(releaseId: string, region: string): Promise<RegionRollout | undefined> {
+    const row = await tryGet(this.table, region, rolloutRowKey(releaseId));
+    return row ? this.toRollout(row) : undefined;
+  }
+
+  /** One point read per region; a corrupt rollout throws (the caller fails that release). */
+  async listRollouts(releaseId: string, regions: readonly string[]): Promise<RegionRollout[]> {
+    const found = await Promise.all(regions.map((region) => this.getRollout(releaseId, region)));
+    return found.filter((r): r is RegionRollout => r !== undefined);
+  }
+
+  async listLedger(region: string): Promise<LedgerEntry[]> {
+    const rows = await listAll(
+      this.table,
+      odata`PartitionKey eq ${region} and RowKey ge ${'ledger~'} and RowKey lt ${'ledger~~'}`,
+    );
+    return rows.map((row) => this.toLedger(row));
+  }
+
+  async commit(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult> {
+    const t = await this.table.client();
+    if (ledger.some((l) => l.region !== rollout.region))
+      throw new Error('ledger entries must be in the rollout region');
+    const entity = rolloutEntity(rollout);
+    try {
+      if (ledger.length === 0) {
+        const res = rollout.etag
+          ? await t.updateEntity(entity, 'Replace', { etag: rollout.etag })
+          : await t.createEntity(entity);
+        return { outcome: 'ok', etag: res.etag };
+      }
+      const actions: TransactionAction[] = [
+        rollout.etag ? ['update', entity, 'Replace', { etag: rollout.etag }] : ['create', entity],
+        ...ledger.map((l): TransactionAction =>
+          l.etag ? ['update', ledgerEntity(l), 'Replace', { etag: l.etag }] : ['create', ledgerEntity(l)],
+        ),
+      ];
+      const res = await t.submitTransaction(actions);
+      return { outcome: 'ok', etag: res.getResponseForEntity(entity.rowKey)?.etag };
+    } catch (err) {
+      if (isConflict(err)) return { outcome: 'conflict' };
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// <p>releases: PK = 'release', RK = release id (newest first), and the active index
+// PK = 'active', RK = <repository>~<id>. A reconcile run lists only the active partition, so it
+// costs what is active, not what is history.
+import { odata } from '@azure/data-tables';
+import { z } from 'zod';
+import { encodeKey } from '../../core/keys';
+import type { Release } from '../../core/model';
+import { CorruptRecordError, type ActiveReleaseEntry, type ReleasePage } from '../../core/store';
+import { decodeRow, defined, jsonText, rowKeys, stringList, type Entity } from './rows';
+import { createIfAbsent, isNotFound, listAll, tryGet, type Row, type StoreTable } from './table-set';
+
+const RELEASE = 'release';
+const ACTIVE = 'active';
+const activeRowKey = (repository: string, releaseId: string) => `${encodeKey(repository)}~${releaseId}`;
+
+const releaseSchema = z.object({
+  ...rowKeys,
+  repository: z.string(),
+  tag: z.string(),
+  digest: z.string(),
+  pushedAt: z.string(),
+  mediaType: z.string().optional(),
+  source: z.enum(['webhook', 'registry-scan']),
+  announcedBy: z.string().optional(),
+  createdAt: z.string(),
+  status: z.enum(['active', 'done']),
+  completedAt: z.string().optional(),
+  regions: jsonText(stringList),
+});
+
+const activeSchema = z.object({
+  ...rowKeys,
+  releaseId: z.string(),
+  repository: z.string(),
+  tag: z.string(),
+  digest: z.string(),
+  pushedAt: z.string(),
+  targets: jsonText(z.record(z.string(), stringList)),
+});
+
+export interface ReleaseQuery {
+  repository?: string | undefined;
+  status?: 'active' | 'done' | undefined;
+  limit: number;
+  continuationToken?: string | undefined;
+}
+
+function releaseEntity(r: Release): Entity {
+  return {
+    partitionKey: RELEASE,
+    rowKey: r.id,
+    ...defined({
+      repository: r.repository,
+      tag: r.tag,
+      digest: r.digest,
+      pushedAt: r.pushedAt,
+      mediaType: r.mediaType,
+      source: r.source,
+      announcedBy: r.announcedBy,
+      createdAt: r.createdAt,
+      status: r.status,
+      completedAt: r.completedAt,
+      regions: JSON.stringify(r.regions),
+    }),
+  };
+}
+
+export class ReleasesTable {
+  constructor(private readonly table: StoreTable) {}
+
+  private toRelease(row: Row): Release {
+    const { partitionKey: _pk, rowKey, etag: _etag, ...rest } = decodeRow(this.table, row, releaseSchema);
+    return { id: rowKey, ...rest };
+  }
+
+  private toActive(row: Row): ActiveReleaseEntry {
+    const e = decodeRow(this.table, row, activeSchema);
+    return {
+      releaseId: e.releaseId,
+      repository: e.repository,
+      tag: e.tag,
+      digest: e.digest,
+      pushedAt: e.pushedAt,
+      targets: e.targets,
+    };
+  }
+
+  createReleaseIfAbsent(release: Release): Promise<void> {
+    return createIfAbsent(this.table, releaseEntity(release));
+  }
+
+  createActiveIfAbsent(active: ActiveReleaseEntry): Promise<void> {
+    return createIfAbsent(this.table, {
+      partitionKey: ACTIVE,
+      rowKey: activeRowKey(active.repository, active.releaseId),
+      releaseId: active.releaseId,
+      repository: active.repository,
+      tag: active.tag,
+      digest: active.digest,
+      pushedAt: active.pushedAt,
+      targets: JSON.stringify(active.targets),
+    });
+  }
+
+  async get(id: string): Promise<Release | undefined> {
+    const row = await tryGet(this.table, RELEASE, id);
+    return row ? this.toRelease(row) : undefined;
+  }
+
+  async markDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void> {
+    const t = await this.table.client();
+    await t.upsertEntity({ partitionKey: RELEASE, rowKey: release.id, status: 'done', completedAt }, 'Merge');
+    try {
+      await t.deleteEntity(ACTIVE, activeRowKey(release.repository, release.id));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** A corrupt entry throws, or with onCorrupt is reported there and left out. */
+  async listActive(
+    repository?: string,
+    onCorrupt?: (err: CorruptRecordError) => void,
+  ): Promise<ActiveReleaseEntry[]> {
+    const filter = repository
+      ? odata`PartitionKey eq ${ACTIVE} and RowKey gt ${`${encodeKey(repository)}~`} and RowKey lt ${`${encodeKey(repository)}~~`}`
+      : odata`PartitionKey eq ${ACTIVE}`;
+    const out: ActiveReleaseEntry[] = [];
+    for (const row of await listAll(this.table, filter)) {
+      try {
+        out.push(this.toActive(row));
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError) || !onCorrupt) throw err;
+        onCorrupt(err);
+      }
+    }
+    return out;
+  }
+
+  async list(query: ReleaseQuery): Promise<ReleasePage> {
+    const t = await this.table.client();
+    let filter = odata`PartitionKey eq ${RELEASE}`;
+    if (query.repository) filter += odata` and repository eq ${query.repository}`;
+    if (query.status) filter += odata` and status eq ${query.status}`;
+    // A filtered page may come back short (or empty) with a token; read on with pages sized to
+    // what still fits, so the returned token points exactly after the last release returned.
+    const releases: Release[] = [];
+    let token = query.continuationToken;
+    do {
+      const pages = t
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: query.limit - releases.length, continuationToken: token });
+      const next = await pages.next();
+      if (next.done) {
+        token = undefined;
+        break;
+      }
+      releases.push(...next.value.map((row) => this.toRelease(row)));
+      token = next.value.continuationToken;
+    } while (releases.length < query.limit && token);
+    return { releases: releases.slice(0, query.limit), continuationToken: token };
+  }
+}
