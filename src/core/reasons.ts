@@ -71,6 +71,8 @@ export const REASONS = {
     ),
   /** The wave gate's own words (which earlier region failed, and how). */
   halted: (gateReason: string) => reason('halted', gateReason),
+  // The two replica-present reasons hold only within one step: the ready rollout goes on at once
+  // to wait for its wave or a lock, or to claim its start, and that reason replaces them.
   replicaPresentWebhook: reason('replica-present-webhook', 'replica holds the digest (regional webhook)'),
   replicaPresentCheck: reason('replica-present-check', 'replica holds the digest (manifest check)'),
   replicaAbsent: reason('replica-absent', 'waiting for the replica to hold the digest (not there yet)'),

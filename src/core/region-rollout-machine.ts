@@ -4,6 +4,9 @@
 //
 //   waiting-for-replica --signal|check present--> replica-ready --gate open--> rolling-out
 //   rolling-out --succeeded--> succeeded | --failed--> replica-ready (backoff) | failed
+//     (failed: the executor said so, a claimed start stayed unconfirmed past the grace, or no
+//      outcome past rolloutTimeoutSeconds; a start refused as busy returns to replica-ready
+//      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals)
 //   pending --newer release--> superseded;  waiting --deadline--> replication-timed-out
 //   pending --earlier wave failed--> halted;  replica-ready --DRY_RUN--> dry-run
 //   (pending = waiting-for-replica or replica-ready; a replica found ready goes on as
