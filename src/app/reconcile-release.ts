@@ -6,8 +6,8 @@ import { changedWorkloads, ledgerChanges } from '../core/ledger';
 import {
   afterStart,
   decide,
+  dryRunInstead,
   observationNeeded,
-  recordDryRun,
   type Decision,
   type Observation,
   type StepContext,
@@ -234,12 +234,8 @@ async function advanceRollout(
     // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
     if (decision.action === 'start-rollout' && abort?.aborted) return r;
     if (decision.action === 'start-rollout' && deps.config.dryRun) {
-      const claimed = decision.next;
-      decision = recordDryRun(
-        { ...r, ...claimed, state: r.state },
-        deps.executor.describe(rolloutRequest(deps, release, claimed)),
-        ctx,
-      );
+      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next));
+      decision = dryRunInstead(r, decision, command, ctx);
     }
     if (!decision.changed) return r;
 

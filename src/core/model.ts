@@ -1,5 +1,6 @@
 // Domain records. Times are ISO-8601 strings (UTC) so records survive Table Storage unchanged.
 import type { WorkloadKind } from './names';
+import type { ReasonCode } from './reasons';
 
 /** One configured workload: a container of a Kubernetes object fed by one repository. */
 export interface Workload {
@@ -103,6 +104,8 @@ export interface RegionRollout {
   wave: number;
   state: RegionRolloutState;
   reason: string;
+  /** Stable machine-readable form of `reason` (src/core/reasons.ts); absent on older records. */
+  reasonCode?: ReasonCode | undefined;
   /** Ledger keys of the workloads this rollout covers in this region. */
   workloads: string[];
   createdAt: string;

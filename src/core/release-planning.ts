@@ -1,6 +1,7 @@
 // Which regions and workloads a push targets, and the records a new release starts with.
 import { tagMatches } from './names';
 import { workloadKey, type RegionConfig, type RegionRollout, type Release, type Workload } from './model';
+import { REASONS } from './reasons';
 import type { ActiveReleaseEntry } from './store';
 
 /** region -> ledger keys of the workloads a push of repository:tag rolls out to there. */
@@ -35,7 +36,8 @@ export function initialRollouts(
       region: r.name,
       wave: r.wave,
       state: 'waiting-for-replica' as const,
-      reason: 'waiting for the replica to hold the digest',
+      reason: REASONS.created.text,
+      reasonCode: REASONS.created.code,
       workloads: targets[r.name] ?? [],
       createdAt: at,
       updatedAt: at,

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RegionRollout, RolloutPolicy } from '../../src/core/model';
 import type { RolloutStatus } from '../../src/core/ports';
+import type { ReasonCode } from '../../src/core/reasons';
 import {
   afterStart,
   decide,
+  dryRunInstead,
   observationNeeded,
   recordDryRun,
   type Observation,
@@ -69,7 +71,8 @@ interface Case {
   ctx?: Partial<StepContext>;
   state: RegionRollout['state'];
   action?: string;
-  reason?: RegExp;
+  /** The reason code the decision and the record carry. */
+  code?: ReasonCode;
   changed?: boolean;
   check?: (next: RegionRollout) => void;
 }
@@ -82,7 +85,7 @@ const cases: Case[] = [
     rollout: rollout(),
     obs: { replica: 'absent' },
     state: 'waiting-for-replica',
-    reason: /not there yet/,
+    code: 'replica-absent',
     check: (n) => {
       expect(n.lastCheckResult).toBe('absent');
       expect(n.nextCheckAt).toBe(at(5));
@@ -93,7 +96,7 @@ const cases: Case[] = [
     rollout: rollout(),
     obs: { replica: 'unknown' },
     state: 'waiting-for-replica',
-    reason: /unknown/,
+    code: 'replica-unknown',
   },
   {
     name: 'when the regional webhook came and the gate is open, then it becomes ready and claims the start at once',
@@ -101,6 +104,7 @@ const cases: Case[] = [
     obs: { signal },
     state: 'rolling-out',
     action: 'start-rollout',
+    code: 'start-claimed',
     check: (n) => {
       expect(n.replicaReadySource).toBe('webhook');
       expect(n.replicaReadyAt).toBe(signal.receivedAt);
@@ -115,6 +119,7 @@ const cases: Case[] = [
     obs: { replica: 'present' },
     state: 'rolling-out',
     action: 'start-rollout',
+    code: 'start-claimed',
     check: (n) => expect(n.replicaReadySource).toBe('check'),
   },
   {
@@ -129,14 +134,16 @@ const cases: Case[] = [
     rollout: rollout({ createdAt: at(-601) }),
     obs: { replica: 'absent' },
     state: 'replication-timed-out',
-    reason: /within 600s/,
+    code: 'replication-timed-out',
   },
   {
     name: 'when an earlier wave failed, then a waiting rollout is halted with the reason',
     rollout: rollout(),
     ctx: { gate: { kind: 'halt', reason: 'wave 0 failed in eastus (failed: boom)' } },
     state: 'halted',
-    reason: /wave 0 failed in eastus/,
+    code: 'halted',
+    // The gate's own words name the failed region; the machine passes them on.
+    check: (n) => expect(n.reason).toBe('wave 0 failed in eastus (failed: boom)'),
   },
   {
     name: 'when a newer release targets every workload, then a pending rollout is superseded',
@@ -145,7 +152,11 @@ const cases: Case[] = [
       plan: { pending: [], skipped: [{ workload: 'w', reason: 'newer' }], lockedBy: [], supersededBy: 'r2' },
     },
     state: 'superseded',
-    reason: /superseded by newer release r2/,
+    code: 'superseded',
+    check: (n) => {
+      expect(n.reason).toContain('r2');
+      expect(n.skippedWorkloads).toEqual(['w']);
+    },
   },
   {
     name: 'when every workload already runs something newer, then it is superseded without a start',
@@ -154,21 +165,24 @@ const cases: Case[] = [
       plan: { pending: [], skipped: [{ workload: 'w', reason: 'runs newer release r9' }], lockedBy: [] },
     },
     state: 'superseded',
-    reason: /already runs this or a newer release/,
+    code: 'workloads-already-newer',
+    check: (n) => expect(n.reason).toContain('runs newer release r9'),
   },
   {
     name: 'when the earlier wave is still running, then a ready rollout waits with the gate reason',
     rollout: rollout({ state: 'replica-ready' }),
     ctx: { gate: { kind: 'wait', reason: 'waiting for wave 0 (eastus)' } },
     state: 'replica-ready',
-    reason: /waiting for wave 0/,
+    code: 'waiting-for-wave',
+    check: (n) => expect(n.reason).toBe('waiting for wave 0 (eastus)'),
   },
   {
     name: 'when another release is changing the workload, then it waits for that release',
     rollout: rollout({ state: 'replica-ready' }),
     ctx: { plan: { pending: ['w'], skipped: [], lockedBy: [{ workload: 'w', releaseId: 'r0' }] } },
     state: 'replica-ready',
-    reason: /waiting for release r0/,
+    code: 'waiting-for-workload-lock',
+    check: (n) => expect(n.reason).toContain('r0'),
   },
   {
     name: 'when a retry backoff has not elapsed, then nothing changes',
@@ -181,6 +195,7 @@ const cases: Case[] = [
     rollout: running(),
     obs: status({ kind: 'succeeded', logs: 'deployment "my-app" successfully rolled out' }),
     state: 'succeeded',
+    code: 'succeeded',
     check: (n) => {
       expect(n.finishedAt).toBe(NOW.toISOString());
       expect(n.logsTail).toContain('successfully rolled out');
@@ -191,7 +206,7 @@ const cases: Case[] = [
     rollout: running({ attempts: 1 }),
     obs: status({ kind: 'failed', reason: 'exit code 1: ImagePullBackOff', transient: true }),
     state: 'replica-ready',
-    reason: /attempt 1 of 3 failed, retrying/,
+    code: 'attempt-failed-retrying',
     check: (n) => {
       expect(n.lastError).toContain('ImagePullBackOff');
       expect(Date.parse(n.nextCheckAt)).toBeGreaterThan(NOW.getTime());
@@ -203,34 +218,45 @@ const cases: Case[] = [
     rollout: running({ attempts: 3 }),
     obs: status({ kind: 'failed', reason: 'rollout timed out', transient: true }),
     state: 'failed',
-    reason: /failed after 3 attempts: rollout timed out/,
+    code: 'attempts-exhausted',
+    check: (n) => expect(n.lastError).toBe('rollout timed out'),
   },
   {
     name: 'when a failure is permanent, then it fails at once',
     rollout: running({ attempts: 1 }),
     obs: status({ kind: 'failed', reason: 'container "x" not found', transient: false }),
     state: 'failed',
-    reason: /container "x" not found/,
+    code: 'failed-permanent',
+    check: (n) => expect(n.lastError).toBe('container "x" not found'),
   },
   {
     name: 'when the rollout is still running, then it polls again after the interval',
     rollout: running(),
     obs: status({ kind: 'running' }),
     state: 'rolling-out',
+    code: 'rolling-out',
     check: (n) => expect(n.nextCheckAt).toBe(at(5)),
+  },
+  {
+    name: 'when the outcome cannot be learned now, then it keeps rolling out and asks again after Retry-After',
+    rollout: running(),
+    obs: status({ kind: 'unknown', reason: 'HTTP 503', retryAfterSeconds: 30 }),
+    state: 'rolling-out',
+    code: 'outcome-unknown',
+    check: (n) => expect(n.nextCheckAt).toBe(at(30)),
   },
   {
     name: 'when a rollout gives no outcome past its timeout, then the attempt fails and retries',
     rollout: running({ attemptStartedAt: at(-(120 + 121)) }),
     obs: status({ kind: 'running' }),
     state: 'replica-ready',
-    reason: /no outcome within rolloutTimeoutSeconds/,
+    code: 'rollout-overdue-retrying',
   },
   {
     name: 'when a claimed start was never confirmed within the grace, then the attempt is retried',
     rollout: running({ handle: undefined, attemptStartedAt: at(-121) }),
     state: 'replica-ready',
-    reason: /never confirmed/,
+    code: 'start-unconfirmed-retrying',
   },
   {
     name: 'when a claimed start is recent, then it waits for the claimer',
@@ -254,7 +280,10 @@ describe('region rollout state machine', () => {
       expect(d.next.state).toBe(c.state);
       if (c.action) expect(d.action).toBe(c.action);
       else expect(d.action).toBe('none');
-      if (c.reason) expect(d.next.reason).toMatch(c.reason);
+      if (c.code) {
+        expect(d.reasonCode).toBe(c.code);
+        expect(d.next.reasonCode).toBe(c.code);
+      }
       if (c.changed !== undefined) expect(d.changed).toBe(c.changed);
       c.check?.(d.next);
     });
@@ -268,6 +297,7 @@ describe('region rollout state machine', () => {
       ctx(),
     );
     expect(d.next.state).toBe('rolling-out');
+    expect(d.reasonCode).toBe('start-accepted');
     expect(d.next.handle?.commandId).toBe('x');
   });
 
@@ -279,6 +309,7 @@ describe('region rollout state machine', () => {
       ctx(),
     );
     expect(d.next.state).toBe('replica-ready');
+    expect(d.reasonCode).toBe('cluster-busy-retrying');
     expect(d.next.attempts).toBe(0);
     expect(d.next.throttled).toBe(1);
     expect(Date.parse(d.next.nextCheckAt)).toBeGreaterThanOrEqual(NOW.getTime() + 40_000);
@@ -292,6 +323,7 @@ describe('region rollout state machine', () => {
       ctx(),
     );
     expect(d.next.state).toBe('failed');
+    expect(d.reasonCode).toBe('failed-permanent');
     expect(d.next.reason).toContain('runcommand/action');
   });
 
@@ -303,12 +335,32 @@ describe('region rollout state machine', () => {
       ctx(),
     );
     expect(d.next.state).toBe('failed');
+    expect(d.reasonCode).toBe('cluster-busy-exhausted');
+    expect(d.next.throttled).toBe(11);
   });
 
   it('when dry run, then the exact command is recorded and the rollout ends dry-run', () => {
     const d = recordDryRun(rollout({ state: 'replica-ready' }), 'kubectl set image ...', ctx());
     expect(d.next.state).toBe('dry-run');
+    expect(d.reasonCode).toBe('dry-run');
     expect(d.next.command).toBe('kubectl set image ...');
+  });
+
+  it('when dry run replaces a claimed start, then it ends dry-run from the pending record without a handle', () => {
+    const prev = rollout({ state: 'replica-ready', nextCheckAt: at(-1) });
+    const claim = decide(prev, {}, ctx());
+    expect(claim.action).toBe('start-rollout');
+    const d = dryRunInstead(prev, claim, 'kubectl set image ...', ctx());
+    expect(d).toMatchObject({ action: 'none', changed: true, reasonCode: 'dry-run' });
+    expect(d.next).toMatchObject({ state: 'dry-run', command: 'kubectl set image ...', attempts: 1 });
+    expect(d.next.startedAt).toBe(NOW.toISOString());
+    expect(d.next.handle).toBeUndefined();
+  });
+
+  it('when dry run is asked for a decision that starts nothing, then that decision stands', () => {
+    const prev = rollout({ nextCheckAt: at(3) });
+    const waiting = decide(prev, {}, ctx());
+    expect(dryRunInstead(prev, waiting, 'kubectl set image ...', ctx())).toBe(waiting);
   });
 
   it('observes only what the state needs, when it is due', () => {

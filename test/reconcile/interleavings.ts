@@ -9,7 +9,8 @@ import type { AppConfig } from '../../src/app/config';
 import { Logger, silentSink } from '../../src/app/logger';
 import { reconcileAll } from '../../src/app/reconcile-all';
 import { receiveWebhook } from '../../src/app/receive-webhook';
-import { isTerminal, type LedgerEntry } from '../../src/core/model';
+import { isTerminal, type LedgerEntry, type RegionRolloutState } from '../../src/core/model';
+import type { ReasonCode } from '../../src/core/reasons';
 import { isNewerRelease } from '../../src/core/release-id';
 import type { RolloutStore } from '../../src/core/store';
 import { fakeDeps } from '../support/fakes';
@@ -17,6 +18,16 @@ import { fakeDeps } from '../support/fakes';
 export const REGIONS = ['eastus', 'westeurope', 'southeastasia'];
 export const REPOS = ['my-app', 'team/api'];
 const TAGS = ['1.0', '1.1', 'latest'];
+
+/** The reason codes a rollout may end with, per terminal state. */
+const ENDING_CODES: Partial<Record<RegionRolloutState, ReasonCode[]>> = {
+  succeeded: ['succeeded'],
+  failed: ['attempts-exhausted', 'failed-permanent', 'cluster-busy-exhausted'],
+  superseded: ['superseded', 'workloads-already-newer'],
+  halted: ['halted'],
+  'replication-timed-out': ['replication-timed-out'],
+  'dry-run': ['dry-run'],
+};
 
 export type Step =
   | { kind: 'push'; repo: number; tag: number; digest: number; regionalStamp: 'push' | 'landing' }
@@ -252,6 +263,8 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
     const rollouts = await store.listRollouts(rel.id, rel.regions);
     for (const r of rollouts) {
       expect(isTerminal(r.state), `${rel.id}/${r.region} is ${r.state}`).toBe(true);
+      // The stored reason code (round-tripped by the store) names why it ended this way.
+      expect(ENDING_CODES[r.state], `${rel.id}/${r.region}: ${r.reason}`).toContain(r.reasonCode);
       // Rule 3: exactly one start per attempt, never more than the policy allows.
       const n = started.get(`${rel.id}|${r.region}`) ?? 0;
       expect(n, `starts of ${rel.id} in ${r.region}`).toBe(

@@ -5,6 +5,7 @@ import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
 import { REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
+import { REASON_CODES } from '../../core/reasons';
 import type { CommitResult } from '../../core/store';
 import { count, decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
 import { createIfAbsent, isConflict, listAll, tryGet, type Row, type StoreTable } from './table-set';
@@ -19,6 +20,7 @@ const rolloutSchema = z.object({
   wave: count,
   state: z.enum(REGION_ROLLOUT_STATES),
   reason: z.string(),
+  reasonCode: z.enum(REASON_CODES).optional(),
   workloads: jsonText(stringList),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -67,6 +69,7 @@ function rolloutEntity(r: RegionRollout): Entity {
       wave: r.wave,
       state: r.state,
       reason: r.reason,
+      reasonCode: r.reasonCode,
       workloads: JSON.stringify(r.workloads),
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,

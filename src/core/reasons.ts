@@ -1,0 +1,108 @@
+// Every reason a region rollout can carry: a stable machine-readable code (for tests, alerts and
+// the status API) and the human text built from it. The state machine takes its reasons only
+// from here, so a code never drifts from the text that goes with it.
+
+export const REASON_CODES = [
+  'created',
+  'superseded',
+  'workloads-already-newer',
+  'halted',
+  'replica-present-webhook',
+  'replica-present-check',
+  'replica-absent',
+  'replica-unknown',
+  'replication-timed-out',
+  'waiting-for-wave',
+  'waiting-for-workload-lock',
+  'start-claimed',
+  'start-accepted',
+  'rolling-out',
+  'outcome-unknown',
+  'succeeded',
+  'attempt-failed-retrying',
+  'start-unconfirmed-retrying',
+  'rollout-overdue-retrying',
+  'attempts-exhausted',
+  'failed-permanent',
+  'cluster-busy-retrying',
+  'cluster-busy-exhausted',
+  'dry-run',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly text: string;
+}
+
+/** The codes a failed attempt retries under: each names what went wrong with the attempt. */
+export type RetryCode = 'attempt-failed-retrying' | 'start-unconfirmed-retrying' | 'rollout-overdue-retrying';
+
+/** Why an attempt failed, and the code it retries under if it may. */
+export interface FailureCause {
+  readonly text: string;
+  readonly retryCode: RetryCode;
+}
+
+const reason = (code: ReasonCode, text: string): Reason => ({ code, text });
+
+const UNCONFIRMED_START: FailureCause = {
+  text: 'the start of this attempt was never confirmed (instance stopped mid-start)',
+  retryCode: 'start-unconfirmed-retrying',
+};
+
+export const CAUSES = {
+  /** The executor reported the failure (its own words). */
+  reported: (text: string): FailureCause => ({ text, retryCode: 'attempt-failed-retrying' }),
+  unconfirmedStart: UNCONFIRMED_START,
+  noOutcome: (timeoutSeconds: number): FailureCause => ({
+    text: `no outcome within rolloutTimeoutSeconds (${timeoutSeconds}s)`,
+    retryCode: 'rollout-overdue-retrying',
+  }),
+};
+
+export const REASONS = {
+  created: reason('created', 'waiting for the replica to hold the digest'),
+  supersededBy: (releaseId: string) => reason('superseded', `superseded by newer release ${releaseId}`),
+  workloadsAlreadyNewer: (skipReasons: readonly string[]) =>
+    reason(
+      'workloads-already-newer',
+      `every workload already runs this or a newer release (${skipReasons.join('; ')})`,
+    ),
+  /** The wave gate's own words (which earlier region failed, and how). */
+  halted: (gateReason: string) => reason('halted', gateReason),
+  // The two replica-present reasons hold only within one step: the ready rollout goes on at once
+  // to wait for its wave or a lock, or to claim its start, and that reason replaces them.
+  replicaPresentWebhook: reason('replica-present-webhook', 'replica holds the digest (regional webhook)'),
+  replicaPresentCheck: reason('replica-present-check', 'replica holds the digest (manifest check)'),
+  replicaAbsent: reason('replica-absent', 'waiting for the replica to hold the digest (not there yet)'),
+  replicaUnknown: reason(
+    'replica-unknown',
+    'waiting for the replica (its status is unknown right now; regional webhook or next check)',
+  ),
+  replicationTimedOut: (timeoutSeconds: number) =>
+    reason('replication-timed-out', `replica did not hold the digest within ${timeoutSeconds}s`),
+  /** The wave gate's own words (an earlier wave still running, or its bake time). */
+  waitingForWave: (gateReason: string) => reason('waiting-for-wave', gateReason),
+  waitingForLock: (releaseId: string, workload: string) =>
+    reason('waiting-for-workload-lock', `waiting for release ${releaseId} to finish changing ${workload}`),
+  startClaimed: (attempt: number) => reason('start-claimed', `starting attempt ${attempt}`),
+  startAccepted: (attempt: number, commandId: string | undefined) =>
+    reason('start-accepted', `rolling out (attempt ${attempt}${commandId ? `, command ${commandId}` : ''})`),
+  rollingOut: (attempt: number) => reason('rolling-out', `rolling out (attempt ${attempt})`),
+  outcomeUnknown: (why: string) => reason('outcome-unknown', `rolling out; outcome unknown for now: ${why}`),
+  succeeded: reason('succeeded', 'rollout succeeded'),
+  retrying: (cause: FailureCause, attempt: number, maxAttempts: number, waitSeconds: number) =>
+    reason(
+      cause.retryCode,
+      `attempt ${attempt} of ${maxAttempts} failed, retrying in ${Math.round(waitSeconds)}s: ${cause.text}`,
+    ),
+  attemptsExhausted: (attempts: number, cause: FailureCause) =>
+    reason('attempts-exhausted', `failed after ${attempts} attempts: ${cause.text}`),
+  failedPermanent: (cause: FailureCause) => reason('failed-permanent', `failed: ${cause.text}`),
+  clusterBusyRetrying: (waitSeconds: number, why: string) =>
+    reason('cluster-busy-retrying', `cluster busy, retrying in ${Math.round(waitSeconds)}s: ${why}`),
+  clusterBusyExhausted: (refusals: number, why: string) =>
+    reason('cluster-busy-exhausted', `failed: cluster refused ${refusals} starts: ${why}`),
+  dryRun: reason('dry-run', 'dry run: the command was recorded, not run'),
+};

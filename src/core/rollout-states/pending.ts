@@ -1,0 +1,121 @@
+// The pending states: waiting-for-replica and replica-ready. Both end early when a newer release
+// covers every workload (superseded) or an earlier wave failed (halted); a ready rollout then
+// waits for its wave gate and workload locks, and claims the start (never before the replica).
+import { addSeconds } from '../backoff';
+import type { RegionRollout } from '../model';
+import { REASONS } from '../reasons';
+import {
+  START_GRACE_SECONDS,
+  because,
+  stay,
+  terminal,
+  type Observation,
+  type Outcome,
+  type StateStep,
+  type StepContext,
+} from './step';
+
+/** Supersession and halting apply to every pending rollout, ready or not. */
+function supersededOrHalted(r: RegionRollout, ctx: StepContext): Outcome | undefined {
+  const { plan, gate, now } = ctx;
+  if (plan.pending.length === 0) {
+    const reason = plan.supersededBy
+      ? REASONS.supersededBy(plan.supersededBy)
+      : REASONS.workloadsAlreadyNewer(plan.skipped.map((s) => s.reason));
+    const skipped = { ...r, skippedWorkloads: plan.skipped.map((s) => s.workload) };
+    return stay(terminal(skipped, 'superseded', reason, now));
+  }
+  if (gate.kind === 'halt') return stay(terminal(r, 'halted', REASONS.halted(gate.reason), now));
+  return undefined;
+}
+
+/** A pending state's step, run only when the rollout was neither superseded nor halted. */
+export const pending =
+  (step: StateStep): StateStep =>
+  (r, obs, ctx) =>
+    supersededOrHalted(r, ctx) ?? step(r, obs, ctx);
+
+export function waitingForReplica(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
+  const { now, policy } = ctx;
+  const at = now.toISOString();
+  // Ready now: go on as replica-ready in this same run, so a ready region starts without delay.
+  if (obs.signal) {
+    const ready = because(r, REASONS.replicaPresentWebhook);
+    return replicaReady(
+      {
+        ...ready,
+        state: 'replica-ready',
+        replicaReadyAt: obs.signal.receivedAt,
+        replicaReadySource: 'webhook',
+        nextCheckAt: at,
+      },
+      obs,
+      ctx,
+    );
+  }
+  if (obs.replica === 'present') {
+    const ready = because(r, REASONS.replicaPresentCheck);
+    return replicaReady(
+      {
+        ...ready,
+        state: 'replica-ready',
+        replicaReadyAt: at,
+        replicaReadySource: 'check',
+        lastCheckAt: at,
+        lastCheckResult: 'present',
+        nextCheckAt: at,
+      },
+      obs,
+      ctx,
+    );
+  }
+  const deadline = addSeconds(new Date(r.createdAt), policy.replicationTimeoutSeconds);
+  if (now >= deadline)
+    return stay(
+      terminal(
+        r,
+        'replication-timed-out',
+        REASONS.replicationTimedOut(policy.replicationTimeoutSeconds),
+        now,
+      ),
+    );
+  if (!obs.replica) return stay(r);
+  const next = addSeconds(now, policy.replicaCheckIntervalSeconds);
+  const why = obs.replica === 'absent' ? REASONS.replicaAbsent : REASONS.replicaUnknown;
+  return stay({
+    ...because(r, why),
+    lastCheckAt: at,
+    lastCheckResult: obs.replica,
+    nextCheckAt: (next < deadline ? next : deadline).toISOString(),
+  });
+}
+
+export function replicaReady(r: RegionRollout, _obs: Observation, ctx: StepContext): Outcome {
+  const { now, policy, gate, plan } = ctx;
+  const poll = addSeconds(now, policy.rolloutPollIntervalSeconds);
+  if (gate.kind === 'wait') {
+    const until = gate.until ?? poll;
+    return stay({ ...because(r, REASONS.waitingForWave(gate.reason)), nextCheckAt: until.toISOString() });
+  }
+  const lock = plan.lockedBy[0];
+  if (lock) {
+    const why = REASONS.waitingForLock(lock.releaseId, lock.workload);
+    return stay({ ...because(r, why), nextCheckAt: poll.toISOString() });
+  }
+  if (Date.parse(r.nextCheckAt) > now.getTime()) return stay(r);
+  // Claim the start. The orchestrator writes this (ETag-guarded, with the workload locks)
+  // BEFORE calling the executor, so only one instance can get here for this attempt.
+  return {
+    next: {
+      ...because(r, REASONS.startClaimed(r.attempts + 1)),
+      state: 'rolling-out',
+      attempts: r.attempts + 1,
+      attemptStartedAt: now.toISOString(),
+      startedAt: r.startedAt ?? now.toISOString(),
+      handle: undefined,
+      skippedWorkloads: plan.skipped.map((s) => s.workload),
+      nextCheckAt: addSeconds(now, START_GRACE_SECONDS).toISOString(),
+    },
+    action: 'start-rollout',
+  };
+}

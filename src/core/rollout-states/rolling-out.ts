@@ -1,0 +1,52 @@
+// The rolling-out state: a claimed start waits for its handle (or is retried once the claimer
+// evidently died), then the polled status ends it, retries it, or schedules the next poll.
+import { addSeconds } from '../backoff';
+import type { RegionRollout } from '../model';
+import type { RolloutStatus } from '../ports';
+import { CAUSES, REASONS } from '../reasons';
+import {
+  ROLLOUT_TIMEOUT_GRACE_SECONDS,
+  START_GRACE_SECONDS,
+  because,
+  failAttempt,
+  stay,
+  terminal,
+  type Observation,
+  type Outcome,
+  type StepContext,
+} from './step';
+
+export function rollingOut(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
+  const sinceStart = ctx.now.getTime() - Date.parse(r.attemptStartedAt ?? r.updatedAt);
+  if (!r.handle) {
+    // Claimed but never confirmed: the claimer may still be starting it, so wait out the grace.
+    if (sinceStart >= START_GRACE_SECONDS * 1000)
+      return stay(failAttempt(r, CAUSES.unconfirmedStart, true, ctx));
+    return stay(r);
+  }
+  const s = obs.status;
+  if (s?.kind === 'succeeded')
+    return stay({
+      ...terminal(r, 'succeeded', REASONS.succeeded, ctx.now),
+      logsTail: s.logs ?? r.logsTail,
+      lastError: undefined,
+    });
+  if (s?.kind === 'failed') return stay(failAttempt(r, CAUSES.reported(s.reason), s.transient, ctx, s.logs));
+  const { rolloutTimeoutSeconds } = ctx.policy;
+  if (sinceStart > (rolloutTimeoutSeconds + ROLLOUT_TIMEOUT_GRACE_SECONDS) * 1000)
+    return stay(failAttempt(r, CAUSES.noOutcome(rolloutTimeoutSeconds), true, ctx));
+  if (s?.kind === 'running' || s?.kind === 'unknown') return stay(stillRunning(r, s, ctx));
+  return stay(r);
+}
+
+/** Polled and not finished: say so and poll again (later, if the executor asked for that). */
+function stillRunning(
+  r: RegionRollout,
+  s: Extract<RolloutStatus, { kind: 'running' | 'unknown' }>,
+  ctx: StepContext,
+): RegionRollout {
+  const interval = ctx.policy.rolloutPollIntervalSeconds;
+  const wait = s.kind === 'unknown' ? Math.max(s.retryAfterSeconds ?? 0, interval) : interval;
+  const why = s.kind === 'running' ? REASONS.rollingOut(r.attempts) : REASONS.outcomeUnknown(s.reason);
+  return { ...because(r, why), nextCheckAt: addSeconds(ctx.now, wait).toISOString() };
+}
