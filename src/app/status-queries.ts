@@ -37,9 +37,10 @@ export function toApiToken(storeToken: string | undefined): string | undefined {
 // A key in a token: at most 1 KiB, no control characters, well-formed UTF-16 (a lone surrogate
 // made the SDK's URL encoding throw a URIError, answered 500). Other characters are left alone:
 // Azure's own tokens are opaque and may use any of them.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const isControl = (v: string) =>
+  [...v].some((ch) => ch.charCodeAt(0) < 0x20 || (ch >= '\u007f' && ch <= '\u009f'));
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const isTokenKey = (v: string) => v.length <= 1024 && !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+const isTokenKey = (v: string) => v.length <= 1024 && !isControl(v) && !LONE_SURROGATE.test(v);
 
 export function fromApiToken(apiToken: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,2048}$/.test(apiToken)) return undefined;
