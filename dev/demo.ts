@@ -230,8 +230,11 @@ async function run(
       ? `  result: ok: every region runs ${REPOSITORY}:1.1.0 (${shortDigest(expected)}), rolled out once its replica held it`
       : `  result: FAILED: ${!everyRegionOk ? 'a region is not on 1.1.0’s digest' : ''}${ourPullFailures ? ` ${ourPullFailures} failed pull(s) in our run` : ''}`,
   );
+  // Without --keep the stack stops right after this summary: no link that is dead once printed.
   p(
-    `  status page: ${stack.host.url}/api/dashboard   (JSON: /api/releases, /api/releases/{id}, /api/ledger)`,
+    o.keep
+      ? `  status page: ${stack.host.url}/api/dashboard   (JSON: /api/releases, /api/releases/{id}, /api/ledger)`
+      : '  status page: it was up during the run and stops with the demo; `npm run demo -- --keep` keeps it up',
   );
   return { ok, ourPullFailures, naive };
 }

@@ -1,6 +1,7 @@
 // A local host for machines without Azure Functions Core Tools: serves the SAME registration
-// table (src/functions/registrations.ts) over HTTP at /api/..., runs the timers, and starts an
-// in-memory Azurite when the settings point at the development storage and none is running.
+// table (src/functions/registrations.ts) over HTTP at /api/... and runs the timers. It refuses to
+// start with an invalid configuration (naming every problem), and with UseDevelopmentStorage=true
+// starts its own in-memory Azurite (dev/local-storage.ts says which storage it uses and why).
 // `func start` remains the production-like path for those who have Core Tools.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +11,8 @@ import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } fro
 import { resetAppDeps } from '../src/app/composition';
 import { httpRegistrations, timerRegistrations } from '../src/functions/registrations';
 import type { HttpRegistration } from '../src/functions/registration';
-import { isListening, startAzurite, type AzuriteHandle } from './azurite';
+import { checkConfig } from '../src/app/config-check';
+import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
 import { runUntilSignalled } from './process-main';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -99,20 +101,26 @@ async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): P
 
 export async function startLocalHost(opts: LocalHostOptions = {}): Promise<LocalHost> {
   const settings = opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) };
+  // The same check as the app-start hook in Azure, but here a broken configuration stops the start.
+  const check = checkConfig({ ...process.env, ...settings });
+  if (!check.ok)
+    throw new LocalSetupError([
+      ...check.problems,
+      'fix local.settings.json (Values) or the environment; `npm run check-config` checks them',
+    ]);
   // The handlers read process.env through the composition root, exactly as in Azure.
   for (const [k, v] of Object.entries(settings)) process.env[k] = v;
-  resetAppDeps();
   const emit =
     opts.log ??
     ((level: string, message: string) => (level === 'error' ? console.error(message) : console.log(message)));
   const logHandler = (level: string, ...args: unknown[]) =>
     emit(level, args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
 
-  let azurite: AzuriteHandle | undefined;
-  if (/^UseDevelopmentStorage=true/i.test(settings.ROLLOUT_STORAGE ?? '') && !(await isListening(10002))) {
-    azurite = await startAzurite({ port: 10002, inMemory: true });
-    emit('information', 'local-host: started an in-memory Azurite on 127.0.0.1:10002');
-  }
+  const storage = await prepareLocalStorage(settings);
+  const azurite = storage.azurite;
+  if (storage.connectionString !== undefined) process.env.ROLLOUT_STORAGE = storage.connectionString;
+  resetAppDeps();
+  emit('information', `local-host: ${storage.description}`);
 
   const routes = httpRegistrations.map((r) => ({ reg: r, pattern: compileRoute(r.route) }));
   const inFlight = new Set<Promise<unknown>>();
@@ -200,12 +208,24 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
 
   const server = http.createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5000;
+  const wanted = opts.port ?? 7071;
   const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 7071, '127.0.0.1', () => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new LocalSetupError([
+              `PORT=${wanted}: the port is in use; set PORT to a free port (0 = any free one)`,
+            ])
+          : err,
+      ),
+    );
+    server.listen(wanted, '127.0.0.1', () => {
       const a = server.address();
       resolve(typeof a === 'object' && a ? a.port : 0);
     });
+  }).catch(async (err: unknown) => {
+    await azurite?.stop();
+    throw err;
   });
 
   const runTimer = async (t: (typeof timerRegistrations)[number]) => {
@@ -270,7 +290,10 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
 
 if (require.main === module) {
   runUntilSignalled('local-host', async () => {
-    const host = await startLocalHost({ port: Number(process.env.PORT ?? 7071) });
+    const problems: string[] = [];
+    const port = portSetting('PORT', process.env.PORT, problems) ?? 7071;
+    if (problems.length > 0) throw new LocalSetupError(problems);
+    const host = await startLocalHost({ port });
     console.log(
       `local-host: serving ${httpRegistrations.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
     );

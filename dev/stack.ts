@@ -52,6 +52,8 @@ export interface StackOptions {
   /** Ports of the simulators (default: free ports). */
   acrPort?: number;
   aksPort?: number;
+  /** Azurite's table port (default: a free port). */
+  azuritePort?: number;
   /**
    * Azurite keeps its tables on disk in this directory (instead of in memory), so
    * stack.restartAzurite() can stop it and start it again on the same port with the data intact.
@@ -90,9 +92,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     ...(w.regions ? { regions: w.regions } : {}),
   }));
 
+  const azuritePort = o.azuritePort || undefined;
   let azurite = o.azuriteLocation
-    ? await startAzurite({ location: o.azuriteLocation })
-    : await startAzurite({ inMemory: true });
+    ? await startAzurite({ location: o.azuriteLocation, port: azuritePort })
+    : await startAzurite({ inMemory: true, port: azuritePort });
   const acr = await AcrSimulator.start({
     port: o.acrPort ?? 0,
     regions,

@@ -134,6 +134,7 @@ export class AcrSimulator {
         setFaults: (patch) => sim.setFaults(patch),
         setWebhooks: (hooks) => sim.setWebhooks(hooks as WebhookConfig[]),
         ping: (region) => sim.ping(region),
+        holds: (region, repository, digest) => sim.holds(region, repository, digest),
         revokeTokens: (kind) => sim.revokeTokens(kind),
       },
     });

@@ -33,6 +33,7 @@ export interface ServerContext {
     setFaults(patch: Partial<FaultSettings>): FaultSettings;
     setWebhooks(hooks: unknown): void;
     ping(region: string): void;
+    holds(region: string, repository: string, digest: string): boolean;
     revokeTokens(kind: 'access' | 'refresh' | 'all'): void;
   };
 }
@@ -253,7 +254,19 @@ export function createHandler(ctx: ServerContext) {
     );
   }
 
-  async function handleControl(path: string, req: http.IncomingMessage, res: Res) {
+  function handleHolds(url: URL, res: Res) {
+    const q = (name: string) => url.searchParams.get(name) ?? '';
+    const [region, repository, digest] = [q('region'), q('repository'), q('digest')];
+    const problems = [
+      ctx.regions.includes(region) ? '' : `region: not a region of this registry (${ctx.regions.join(', ')})`,
+      isRepository(repository) ? '' : 'repository: must follow the OCI repository grammar',
+      isDigest(digest) ? '' : 'digest: must be sha256:<64 hex>',
+    ].filter((p) => p !== '');
+    if (problems.length > 0) return json(res, 400, { error: problems.join('; ') });
+    return json(res, 200, { holds: ctx.control.holds(region, repository, digest) });
+  }
+
+  async function handleControl(path: string, url: URL, req: http.IncomingMessage, res: Res) {
     // The control API is a dev tool on loopback: bodies are passed on and validated by push() & co.
     const body = async (): Promise<Record<string, unknown>> => {
       const text = await readBody(req);
@@ -270,6 +283,8 @@ export function createHandler(ctx: ServerContext) {
         });
       }
       if (req.method === 'GET' && path === 'state') return json(res, 200, ctx.control.state());
+      // The AKS simulator in another process asks this per pull (dev/aks-simulator --acr).
+      if (req.method === 'GET' && path === 'holds') return handleHolds(url, res);
       if (req.method === 'GET' && path === 'deliveries') return json(res, 200, ctx.control.deliveries());
       if (req.method === 'POST' && path === 'faults')
         return json(res, 200, ctx.control.setFaults(await body()));
@@ -296,7 +311,7 @@ export function createHandler(ctx: ServerContext) {
   return async function handle(req: http.IncomingMessage, res: Res): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const parts = url.pathname.split('/').filter((p) => p.length > 0);
-    if (parts[0] === '_control') return handleControl(parts.slice(1).join('/'), req, res);
+    if (parts[0] === '_control') return handleControl(parts.slice(1).join('/'), url, req, res);
     const region = parts[0] ?? '';
     if (!ctx.regions.includes(region)) return json(res, 404, { error: `unknown region ${region}` });
     const rest = parts.slice(1);

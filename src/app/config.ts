@@ -124,11 +124,16 @@ const settingsSchema = z.object({
     .transform((v) =>
       v
         .split(',')
-        .map((s) => s.trim())
+        .map((s) => s.replace(/^[ \t]+|[ \t]+$/g, ''))
         .filter((s) => s.length > 0),
     )
     .refine((v) => v.length > 0, 'is required: one or more comma-separated secrets')
-    .refine((v) => v.every((s) => s.length >= 16), 'each secret must be at least 16 characters'),
+    .refine((v) => v.every((s) => s.length >= 16), 'each secret must be at least 16 characters')
+    // A header value cannot carry them reliably, so such a secret could never match (values not shown).
+    .refine(
+      (v) => v.every((s) => /^[\x21-\x7E]+$/.test(s)),
+      'each secret must be printable ASCII without whitespace or control characters',
+    ),
   ROLLOUT_STORAGE: z.string().optional(),
   ROLLOUT_STORAGE__tableServiceUri: z.url().optional(),
   ARM_ENDPOINT: z.url().default('https://management.azure.com'),
@@ -175,9 +180,20 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  // Private (never serialized or logged): lets a caller be authenticated before any problem is shown.
+  readonly #webhookSecrets: readonly string[] | undefined;
+  constructor(
+    readonly problems: string[],
+    webhookSecrets?: readonly string[],
+  ) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.#webhookSecrets = webhookSecrets;
+  }
+
+  /** WEBHOOK_SECRETS when that setting itself is valid, whatever else is wrong. */
+  webhookSecrets(): readonly string[] | undefined {
+    return this.#webhookSecrets;
   }
 }
 
@@ -211,6 +227,8 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
   );
   const settings = settingsSchema.safeParse(env);
   if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
+  const secrets = settingsSchema.shape.WEBHOOK_SECRETS.safeParse(env.WEBHOOK_SECRETS);
+  const fail = () => new ConfigError(problems, secrets.success ? secrets.data : undefined);
 
   let rollout: z.infer<typeof rolloutConfigSchema> | undefined;
   if (env.ROLLOUT_CONFIG) {
@@ -226,7 +244,7 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
       else problems.push(...formatIssues('ROLLOUT_CONFIG', parsed.error.issues));
     }
   }
-  if (!settings.success || !rollout) throw new ConfigError(problems);
+  if (!settings.success || !rollout) throw fail();
   const s = settings.data;
 
   let storage: AppConfig['storage'] | undefined;
@@ -274,7 +292,7 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
         `LOCAL_DEV_TOKEN: allowed only when every Azure endpoint is loopback; not loopback: ${remote.join(', ')}`,
       );
   }
-  if (problems.length > 0 || !storage) throw new ConfigError(problems);
+  if (problems.length > 0 || !storage) throw fail();
 
   const regions: RegionConfig[] = rollout.regions.map((r) => ({
     name: r.name,

@@ -10,7 +10,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
-import { isAuthorized } from './webhook-auth';
+import { authenticateWebhook } from './webhook-auth';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Tolerated difference between ACR's clock and ours. */
@@ -43,10 +43,20 @@ const reject = (status: number, error: string, message: string, problems?: strin
   body: problems ? { error, message, problems } : { error, message },
 });
 
-export async function receiveWebhook(deps: Deps, input: WebhookInput, log: Logger): Promise<WebhookResult> {
+/** `source`: the deps, or how to build them (a ConfigError then stays hidden from anonymous callers). */
+export async function receiveWebhook(
+  source: Deps | (() => Deps),
+  input: WebhookInput,
+  log: Logger,
+): Promise<WebhookResult> {
+  const gate = authenticateWebhook(
+    typeof source === 'function' ? source : () => source,
+    input.authorization,
+    (problems) => log.error('config.invalid', { problems }),
+  );
+  if (!gate.ok) return reject(gate.status, gate.error, gate.message);
+  const deps = gate.deps;
   const { config } = deps;
-  if (!isAuthorized(input.authorization, config.webhookSecrets))
-    return reject(401, 'unauthorized', 'missing or invalid Authorization header');
 
   if (input.region !== undefined) {
     const known = config.regions.some((r) => r.name === input.region);

@@ -34,6 +34,14 @@ export function toApiToken(storeToken: string | undefined): string | undefined {
   return storeToken === undefined ? undefined : Buffer.from(storeToken, 'base64').toString('base64url');
 }
 
+// A key in a token: at most 1 KiB, no control characters, well-formed UTF-16 (a lone surrogate
+// made the SDK's URL encoding throw a URIError, answered 500). Other characters are left alone:
+// Azure's own tokens are opaque and may use any of them.
+const isControl = (v: string) =>
+  [...v].some((ch) => ch.charCodeAt(0) < 0x20 || (ch >= '\u007f' && ch <= '\u009f'));
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isTokenKey = (v: string) => v.length <= 1024 && !isControl(v) && !LONE_SURROGATE.test(v);
+
 export function fromApiToken(apiToken: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,2048}$/.test(apiToken)) return undefined;
   const bytes = Buffer.from(apiToken, 'base64url');
@@ -43,6 +51,8 @@ export function fromApiToken(apiToken: string): string | undefined {
     const { nextPartitionKey, nextRowKey } = parsed as Record<string, unknown>;
     if (typeof nextPartitionKey !== 'string' || nextPartitionKey === '') return undefined;
     if (nextRowKey !== undefined && typeof nextRowKey !== 'string') return undefined;
+    if (!isTokenKey(nextPartitionKey) || (nextRowKey !== undefined && !isTokenKey(nextRowKey)))
+      return undefined;
   } catch {
     return undefined;
   }

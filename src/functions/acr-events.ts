@@ -7,9 +7,9 @@ import { json, loggerFor, withErrorMapping } from './http-edge';
 import type { HttpRegistration } from './registration';
 
 export async function acrEvents(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const deps = appDeps();
   const result = await receiveWebhook(
-    deps,
+    // Built inside, after authentication: a broken setting is not shown to anonymous callers.
+    () => appDeps(),
     {
       region: request.params.region || undefined,
       authorization: request.headers.get('authorization'),

@@ -1,7 +1,12 @@
-// Entry point for the Functions host: registers the table. Nothing here reads settings, so a
-// bad setting fails the calls that need it with a clear message instead of the whole app.
+// Entry point for the Functions host: registers the table. Nothing here reads settings at import,
+// so a bad setting fails the calls that need it with a clear message instead of the whole app;
+// the appStart hook logs every problem once when the host starts.
 import { app } from '@azure/functions';
+import { logConfigAtStart } from '../app/config-check';
+import { Logger, consoleSink } from '../app/logger';
 import { httpRegistrations, timerRegistrations } from './registrations';
+
+app.hook.appStart(() => void logConfigAtStart(process.env, new Logger(consoleSink, { hook: 'appStart' })));
 
 for (const r of httpRegistrations) {
   app.http(r.name, { methods: r.methods, route: r.route, authLevel: r.authLevel, handler: r.handler });

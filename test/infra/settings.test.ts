@@ -35,6 +35,8 @@ const LOCAL_HOST_ONLY: Record<string, string> = {
     'func start needs it locally; Flex Consumption sets the runtime in functionAppConfig and rejects this setting',
   AzureWebJobsStorage:
     'host storage connection string for Azurite; Azure uses the identity-based AzureWebJobsStorage__* settings',
+  AZURITE_PORT:
+    'npm run dev: table port of the Azurite it starts for UseDevelopmentStorage=true (empty = any free port)',
 };
 
 function infraSettings(): Map<string, string> {

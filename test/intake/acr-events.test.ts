@@ -651,14 +651,15 @@ describe('rejected input stores nothing', () => {
 });
 
 describe('configuration errors at the edge', () => {
-  it('when the settings are invalid, then the handler answers 500 naming the setting and stores nothing', async () => {
-    process.env.WEBHOOK_SECRETS = 'tooShortSecret';
+  it('when the settings are invalid, then the handler answers an authenticated caller 500 naming the setting and stores nothing', async () => {
+    process.env.RECONCILE_CONCURRENCY = '9999';
     resetAppDeps();
     const res = await send(appPush());
     expectJsonError(res, 500, 'configuration');
-    expect(res.body.message).toContain('WEBHOOK_SECRETS');
-    expect(res.bodyText).not.toContain('tooShortSecret');
-    expect(res.logs.join('\n')).not.toContain('tooShortSecret');
+    expect(res.body.message).toContain('RECONCILE_CONCURRENCY');
+    expect(res.bodyText).not.toContain(WEBHOOK_SECRET);
+    expect(res.logs.join('\n')).not.toContain(WEBHOOK_SECRET);
+    delete process.env.RECONCILE_CONCURRENCY;
     expect((await env.storedCounts()).total).toBe(0);
   });
 });

@@ -51,7 +51,11 @@ describe('npm run demo -- --short', () => {
     expect(Number(pulls![1])).toBe(0);
     expect(Number(pulls![2])).toBeGreaterThan(0);
     expect(out).toContain('result: ok');
-    expect(out).toMatch(/status page: http:\/\/127\.0\.0\.1:\d+\/api\/dashboard/);
+    // The link is printed while the stack runs; the summary, printed as it stops, links nothing.
+    expect(out).toMatch(/Status page: http:\/\/127\.0\.0\.1:\d+\/api\/dashboard/);
+    const summary = out.slice(out.indexOf('4. Summary'));
+    expect(summary).not.toContain('/api/dashboard');
+    expect(summary).toContain('`npm run demo -- --keep` keeps it up');
   }, 90_000);
 
   it('when asked for help, then it lists every option', async () => {
