@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { NOTIFY_EVENTS, type NotifyEvent } from '../../src/core/notify-events';
 import {
   SLACK_SECTION_MAX,
@@ -150,5 +151,33 @@ describe('json', () => {
     expect(JSON.parse(m.body)).toMatchObject({ version: 1, event: 'region.failed' });
     expect(JSON.parse(formatMessage('teams', event()).body).type).toBe('message');
     expect(JSON.parse(formatMessage('slack', event()).body).blocks).toBeDefined();
+  });
+});
+
+describe('any text from outside', () => {
+  it('when repository, tag, region and reason hold arbitrary text, then every format stays valid and inert', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 400 }),
+        fc.string({ maxLength: 300 }),
+        fc.string({ maxLength: 6000 }),
+        (name, tag, reason) => {
+          const e = event({
+            release: { id: 'r-1', repository: name, tag, digest: DIGEST },
+            region: name,
+            reason,
+          });
+          const slack = slackMessage(e, { statusPageUrl: PAGE });
+          expectSlackBody(slack);
+          // Only our own link may open with `<`: every other `<` arrived escaped.
+          const texts = slackTexts(slack).replace(/<https:\/\/rollout\.example\.net\/[^|>]*\|[^>]*>/g, '');
+          expect(texts).not.toMatch(/[<>]/);
+          const card = expectTeamsBody(teamsMessage(e, { statusPageUrl: PAGE }));
+          expect(cardTexts(card)).not.toContain('](');
+          expect(JSON.parse(formatMessage('json', e).body)).toMatchObject({ version: 1 });
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
