@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
-import { resetAppDeps } from '../src/app/composition';
-import { httpRegistrations, timerRegistrations } from '../src/functions/registrations';
-import type { HttpRegistration } from '../src/functions/registration';
+import { appDeps } from '../src/app/composition';
+import type { Deps } from '../src/app/deps';
+import { makeRegistrations } from '../src/functions/registrations';
+import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
 import { isListening, startAzurite, type AzuriteHandle } from './azurite';
 import { runUntilSignalled } from './process-main';
 
@@ -25,6 +26,8 @@ export interface LocalHostOptions {
   logRequests?: boolean;
   /** Where function logs go (default: stdout, one JSON line each). */
   log?: (level: string, message: string) => void;
+  /** Where the functions get their deps; default: the composition root over `settings`. */
+  resolveDeps?: ResolveDeps;
 }
 
 export interface LocalHost {
@@ -32,6 +35,10 @@ export interface LocalHost {
   port: number;
   /** Runs every timer function once now (tests and the demo use it to step time). */
   runTimers(): Promise<void>;
+  /** The settings it runs with (appDeps(settings) is the functions' own deps by default). */
+  settings: Record<string, string>;
+  /** The dependencies the functions use (tests read the store through them). */
+  deps(): Deps;
   stop(): Promise<void>;
 }
 
@@ -99,9 +106,9 @@ async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): P
 
 export async function startLocalHost(opts: LocalHostOptions = {}): Promise<LocalHost> {
   const settings = opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) };
-  // The handlers read process.env through the composition root, exactly as in Azure.
-  for (const [k, v] of Object.entries(settings)) process.env[k] = v;
-  resetAppDeps();
+  // The same composition root as in Azure, over these settings instead of process.env.
+  const resolveDeps = opts.resolveDeps ?? (() => appDeps(settings));
+  const { http: httpRegistrations, timers: timerRegistrations } = makeRegistrations(resolveDeps);
   const emit =
     opts.log ??
     ((level: string, message: string) => (level === 'error' ? console.error(message) : console.log(message)));
@@ -254,6 +261,8 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     runTimers: async () => {
       await Promise.all(timerRegistrations.map(runOnce));
     },
+    settings,
+    deps: resolveDeps,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -272,7 +281,7 @@ if (require.main === module) {
   runUntilSignalled('local-host', async () => {
     const host = await startLocalHost({ port: Number(process.env.PORT ?? 7071) });
     console.log(
-      `local-host: serving ${httpRegistrations.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
+      `local-host: serving ${makeRegistrations(host.deps).http.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
     );
     return host;
   });

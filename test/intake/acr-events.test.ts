@@ -1,7 +1,7 @@
 // The webhook intake through its registered handler (with the error mapping), against Azurite.
 // Each test gets its own table prefix, so what a test reads back is exactly what it caused.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resetAppDeps } from '../../src/app/composition';
+import { appDeps } from '../../src/app/composition';
 import { RELEASE_ID_PATTERN } from '../../src/core/release-id';
 import {
   DOC_DIGEST,
@@ -30,11 +30,13 @@ import {
   setupIntakeEnv,
   type IntakeEnv,
 } from '../support/intake-env';
-import { send, type Sent } from './support';
+import { sender, type Send, type Sent } from './support';
 
 let env: IntakeEnv;
+let send: Send;
 beforeEach(() => {
   env = setupIntakeEnv();
+  send = sender(env.resolveDeps);
 });
 
 const T0 = '2026-03-01T10:00:00.1234567Z';
@@ -651,9 +653,8 @@ describe('rejected input stores nothing', () => {
 
 describe('configuration errors at the edge', () => {
   it('when the settings are invalid, then the handler answers 500 naming the setting and stores nothing', async () => {
-    process.env.WEBHOOK_SECRETS = 'tooShortSecret';
-    resetAppDeps();
-    const res = await send(appPush());
+    const bad = { ...env.settings, WEBHOOK_SECRETS: 'tooShortSecret' };
+    const res = await sender(() => appDeps(bad))(appPush());
     expectJsonError(res, 500, 'configuration');
     expect(res.body.message).toContain('WEBHOOK_SECRETS');
     expect(res.bodyText).not.toContain('tooShortSecret');
