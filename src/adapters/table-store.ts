@@ -27,6 +27,7 @@ import type {
   TagHead,
   WriteResult,
 } from '../core/store';
+import { TABLE_PREFIX_PATTERN } from '../core/store';
 
 type Entity = TableEntity<Record<string, unknown>>;
 type Stored = TableEntityResult<Record<string, unknown>>;
@@ -99,7 +100,7 @@ export class TableRolloutStore implements RolloutStore {
   operations = 0;
 
   constructor(connection: TableStoreConnection, prefix = 'rollout', requestTimeoutMs = 5000) {
-    if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
+    if (!TABLE_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
     const options = {
       retryOptions: { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
       additionalPolicies: [

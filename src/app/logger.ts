@@ -39,11 +39,6 @@ export class Logger {
   }
 }
 
-export const consoleSink: LogSink = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-  error: (m) => console.error(m),
-};
 export const silentSink: LogSink = { info: () => {}, warn: () => {}, error: () => {} };
 
 export function errorMessage(err: unknown): string {
