@@ -18,6 +18,8 @@ export interface Observation {
   signal?: ReadinessSignal | undefined;
   /** The replica was checked during this run. */
   replica?: ReplicaPresence | undefined;
+  /** Why that check failed (its answer is then 'unknown'), shown in the waiting reason. */
+  replicaCause?: string | undefined;
   /** The running rollout was polled during this run. */
   status?: RolloutStatus | undefined;
 }
@@ -171,7 +173,9 @@ export function decide(prev: RegionRollout, obs: Observation, ctx: StepContext):
           reason:
             obs.replica === 'absent'
               ? 'waiting for the replica to hold the digest (not there yet)'
-              : 'waiting for the replica (its status is unknown right now; regional webhook or next check)',
+              : obs.replicaCause
+                ? `waiting for the replica: check failed: ${obs.replicaCause}`
+                : 'waiting for the replica (its status is unknown right now; regional webhook or next check)',
           lastCheckAt: now.toISOString(),
           lastCheckResult: obs.replica,
           nextCheckAt: (next < deadline ? next : deadline).toISOString(),
