@@ -281,7 +281,7 @@ if (require.main === module) {
   runUntilSignalled('local-host', async () => {
     const host = await startLocalHost({ port: Number(process.env.PORT ?? 7071) });
     console.log(
-      `local-host: serving ${makeRegistrations(host.deps)
+      `local-host: serving ${makeRegistrations(() => host.deps())
         .http.map((r) => `${r.methods.join(',')} /api/${r.route}`)
         .join('; ')} at ${host.url}`,
     );

@@ -156,7 +156,7 @@ describe('a timer run whose replica check fails', () => {
       digest: push.digest,
       releaseId: release!.id,
     });
-    expect(failed[0]!.line.cause).toBe(weu.reason!.replace('waiting for the replica: check failed: ', ''));
+    expect(failed[0]!.line.cause).toBe(weu.reason.replace('waiting for the replica: check failed: ', ''));
     expect(lines.find((l) => l.line.event === 'reconcile.summary')).toMatchObject({
       level: 'warning',
       line: { errors: 1, active: 1 },
