@@ -78,6 +78,8 @@ export class AcrReplicaStatus implements ReplicaStatusPort {
       }
       return { presence: 'unknown', cause: statusCause(res.status, res.attempts, base, repository) };
     } catch (e) {
+      // The caller ran out of time (nudge or timer budget): not a failure of the check.
+      if (signal?.aborted) return { presence: 'unknown' };
       return { presence: 'unknown', cause: errorCause(e) };
     }
   }

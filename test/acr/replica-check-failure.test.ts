@@ -78,6 +78,20 @@ describe('replica check causes (AcrReplicaStatus.checkWithCause)', () => {
     });
   });
 
+  it('when the caller gives up (its budget ran out), then the answer is unknown without a cause (not a failure)', async () => {
+    const push = sim.push({ repository: 'my-app', tag: '1.0.0' });
+    sim.setFaults({ registry: { westeurope: { kind: 'hang' } } });
+    const controller = new AbortController();
+    const pending = adapters().replicaStatus.checkWithCause!(
+      'westeurope',
+      'my-app',
+      push.digest,
+      controller.signal,
+    );
+    controller.abort();
+    expect(await pending).toEqual({ presence: 'unknown' });
+  });
+
   it('when no regional endpoint is configured, then the answer is unknown without a cause (not a failure)', async () => {
     const push = sim.push({ repository: 'my-app', tag: '1.0.0' });
     const { replicaStatus } = createAcrAdapters({
