@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.mjs', '**/*.mts', 'dev/dashboard/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.mjs', '**/*.mts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -17,6 +17,74 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': [
         'error',
         { allowNumber: true, allowBoolean: true },
+      ],
+    },
+  },
+  // The layer rule (README "Project layout"): core is pure, adapters implement its ports, app
+  // holds the use cases, functions are thin triggers; only the composition root wires adapters in.
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@azure/*'], message: 'src/core is pure: no Azure SDK (use a port in core/ports.ts).' },
+            {
+              group: ['../adapters', '../adapters/*', '../app', '../app/*', '../functions', '../functions/*'],
+              message: 'src/core imports nothing of adapters, app or functions.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../app', '../app/*', '../functions', '../functions/*'],
+              message: 'adapters implement core ports; they do not import the app or the triggers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/app/**/*.ts'],
+    ignores: ['src/app/composition.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../adapters', '../adapters/*', '../functions', '../functions/*'],
+              message: 'use cases see ports (app/deps.ts); only app/composition.ts builds adapters.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../adapters', '../adapters/*'],
+              message: 'triggers get adapters through their deps resolver, never directly.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -145,7 +145,7 @@ async function measureIngest(
 ): Promise<IngestRow> {
   const failures: Record<string, number> = {};
   let ok = 0;
-  const store = appDeps().store;
+  const store = appDeps(host.settings).store;
   const opsBefore = store.operations;
   const aksBefore = aks.runCommands().length;
   const acrBefore = acrRequestTotal(acr);

@@ -152,7 +152,7 @@ async function runStrategy(
     container: repoOf(i),
   });
   const request = (i: number, region: string, digest: string): RolloutRequest => ({
-    releaseId: `script-${i}`,
+    releaseId: `${String(i).padStart(13, '0')}-${'0'.repeat(12)}`,
     region,
     cluster: stackClusterId(region),
     workloads: [cfgWorkload(i)],

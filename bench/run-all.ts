@@ -136,12 +136,7 @@ async function main(): Promise<void> {
     console.log('');
   }
   if (want('ingest')) {
-    // The local hosts write their settings into process.env; a large ROLLOUT_CONFIG left there
-    // would make every later child process (Azurite) fail to spawn (E2BIG). Put it back after.
-    const envBefore = { ...process.env };
     ingest = await runIngest();
-    for (const k of Object.keys(process.env)) if (!(k in envBefore)) delete process.env[k];
-    Object.assign(process.env, envBefore);
     console.log(typeof ingest === 'string' ? ingest : ingest.table);
     console.log('');
   }

@@ -93,7 +93,7 @@ export async function runNaive(o: NaiveOptions): Promise<NaiveResult> {
     Promise.all(
       o.regions.map(async (region): Promise<Started> => {
         const request: RolloutRequest = {
-          releaseId: 'naive-1',
+          releaseId: '0000000000001-000000000000', // any well-formed release id
           region,
           cluster: stackClusterId(region),
           workloads: [{ ...WORKLOAD, repository: target.repository }],

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
-import { resetAppDeps } from '../src/app/composition';
-import { httpRegistrations, timerRegistrations } from '../src/functions/registrations';
-import type { HttpRegistration } from '../src/functions/registration';
+import { appDeps } from '../src/app/composition';
 import { checkConfig } from '../src/app/config-check';
+import type { Deps } from '../src/app/deps';
+import { makeRegistrations } from '../src/functions/registrations';
+import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
 import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
 import { runUntilSignalled } from './process-main';
 
@@ -27,6 +28,8 @@ export interface LocalHostOptions {
   logRequests?: boolean;
   /** Where function logs go (default: stdout, one JSON line each). */
   log?: (level: string, message: string) => void;
+  /** Where the functions get their deps; default: the composition root over `settings`. */
+  resolveDeps?: ResolveDeps;
 }
 
 export interface LocalHost {
@@ -34,6 +37,10 @@ export interface LocalHost {
   port: number;
   /** Runs every timer function once now (tests and the demo use it to step time). */
   runTimers(): Promise<void>;
+  /** The settings it runs with (appDeps(settings) is the functions' own deps by default). */
+  settings: Record<string, string>;
+  /** The dependencies the functions use (tests read the store through them). */
+  deps(): Deps;
   stop(): Promise<void>;
 }
 
@@ -100,16 +107,15 @@ async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): P
 }
 
 export async function startLocalHost(opts: LocalHostOptions = {}): Promise<LocalHost> {
-  const settings = opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) };
+  // A copy: the storage step below may point it at the Azurite this host starts.
+  const settings = { ...(opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) }) };
   // The same check as the app-start hook in Azure, but here a broken configuration stops the start.
-  const check = checkConfig({ ...process.env, ...settings });
+  const check = checkConfig(settings);
   if (!check.ok)
     throw new LocalSetupError([
       ...check.problems,
       'fix local.settings.json (Values) or the environment; `npm run check-config` checks them',
     ]);
-  // The handlers read process.env through the composition root, exactly as in Azure.
-  for (const [k, v] of Object.entries(settings)) process.env[k] = v;
   const emit =
     opts.log ??
     ((level: string, message: string) => (level === 'error' ? console.error(message) : console.log(message)));
@@ -118,8 +124,10 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
 
   const storage = await prepareLocalStorage(settings);
   const azurite = storage.azurite;
-  if (storage.connectionString !== undefined) process.env.ROLLOUT_STORAGE = storage.connectionString;
-  resetAppDeps();
+  if (storage.connectionString !== undefined) settings.ROLLOUT_STORAGE = storage.connectionString;
+  // The same composition root as in Azure, over these settings instead of process.env.
+  const resolveDeps = opts.resolveDeps ?? (() => appDeps(settings));
+  const { http: httpRegistrations, timers: timerRegistrations } = makeRegistrations(resolveDeps);
   emit('information', `local-host: ${storage.description}`);
 
   const routes = httpRegistrations.map((r) => ({ reg: r, pattern: compileRoute(r.route) }));
@@ -274,6 +282,8 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     runTimers: async () => {
       await Promise.all(timerRegistrations.map(runOnce));
     },
+    settings,
+    deps: resolveDeps,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -295,7 +305,9 @@ if (require.main === module) {
     if (problems.length > 0) throw new LocalSetupError(problems);
     const host = await startLocalHost({ port });
     console.log(
-      `local-host: serving ${httpRegistrations.map((r) => `${r.methods.join(',')} /api/${r.route}`).join('; ')} at ${host.url}`,
+      `local-host: serving ${makeRegistrations(() => host.deps())
+        .http.map((r) => `${r.methods.join(',')} /api/${r.route}`)
+        .join('; ')} at ${host.url}`,
     );
     return host;
   });

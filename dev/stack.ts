@@ -211,5 +211,5 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
 }
 
 /** The app's own dependencies inside the running stack (tests read the store through them). */
-export const stackDeps = () => appDeps();
+export const stackDeps = (stack: Stack) => appDeps(stack.settings);
 export { workloadKey };

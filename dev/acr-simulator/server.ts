@@ -120,12 +120,13 @@ export function createHandler(ctx: ServerContext) {
     }
     const headers: Record<string, string> = {};
     if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
-    const status = fault.kind === '429' ? 429 : 503;
+    const status = Number(fault.kind);
+    const code = { 403: 'DENIED', 429: 'TOOMANYREQUESTS', 503: 'UNAVAILABLE' }[status] ?? 'UNAVAILABLE';
     distributionError(
       res,
       status,
-      status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE',
-      'simulated fault',
+      code,
+      status === 403 ? 'requested access to the resource is denied' : 'simulated fault',
       null,
       headers,
     );

@@ -18,7 +18,8 @@ export interface WebhookConfig {
 
 /** A registry-call fault in one region. */
 export interface RegistryFault {
-  kind: '429' | '503' | 'hang';
+  /** 403: the identity lacks AcrPull (ACR's DENIED); 429/503 throttled/unavailable; hang: no answer. */
+  kind: '403' | '429' | '503' | 'hang';
   /** For 429/503: the Retry-After seconds to send (omitted when undefined). */
   retryAfterSeconds?: number;
   /** Fault only the next N matching requests; undefined = until cleared. */

@@ -5,7 +5,7 @@ import type { RegistryListingPort, ReplicaStatusPort } from '../core/ports';
 import { AcrClient } from './acr-client';
 import { AcrHttp } from './acr-http';
 import { AcrRegistryListing } from './acr-registry-listing';
-import { AcrReplicaStatus, type ReplicaCheckLog } from './acr-replica-status';
+import { AcrReplicaStatus } from './acr-replica-status';
 import { AcrTokenProvider } from './acr-token-provider';
 
 export interface AcrAdaptersConfig {
@@ -24,7 +24,6 @@ export interface AcrAdaptersConfig {
   backoffBaseMs?: number;
   fetchImpl?: typeof fetch;
   random?: () => number;
-  onReplicaCheck?: ReplicaCheckLog;
 }
 
 export interface AcrAdapters {
@@ -52,7 +51,7 @@ export function createAcrAdapters(cfg: AcrAdaptersConfig): AcrAdapters {
   });
   const client = new AcrClient(http, tokens);
   return {
-    replicaStatus: new AcrReplicaStatus(client, cfg.regionalEndpoint, cfg.onReplicaCheck),
+    replicaStatus: new AcrReplicaStatus(client, cfg.regionalEndpoint),
     registryListing: new AcrRegistryListing(client, cfg.endpoint),
     stats: () => ({ ...http.counters }),
   };

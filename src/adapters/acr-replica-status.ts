@@ -1,9 +1,12 @@
 // Is a digest in region R's replica? A manifest HEAD on R's regional endpoint: 200 with the
-// same Docker-Content-Digest means present, 404 means not yet, anything else means unknown.
+// same Docker-Content-Digest means present, 404 means not yet, anything else means unknown, with
+// the cause (401/403, a refused token, 5xx after retries) so a broken check is not mistaken for
+// slow replication.
 import type { ReplicaPresence } from '../core/model';
 import { isDigest, isRegion, isRepository } from '../core/names';
-import type { ReplicaStatusPort } from '../core/ports';
+import type { ReplicaCheck, ReplicaStatusPort } from '../core/ports';
 import { repositoryPath, type AcrClient } from './acr-client';
+import { AcrAuthError } from './acr-token-provider';
 
 /** ACR answers 404 for an index unless every one of these is accepted. */
 export const MANIFEST_ACCEPT_TYPES = [
@@ -13,14 +16,19 @@ export const MANIFEST_ACCEPT_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ] as const;
 
-export interface ReplicaCheckLog {
-  (event: {
-    region: string;
-    repository: string;
-    digest: string;
-    result: ReplicaPresence;
-    detail: string;
-  }): void;
+/** Why a status other than 200/404 means the check failed, in words an operator can act on. */
+function statusCause(status: number, attempts: number, host: string, repository: string): string {
+  const where = `for ${repository} on ${host}`;
+  if (status === 401)
+    return `ACR answered 401 ${where}: the registry refused the access token (is the identity allowed on this registry?)`;
+  if (status === 403)
+    return `ACR answered 403 ${where}: the identity lacks AcrPull (or a repository permission) on this registry`;
+  return `ACR answered ${status} ${where} after ${attempts} attempt(s)`;
+}
+
+function errorCause(err: unknown): string {
+  if (err instanceof AcrAuthError) return `could not get an ACR token: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
 }
 
 export class AcrReplicaStatus implements ReplicaStatusPort {
@@ -28,7 +36,6 @@ export class AcrReplicaStatus implements ReplicaStatusPort {
     private readonly client: AcrClient,
     /** `https://<registry>.{region}.geo.azurecr.io`; undefined: regional webhooks are the only signal. */
     private readonly regionalEndpoint: string | undefined,
-    private readonly log?: ReplicaCheckLog,
   ) {}
 
   async check(
@@ -37,21 +44,20 @@ export class AcrReplicaStatus implements ReplicaStatusPort {
     digest: string,
     signal?: AbortSignal,
   ): Promise<ReplicaPresence> {
-    const { result, detail } = await this.checkWithDetail(region, repository, digest, signal);
-    this.log?.({ region, repository, digest, result, detail });
-    return result;
+    return (await this.checkWithCause(region, repository, digest, signal)).presence;
   }
 
-  /** The answer and a short reason (for logs and the status API). Never throws. */
-  async checkWithDetail(
+  /** The answer and, when the check failed, why. Never throws. */
+  async checkWithCause(
     region: string,
     repository: string,
     digest: string,
     signal?: AbortSignal,
-  ): Promise<{ result: ReplicaPresence; detail: string }> {
-    if (!this.regionalEndpoint) return { result: 'unknown', detail: 'no regional endpoint configured' };
+  ): Promise<ReplicaCheck> {
+    // Not a failure: without regional endpoints, readiness rests on the regional webhooks.
+    if (!this.regionalEndpoint) return { presence: 'unknown' };
     if (!isRegion(region) || !isRepository(repository) || !isDigest(digest))
-      return { result: 'unknown', detail: 'invalid region, repository or digest' };
+      return { presence: 'unknown', cause: 'invalid region, repository or digest' };
     const base = this.regionalEndpoint.replaceAll('{region}', region).replace(/\/+$/, '');
     try {
       const res = await this.client.call(
@@ -64,15 +70,17 @@ export class AcrReplicaStatus implements ReplicaStatusPort {
         },
         signal,
       );
-      if (res.status === 404) return { result: 'absent', detail: 'manifest unknown in this replica' };
+      if (res.status === 404) return { presence: 'absent' };
       if (res.status === 200) {
         const served = res.headers.get('docker-content-digest');
-        if (served === digest) return { result: 'present', detail: `present (${res.attempts} attempt(s))` };
-        return { result: 'unknown', detail: `replica served digest ${served ?? '(none)'}` };
+        if (served === digest) return { presence: 'present' };
+        return { presence: 'unknown', cause: `the replica served digest ${served ?? '(none)'}` };
       }
-      return { result: 'unknown', detail: `HTTP ${res.status} after ${res.attempts} attempt(s)` };
+      return { presence: 'unknown', cause: statusCause(res.status, res.attempts, base, repository) };
     } catch (e) {
-      return { result: 'unknown', detail: (e as Error).message };
+      // The caller ran out of time (nudge or timer budget): not a failure of the check.
+      if (signal?.aborted) return { presence: 'unknown' };
+      return { presence: 'unknown', cause: errorCause(e) };
     }
   }
 }

@@ -1,8 +1,9 @@
-// The one shell script a release runs on one cluster (DESIGN rule 7). It is built from a typed
+// The one shell script a release runs on one cluster (README rule 7). It is built from a typed
 // description (argv arrays), every request value validated against its grammar and
 // single-quoted, so nothing untrusted can become shell syntax. The simulator and the dry runs
 // use the same builder and tokenizer, so what is tested is what is sent.
 import type { RolloutRequest } from '../core/ports';
+import { RELEASE_ID_PATTERN } from '../core/release-id';
 import {
   WORKLOAD_KINDS,
   isDigest,
@@ -21,7 +22,6 @@ export class InvalidRolloutInput extends Error {
   }
 }
 
-export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
 export const MAX_ROLLOUT_TIMEOUT_SECONDS = 86_400;
 
 /** kubectl resource names for the workload kinds (lower case, as kubectl prints them). */

@@ -1,6 +1,6 @@
-// The composition root: settings parsed once, lazily (never at import), and the real adapters
-// built from them. Locally the same adapters talk to the simulators through LOCAL_DEV_TOKEN and
-// loopback endpoints, so nothing here knows whether Azure is real.
+// The composition root: settings parsed once per settings object, lazily (never at import), and
+// the real adapters built from them. Locally the same adapters talk to the simulators through
+// LOCAL_DEV_TOKEN and loopback endpoints, so nothing here knows whether Azure is real.
 import { createAcrAdapters, type AcrAdapters } from '../adapters/acr-adapters';
 import { createAksExecutor, type AksExecutor } from '../adapters/aks-executor';
 import { createCredential } from '../adapters/credential';
@@ -41,15 +41,20 @@ export function buildDeps(config: AppConfig): AppDeps {
   };
 }
 
-let cached: AppDeps | undefined;
+type Settings = Record<string, string | undefined>;
 
-/** The process-wide dependencies; a ConfigError here names every invalid setting. */
-export function appDeps(env: Record<string, string | undefined> = process.env): AppDeps {
-  cached ??= buildDeps(parseConfig(env));
-  return cached;
-}
+// One set of dependencies per settings object, kept while that object lives. In Azure that is
+// process.env, read once per process (the host restarts when settings change, so a later edit
+// of the same object is deliberately not seen); tests and the local host pass their own object
+// and get their own deps, instead of a global cache that ignored every env after the first.
+const built = new WeakMap<Settings, AppDeps>();
 
-/** For hosts that change settings between runs (tests, the local host on reload). */
-export function resetAppDeps(): void {
-  cached = undefined;
+/** The dependencies for these settings; a ConfigError here names every invalid setting. */
+export function appDeps(env: Settings = process.env): AppDeps {
+  let deps = built.get(env);
+  if (!deps) {
+    deps = buildDeps(parseConfig(env));
+    built.set(env, deps);
+  }
+  return deps;
 }

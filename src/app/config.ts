@@ -11,6 +11,7 @@ import {
   parseAksResourceId,
 } from '../core/names';
 import type { RegionConfig, RolloutPolicy, Workload } from '../core/model';
+import { TABLE_PREFIX_PATTERN } from '../core/store';
 
 const region = z.string().refine(isRegion, { message: 'must be an Azure region name such as westeurope' });
 
@@ -140,11 +141,10 @@ const settingsSchema = z.object({
   DRY_RUN: bool,
   LOCAL_DEV_TOKEN: z.string().min(1).optional(),
   AZURE_CLIENT_ID: z.string().optional(),
-  RECONCILE_SCHEDULE: z.string().default('*/30 * * * * *'),
   /** Prefix of the table names, so several installations can share one storage account. */
   ROLLOUT_TABLE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, 'must be letters and digits, starting with a letter')
+    .regex(TABLE_PREFIX_PATTERN, 'must be a letter, then letters and digits, at most 40 characters')
     .default('rollout'),
   /** Wall-clock budget of the inline reconcile a webhook runs before answering. */
   WEBHOOK_NUDGE_BUDGET_MS: z.coerce.number().int().min(0).max(4000).default(2500),
@@ -172,7 +172,6 @@ export interface AppConfig {
   dryRun: boolean;
   localDevToken?: string | undefined;
   azureClientId?: string | undefined;
-  reconcileSchedule: string;
   nudgeBudgetMs: number;
   reconcileBudgetSeconds: number;
   reconcileConcurrency: number;
@@ -310,7 +309,6 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
     dryRun: s.DRY_RUN,
     localDevToken: s.LOCAL_DEV_TOKEN,
     azureClientId: s.AZURE_CLIENT_ID,
-    reconcileSchedule: s.RECONCILE_SCHEDULE,
     nudgeBudgetMs: s.WEBHOOK_NUDGE_BUDGET_MS,
     reconcileBudgetSeconds: s.RECONCILE_BUDGET_SECONDS,
     reconcileConcurrency: s.RECONCILE_CONCURRENCY,

@@ -39,11 +39,13 @@ export class Logger {
   }
 }
 
+/** Outside an invocation (the app-start hook): the worker forwards console output to the host. */
 export const consoleSink: LogSink = {
-  info: (m) => console.log(m),
+  info: (m) => console.info(m),
   warn: (m) => console.warn(m),
   error: (m) => console.error(m),
 };
+
 export const silentSink: LogSink = { info: () => {}, warn: () => {}, error: () => {} };
 
 export function errorMessage(err: unknown): string {

@@ -82,6 +82,22 @@ export async function reconcileAll(
     Array.from({ length: Math.min(deps.config.reconcileConcurrency, Math.max(1, queue.length)) }, worker),
   );
   summary.durationMs = Date.now() - started;
-  log.info('reconcile.summary', { ...summary });
+  // An idle run (nothing active, nothing found) is the common case every 30 s: it stays quiet.
+  if (summary.errors > 0 || summary.skippedForBudget > 0) log.warn('reconcile.summary', { ...summary });
+  else if (summary.transitions > 0 || summary.releasesFound > 0)
+    log.info('reconcile.summary', { ...summary });
   return summary;
+}
+
+/**
+ * The error a trigger throws after a run that counted errors, so the Functions host records a
+ * failed invocation (and alerts on it) instead of a success; undefined for a clean run.
+ */
+export function runFailure(summary: RunSummary): Error | undefined {
+  if (summary.errors === 0) return undefined;
+  return new Error(
+    `reconcile run had ${summary.errors} error(s) (see the release.error / scan / replica.check-failed ` +
+      `lines): ${summary.advanced}/${summary.active} active release(s) advanced, ` +
+      `${summary.skippedForBudget} skipped for the time budget, ${summary.releasesFound} found by the scan`,
+  );
 }

@@ -19,9 +19,8 @@ import {
   type ReadinessSignal,
   type RegionRollout,
   type Release,
-  type ReplicaPresence,
 } from '../core/model';
-import type { RolloutRequest } from '../core/ports';
+import type { ReplicaCheck, RolloutRequest } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
@@ -30,7 +29,7 @@ import { errorMessage, type Logger } from './logger';
 
 /** Shared by every release advanced in one run, so each (region, repository, digest) is checked once. */
 export interface RunCache {
-  replica: Map<string, Promise<ReplicaPresence>>;
+  replica: Map<string, Promise<ReplicaCheck>>;
   ledger: Map<string, Promise<LedgerEntry[]>>;
   active?: ActiveReleaseEntry[] | undefined;
 }
@@ -163,19 +162,39 @@ function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<LedgerE
   return p;
 }
 
+/**
+ * The replica's answer, once per (region, repository, digest) and run. A failed check (ACR
+ * 401/403/5xx, a refused token) is logged with its cause and returned with it, so the rollout's
+ * reason names it instead of an anonymous "unknown" until the replication deadline.
+ */
 function checkReplica(
   deps: Deps,
   cache: RunCache,
   region: string,
   release: Release,
+  log: Logger,
   signal?: AbortSignal,
-): Promise<ReplicaPresence> {
+): Promise<ReplicaCheck> {
   const key = `${region}\n${release.repository}\n${release.digest}`;
   let p = cache.replica.get(key);
   if (!p) {
-    p = deps.replicaStatus
-      .check(region, release.repository, release.digest, signal)
-      .catch(() => 'unknown' as const);
+    const port = deps.replicaStatus;
+    const args = [region, release.repository, release.digest, signal] as const;
+    const asked: Promise<ReplicaCheck> = port.checkWithCause
+      ? port.checkWithCause(...args)
+      : port.check(...args).then((presence) => ({ presence }));
+    p = asked
+      .catch((err: unknown): ReplicaCheck => ({ presence: 'unknown', cause: errorMessage(err) }))
+      .then((check) => {
+        if (check.cause)
+          log.warn('replica.check-failed', {
+            region,
+            repository: release.repository,
+            digest: release.digest,
+            cause: check.cause,
+          });
+        return check;
+      });
     cache.replica.set(key, p);
   }
   return p;
@@ -222,8 +241,12 @@ async function advanceRollout(
     };
     const obs: Observation = { signal };
     const need = observationNeeded(r, signal, now);
-    if (need === 'check-replica' && run.checkReplicas)
-      obs.replica = await checkReplica(deps, cache, r.region, release, abort);
+    if (need === 'check-replica' && run.checkReplicas) {
+      const check = await checkReplica(deps, cache, r.region, release, log, abort);
+      obs.replica = check.presence;
+      obs.replicaCause = check.cause;
+      if (check.cause) outcome.errors++;
+    }
     if (need === 'poll-rollout' && r.handle) {
       obs.status = await deps.executor
         .status(rolloutRequest(deps, release, r), r.handle, abort)

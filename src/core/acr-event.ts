@@ -1,5 +1,5 @@
-// ACR webhook payloads, one schema per action, from the documented shapes
-// (shared/reference/acr-webhook-payloads.md). Unknown extra fields are tolerated; the values we
+// ACR webhook payloads, one schema per action, from the shapes in Microsoft's "Azure Container
+// Registry webhook reference". Unknown extra fields are tolerated; the values we
 // act on (repository, tag, digest) must follow the OCI grammar before they go anywhere.
 import { z } from 'zod';
 import { DIGEST_PATTERN, REPOSITORY_MAX_LENGTH, REPOSITORY_PATTERN, TAG_PATTERN } from './names';

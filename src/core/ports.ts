@@ -2,9 +2,27 @@
 // simulated ones live in dev/ and test/. Nothing here imports Azure.
 import type { ReplicaPresence, RolloutHandle, Workload } from './model';
 
+/** A replica check's answer and, when the check itself failed, why (for logs and the rollout's reason). */
+export interface ReplicaCheck {
+  presence: ReplicaPresence;
+  /**
+   * Set only when the check failed (e.g. "ACR answered 403 ..." for an identity without AcrPull,
+   * a refused token exchange, 5xx after retries), so a broken check does not pass for "not
+   * replicated yet". Absent for present/absent and for "no regional endpoint configured".
+   */
+  cause?: string | undefined;
+}
+
 /** Is (repository, digest) present in region R's replica? Errors are 'unknown', never throws. */
 export interface ReplicaStatusPort {
   check(region: string, repository: string, digest: string, signal?: AbortSignal): Promise<ReplicaPresence>;
+  /** The same check with the cause of an 'unknown'; callers fall back to check() without it. */
+  checkWithCause?(
+    region: string,
+    repository: string,
+    digest: string,
+    signal?: AbortSignal,
+  ): Promise<ReplicaCheck>;
 }
 
 export interface TagListing {

@@ -11,6 +11,7 @@ export const REASON_CODES = [
   'replica-present-check',
   'replica-absent',
   'replica-unknown',
+  'replica-check-failed',
   'replication-timed-out',
   'waiting-for-wave',
   'waiting-for-workload-lock',
@@ -80,6 +81,8 @@ export const REASONS = {
     'replica-unknown',
     'waiting for the replica (its status is unknown right now; regional webhook or next check)',
   ),
+  replicaCheckFailed: (cause: string) =>
+    reason('replica-check-failed', `waiting for the replica: check failed: ${cause}`),
   replicationTimedOut: (timeoutSeconds: number) =>
     reason('replication-timed-out', `replica did not hold the digest within ${timeoutSeconds}s`),
   /** The wave gate's own words (an earlier wave still running, or its bake time). */

@@ -2,6 +2,13 @@
 // returns 'conflict' and the caller re-reads and re-decides (never a blind overwrite).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
 
+/**
+ * The table-name prefix: a letter, then letters and digits, at most 40 characters. Table names
+ * are 3-63 letters and digits, and the longest suffix the store appends is `deliveries` (10),
+ * so 40 leaves room (50) while staying short enough to read in the portal.
+ */
+export const TABLE_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+
 /** One webhook call as received (the audit log). Never holds headers or secrets. */
 export interface DeliveryRecord {
   /** Deterministic dedupe key of the delivery (region + event id + what it names). */

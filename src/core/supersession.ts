@@ -1,4 +1,4 @@
-// Never roll back by accident (DESIGN rule 4). For one region rollout, which of its workloads
+// Never roll back by accident (README rule 4). For one region rollout, which of its workloads
 // still need this release: not those whose ledger already holds this or a newer release, and
 // not those a newer known release targets (that one will bring them further forward).
 import { isNewerRelease } from './release-id';

@@ -4,13 +4,13 @@
 import { app } from '@azure/functions';
 import { logConfigAtStart } from '../app/config-check';
 import { Logger, consoleSink } from '../app/logger';
-import { httpRegistrations, timerRegistrations } from './registrations';
+import { productionRegistrations } from './registrations';
 
 app.hook.appStart(() => void logConfigAtStart(process.env, new Logger(consoleSink, { hook: 'appStart' })));
 
-for (const r of httpRegistrations) {
+for (const r of productionRegistrations.http) {
   app.http(r.name, { methods: r.methods, route: r.route, authLevel: r.authLevel, handler: r.handler });
 }
-for (const t of timerRegistrations) {
+for (const t of productionRegistrations.timers) {
   app.timer(t.name, { schedule: t.schedule, handler: t.handler, runOnStartup: false, useMonitor: true });
 }

@@ -1,18 +1,19 @@
 // GET /api/ledger: which digest runs where, per region and workload, and what is changing it.
-import type { HttpResponseInit } from '@azure/functions';
-import { appDeps } from '../app/composition';
+import type { HttpHandler } from '@azure/functions';
 import { ledgerView } from '../app/status-ledger';
 import { json, withErrorMapping } from './http-edge';
-import type { HttpRegistration } from './registration';
+import type { HttpRegistration, ResolveDeps } from './registration';
 
-export async function ledger(): Promise<HttpResponseInit> {
-  return json(200, await ledgerView(appDeps()));
+export function makeLedgerHandler(resolveDeps: ResolveDeps): HttpHandler {
+  return withErrorMapping(async () => json(200, await ledgerView(resolveDeps())));
 }
 
-export const ledgerRegistration: HttpRegistration = {
-  name: 'ledger',
-  methods: ['GET'],
-  route: 'ledger',
-  authLevel: 'function',
-  handler: withErrorMapping(ledger),
-};
+export function ledgerRegistration(resolveDeps: ResolveDeps): HttpRegistration {
+  return {
+    name: 'ledger',
+    methods: ['GET'],
+    route: 'ledger',
+    authLevel: 'function',
+    handler: makeLedgerHandler(resolveDeps),
+  };
+}

@@ -1,17 +1,22 @@
 // The timer: every RECONCILE_SCHEDULE, reconcile every active release and scan for pushes
 // whose webhook was lost. The level-triggered source of truth behind the webhooks' nudges.
-import type { InvocationContext, Timer } from '@azure/functions';
-import { appDeps } from '../app/composition';
-import { reconcileAll } from '../app/reconcile-all';
+import type { TimerHandler } from '@azure/functions';
+import { reconcileAll, runFailure } from '../app/reconcile-all';
 import { loggerFor } from './http-edge';
-import type { TimerRegistration } from './registration';
+import type { ResolveDeps, TimerRegistration } from './registration';
 
-export async function reconcileTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-  await reconcileAll(appDeps(), loggerFor(context));
+/** Runs everything it can, then throws if anything failed, so the host records a failed run. */
+export function makeReconcileHandler(resolveDeps: ResolveDeps): TimerHandler {
+  return async (_timer, context) => {
+    const failure = runFailure(await reconcileAll(resolveDeps(), loggerFor(context)));
+    if (failure) throw failure;
+  };
 }
 
-export const reconcileRegistration: TimerRegistration = {
-  name: 'reconcile',
-  schedule: '%RECONCILE_SCHEDULE%',
-  handler: reconcileTimer,
-};
+export function reconcileRegistration(resolveDeps: ResolveDeps): TimerRegistration {
+  return {
+    name: 'reconcile',
+    schedule: '%RECONCILE_SCHEDULE%',
+    handler: makeReconcileHandler(resolveDeps),
+  };
+}

@@ -1,6 +1,14 @@
 // The shape of the one registration table that both the Functions host (index.ts) and the local
 // host (dev/local-host.ts) read, so routes and handlers cannot drift between them.
 import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+import type { Deps } from '../app/deps';
+
+/**
+ * Where a trigger gets its dependencies, called on each invocation (not at import, so a bad
+ * setting fails that call with a clear 500). Production passes the composition root; tests and
+ * the local host pass their own, so nothing has to write process.env.
+ */
+export type ResolveDeps = () => Deps;
 
 export interface HttpRegistration {
   name: string;

@@ -1,17 +1,31 @@
-// Every function of the app, in one table.
+// Every function of the app, in one table, built over a dependency resolver: the Functions host
+// (index.ts) gets the production one; the local host and tests build the table over their own.
+import { appDeps } from '../app/composition';
 import { acrEventsRegistration } from './acr-events';
 import { dashboardRegistration } from './dashboard';
 import { ledgerRegistration } from './ledger';
 import { reconcileRegistration } from './reconcile';
-import type { HttpRegistration, TimerRegistration } from './registration';
+import type { HttpRegistration, ResolveDeps, TimerRegistration } from './registration';
 import { releaseDetailRegistration } from './release-detail';
 import { releasesRegistration } from './releases';
 
-export const httpRegistrations: HttpRegistration[] = [
-  acrEventsRegistration,
-  releasesRegistration,
-  releaseDetailRegistration,
-  ledgerRegistration,
-  dashboardRegistration,
-];
-export const timerRegistrations: TimerRegistration[] = [reconcileRegistration];
+export interface Registrations {
+  http: HttpRegistration[];
+  timers: TimerRegistration[];
+}
+
+export function makeRegistrations(resolveDeps: ResolveDeps): Registrations {
+  return {
+    http: [
+      acrEventsRegistration(resolveDeps),
+      releasesRegistration(resolveDeps),
+      releaseDetailRegistration(resolveDeps),
+      ledgerRegistration(resolveDeps),
+      dashboardRegistration(),
+    ],
+    timers: [reconcileRegistration(resolveDeps)],
+  };
+}
+
+/** Production: settings from process.env, parsed on the first call that needs them. */
+export const productionRegistrations: Registrations = makeRegistrations(() => appDeps(process.env));

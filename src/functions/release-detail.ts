@@ -1,24 +1,27 @@
 // GET /api/releases/{id}: one release and each region rollout in full (timestamps, readiness
 // source, attempts, command id, errors, logs tail) with the derived figures in ms.
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { appDeps } from '../app/composition';
+import type { HttpHandler } from '@azure/functions';
 import { isReleaseId } from '../app/status-queries';
 import { getReleaseView } from '../app/status-releases';
 import { json, withErrorMapping } from './http-edge';
-import type { HttpRegistration } from './registration';
+import type { HttpRegistration, ResolveDeps } from './registration';
 
-export async function releaseDetail(request: HttpRequest): Promise<HttpResponseInit> {
-  const id = request.params.id ?? '';
-  // A malformed id cannot name a release: same 404, without a store read.
-  const view = isReleaseId(id) ? await getReleaseView(appDeps(), id) : undefined;
-  if (!view) return json(404, { error: 'not-found', id, message: `no release ${JSON.stringify(id)}` });
-  return json(200, view);
+export function makeReleaseDetailHandler(resolveDeps: ResolveDeps): HttpHandler {
+  return withErrorMapping(async (request) => {
+    const id = request.params.id ?? '';
+    // A malformed id cannot name a release: same 404, without a store read.
+    const view = isReleaseId(id) ? await getReleaseView(resolveDeps(), id) : undefined;
+    if (!view) return json(404, { error: 'not-found', id, message: `no release ${JSON.stringify(id)}` });
+    return json(200, view);
+  });
 }
 
-export const releaseDetailRegistration: HttpRegistration = {
-  name: 'releaseDetail',
-  methods: ['GET'],
-  route: 'releases/{id}',
-  authLevel: 'function',
-  handler: withErrorMapping(releaseDetail),
-};
+export function releaseDetailRegistration(resolveDeps: ResolveDeps): HttpRegistration {
+  return {
+    name: 'releaseDetail',
+    methods: ['GET'],
+    route: 'releases/{id}',
+    authLevel: 'function',
+    handler: makeReleaseDetailHandler(resolveDeps),
+  };
+}

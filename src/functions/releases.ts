@@ -1,11 +1,10 @@
 // GET /api/releases: the newest releases first, each with a per-region rollout summary, paged
 // with an opaque continuation token. Thin: parse the query, run the use case, map to HTTP.
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { appDeps } from '../app/composition';
+import type { HttpHandler, HttpResponseInit } from '@azure/functions';
 import { parseReleasesQuery, type QueryProblem } from '../app/status-queries';
 import { listReleaseViews } from '../app/status-releases';
 import { json, withErrorMapping } from './http-edge';
-import type { HttpRegistration } from './registration';
+import type { HttpRegistration, ResolveDeps } from './registration';
 
 export function badQuery(problems: QueryProblem[]): HttpResponseInit {
   const first = problems[0] ?? { parameter: 'query', message: 'is invalid' };
@@ -17,22 +16,26 @@ export function badQuery(problems: QueryProblem[]): HttpResponseInit {
   });
 }
 
-export async function releases(request: HttpRequest): Promise<HttpResponseInit> {
-  const param = (name: string) => request.query.get(name) ?? undefined;
-  const query = parseReleasesQuery({
-    repository: param('repository'),
-    state: param('state'),
-    limit: param('limit'),
-    continuationToken: param('continuationToken'),
+export function makeReleasesHandler(resolveDeps: ResolveDeps): HttpHandler {
+  return withErrorMapping(async (request) => {
+    const param = (name: string) => request.query.get(name) ?? undefined;
+    const query = parseReleasesQuery({
+      repository: param('repository'),
+      state: param('state'),
+      limit: param('limit'),
+      continuationToken: param('continuationToken'),
+    });
+    if (!query.ok) return badQuery(query.problems);
+    return json(200, await listReleaseViews(resolveDeps(), query.value));
   });
-  if (!query.ok) return badQuery(query.problems);
-  return json(200, await listReleaseViews(appDeps(), query.value));
 }
 
-export const releasesRegistration: HttpRegistration = {
-  name: 'releases',
-  methods: ['GET'],
-  route: 'releases',
-  authLevel: 'function',
-  handler: withErrorMapping(releases),
-};
+export function releasesRegistration(resolveDeps: ResolveDeps): HttpRegistration {
+  return {
+    name: 'releases',
+    methods: ['GET'],
+    route: 'releases',
+    authLevel: 'function',
+    handler: makeReleasesHandler(resolveDeps),
+  };
+}

@@ -109,7 +109,7 @@ describe('starting a rollout', () => {
   it('when the same cluster is used again, then its properties come from the cache', async () => {
     const ex = executor();
     await started(ex);
-    await started(ex, request({ releaseId: 'rel-0002' }));
+    await started(ex, request({ releaseId: '8204255882821-2d727fc80f6e' }));
     expect(sim.requests().filter((r) => r.operation === 'get')).toHaveLength(1);
     expect(posts()).toBe(2);
   });

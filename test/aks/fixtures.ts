@@ -3,6 +3,9 @@ import type { Workload } from '../../src/core/model';
 import type { RolloutRequest } from '../../src/core/ports';
 import type { SimClusterConfig } from '../../dev/aks-simulator';
 
+/** A well-formed release id (src/core/release-id.ts), as the reconciler passes it. */
+export const RELEASE_ID = '8204255882822-1c616eb79d5e';
+
 export const TOKEN = 'local-dev-token-for-aks-tests';
 export const SUB = '00000000-0000-0000-0000-000000000000';
 export const LOGIN_SERVER = 'myregistry.azurecr.io';
@@ -33,7 +36,7 @@ export function request(
   image: Partial<RolloutRequest['image']> = {},
 ): RolloutRequest {
   return {
-    releaseId: 'rel-0001',
+    releaseId: RELEASE_ID,
     region: 'westeurope',
     cluster: clusterId('aks-weu'),
     workloads: [workload()],

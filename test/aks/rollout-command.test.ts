@@ -11,7 +11,7 @@ import {
   buildRolloutSteps,
   tokenizeScript,
 } from '../../src/adapters/rollout-command';
-import { DIGEST_A, LOGIN_SERVER, REPO, request, workload } from './fixtures';
+import { DIGEST_A, LOGIN_SERVER, RELEASE_ID, REPO, request, workload } from './fixtures';
 
 const run = promisify(execFile);
 
@@ -70,7 +70,7 @@ async function runWithStub(script: string, failOn = 0): Promise<{ code: number; 
 describe('rollout script builder', () => {
   it('when a release targets three kinds, then it sets, records and waits for each by digest', () => {
     const image = `${LOGIN_SERVER}/${REPO}@${DIGEST_A}`;
-    const cause = `kubernetes.io/change-cause=rollout of ${REPO}:1.4.0 @ ${DIGEST_A} by release rel-0001`;
+    const cause = `kubernetes.io/change-cause=rollout of ${REPO}:1.4.0 @ ${DIGEST_A} by release ${RELEASE_ID}`;
     expect(buildRolloutSteps(threeKinds)).toEqual([
       ['kubectl', 'set', 'image', '-n', 'shop', 'deployment/web', `app=${image}`],
       ['kubectl', 'annotate', '--overwrite', '-n', 'shop', 'deployment/web', cause],
@@ -98,7 +98,7 @@ describe('rollout script builder', () => {
   it('when the push had no tag, then the change cause names the repository and digest only', () => {
     const steps = buildRolloutSteps(request({}, { tag: '' }));
     expect(steps[1]?.[6]).toBe(
-      `kubernetes.io/change-cause=rollout of ${REPO} @ ${DIGEST_A} by release rel-0001`,
+      `kubernetes.io/change-cause=rollout of ${REPO} @ ${DIGEST_A} by release ${RELEASE_ID}`,
     );
   });
 

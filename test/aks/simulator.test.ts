@@ -7,6 +7,7 @@ import {
   DIGEST_B,
   LOGIN_SERVER,
   OLD_IMAGE,
+  RELEASE_ID,
   REPO,
   TOKEN,
   clusterId,
@@ -79,7 +80,7 @@ describe('AKS simulator', () => {
       { name: 'app', image: `${LOGIN_SERVER}/${REPO}@${DIGEST_A}` },
       { name: 'sidecar', image: 'mcr.microsoft.com/oss/envoy:v1' },
     ]);
-    expect(web.annotations['kubernetes.io/change-cause']).toMatch(/by release rel-0001$/);
+    expect(web.annotations['kubernetes.io/change-cause']).toMatch(new RegExp(`by release ${RELEASE_ID}$`));
     expect(web.rollout).toBe('complete');
     expect(sim.images('aks-weu')['shop/StatefulSet/db/app']).toBe(OLD_IMAGE);
   });

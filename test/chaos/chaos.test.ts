@@ -2,7 +2,7 @@
 // dropped, duplicated and reordered webhooks, a second app instance reconciling concurrently with
 // the scheduled timer and extra timer runs, ARM 429/409/500 and lost command results, registry
 // 429/503 and hung requests, and an Azurite restart mid-run. When the faults stop and the timer
-// has run, the product's rules must hold (DESIGN "Rules that make it correct").
+// has run, the product's rules must hold (README "The rules it keeps", 1-7).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

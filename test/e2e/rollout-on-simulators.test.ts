@@ -15,8 +15,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function settledRelease(digest: string): Promise<{ release: Release; rollouts: RegionRollout[] }> {
-  const store = appDeps().store;
+async function settledRelease(
+  stack: Stack,
+  digest: string,
+): Promise<{ release: Release; rollouts: RegionRollout[] }> {
+  const store = appDeps(stack.settings).store;
   return until(`release of ${digest} to finish`, async () => {
     const page = await store.listReleases({ limit: 50 });
     const release = page.releases.find((r) => r.digest === digest);
@@ -46,7 +49,7 @@ describe('when one image is pushed to a geo-replicated registry with three regio
 
   it('then each region becomes ready only once its replica holds the digest, by webhook where sent and by check where not, and every cluster ends on the digest without a failed pull', async () => {
     const push = stack.acr.push({ repository: 'my-app', tag: '1.0.0' });
-    const { release, rollouts } = await settledRelease(push.digest);
+    const { release, rollouts } = await settledRelease(stack, push.digest);
 
     expect(release.tag).toBe('1.0.0');
     const byRegion = Object.fromEntries(rollouts.map((r) => [r.region, r]));
@@ -78,7 +81,7 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     }
     expect(stack.aks.pullFailures()).toBe(0);
 
-    const ledger = await appDeps().store.listLedger('southeastasia');
+    const ledger = await appDeps(stack.settings).store.listLedger('southeastasia');
     expect(ledger.map((l) => [l.workload, l.digest, l.tag, l.releaseId])).toEqual([
       ['default/Deployment/my-app/my-app', push.digest, '1.0.0', release.id],
     ]);
@@ -93,8 +96,8 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     );
     const second = stack.acr.push({ repository: 'my-app', tag: '2.1.0' });
     stack.acr.setFaults({ stuckRegions: [] });
-    const newer = await settledRelease(second.digest);
-    const older = await settledRelease(first.digest);
+    const newer = await settledRelease(stack, second.digest);
+    const older = await settledRelease(stack, first.digest);
     expect(newer.rollouts.every((r) => r.state === 'succeeded')).toBe(true);
     expect(older.rollouts.find((r) => r.region === 'southeastasia')?.state).toBe('superseded');
     for (const region of stack.regions)

@@ -17,6 +17,7 @@ const LOCAL_ONLY: Record<string, string> = {
 
 /** Deployed, not read by src/app/config.ts: read by the Functions host or the identity-connection convention. */
 const HOST_ONLY: Record<string, string> = {
+  RECONCILE_SCHEDULE: 'the timer binding reads it as %RECONCILE_SCHEDULE% (the local host likewise)',
   AzureWebJobsStorage__credential: 'Functions host storage, identity-based',
   AzureWebJobsStorage__clientId: 'Functions host storage: which user-assigned identity',
   AzureWebJobsStorage__blobServiceUri: 'Functions host storage: deployment package, keys, timer locks',

@@ -1,7 +1,7 @@
 // The webhook intake through its registered handler (with the error mapping), against Azurite.
 // Each test gets its own table prefix, so what a test reads back is exactly what it caused.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resetAppDeps } from '../../src/app/composition';
+import { appDeps } from '../../src/app/composition';
 import { RELEASE_ID_PATTERN } from '../../src/core/release-id';
 import {
   DOC_DIGEST,
@@ -30,12 +30,14 @@ import {
   setupIntakeEnv,
   type IntakeEnv,
 } from '../support/intake-env';
-import { send, type Sent } from './support';
+import { sender, type Send, type Sent } from './support';
 import { readDeliveries } from '../support/table-rows';
 
 let env: IntakeEnv;
+let send: Send;
 beforeEach(() => {
   env = setupIntakeEnv();
+  send = sender(env.resolveDeps);
 });
 
 const T0 = '2026-03-01T10:00:00.1234567Z';
@@ -652,14 +654,12 @@ describe('rejected input stores nothing', () => {
 
 describe('configuration errors at the edge', () => {
   it('when the settings are invalid, then the handler answers an authenticated caller 500 naming the setting and stores nothing', async () => {
-    process.env.RECONCILE_CONCURRENCY = '9999';
-    resetAppDeps();
-    const res = await send(appPush());
+    const bad = { ...env.settings, RECONCILE_CONCURRENCY: '9999' };
+    const res = await sender(() => appDeps(bad))(appPush());
     expectJsonError(res, 500, 'configuration');
     expect(res.body.message).toContain('RECONCILE_CONCURRENCY');
     expect(res.bodyText).not.toContain(WEBHOOK_SECRET);
     expect(res.logs.join('\n')).not.toContain(WEBHOOK_SECRET);
-    delete process.env.RECONCILE_CONCURRENCY;
     expect((await env.storedCounts()).total).toBe(0);
   });
 });

@@ -5,16 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resetAppDeps } from '../../src/app/composition';
+import { appDeps } from '../../src/app/composition';
 import { ConfigError, parseConfig } from '../../src/app/config';
 import { releasesRegistration } from '../../src/functions/releases';
 import { digestOf, newEventId, pushPayload } from '../support/acr-payloads';
 import { WEBHOOK_SECRET, intakeRolloutConfig, setupIntakeEnv, type IntakeEnv } from '../support/intake-env';
-import { send } from './support';
+import { sender, type Send } from './support';
 
 let env: IntakeEnv;
+let send: Send;
+/** The webhook over these settings instead of the test's own (a broken configuration). */
+const sendWith = (overrides: Record<string, string>) => sender(() => appDeps({ ...env.settings, ...overrides }));
 beforeEach(async () => {
   env = setupIntakeEnv();
+  send = sender(env.resolveDeps);
   // One recorded push, so every table exists and "nothing changed" compares real counts.
   const first = await send(push('1.0.0'));
   expect(first.status).toBe(202);
@@ -38,7 +42,7 @@ async function getReleases(query: string) {
     functionName: 'releases',
     logHandler: (level, ...args) => logs.push(`${level} ${args.map(String).join(' ')}`),
   });
-  const out = (await releasesRegistration.handler(request, context)) as HttpResponseInit;
+  const out = (await releasesRegistration(env.resolveDeps).handler(request, context)) as HttpResponseInit;
   return { status: out.status ?? 200, body: out.jsonBody as Record<string, unknown>, logs };
 }
 
@@ -80,16 +84,13 @@ describe('GET /api/releases with a crafted continuationToken', () => {
 describe('configuration problems are shown only to authenticated callers', () => {
   // A plain-http, non-loopback registry endpoint: the problem message names it.
   const INTERNAL = 'http://10.20.30.40:5000/eastus';
-  const breakRolloutConfig = () => {
-    process.env.ROLLOUT_CONFIG = JSON.stringify(intakeRolloutConfig({ registryEndpoint: INTERNAL }));
-    resetAppDeps();
-  };
+  const broken = () => sendWith({ ROLLOUT_CONFIG: JSON.stringify(intakeRolloutConfig({ registryEndpoint: INTERNAL })) });
 
   it('when the config is broken and no Authorization header is sent, then 401 without details and nothing stored', async () => {
-    breakRolloutConfig();
+    const sendBroken = broken();
     const before = await env.storedCounts();
     for (const authorization of [null, 'Bearer wrong-secret-wrong-secret', 'Basic abc']) {
-      const res = await send(push('2.0.0'), { region: 'eastus', authorization });
+      const res = await sendBroken(push('2.0.0'), { region: 'eastus', authorization });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: 'unauthorized', message: 'missing or invalid Authorization header' });
       expect(res.bodyText).not.toContain('10.20.30.40');
@@ -99,9 +100,8 @@ describe('configuration problems are shown only to authenticated callers', () =>
   });
 
   it('when the config is broken and the caller has the secret, then 500 naming the problem and nothing stored', async () => {
-    breakRolloutConfig();
     const before = await env.storedCounts();
-    const res = await send(push('2.0.0'), { region: 'eastus' });
+    const res = await broken()(push('2.0.0'), { region: 'eastus' });
     expect(res.status).toBe(500);
     expect(res.body.error).toBe('configuration');
     expect(res.body.message).toContain('ROLLOUT_CONFIG.registry.endpoint: plain http:// is accepted only');
@@ -109,12 +109,11 @@ describe('configuration problems are shown only to authenticated callers', () =>
   });
 
   it('when WEBHOOK_SECRETS itself is broken, then 401 without a bearer, 503 without details with one, the secret never shown', async () => {
-    process.env.WEBHOOK_SECRETS = 'tooShortSecret';
-    resetAppDeps();
+    const sendBroken = sendWith({ WEBHOOK_SECRETS: 'tooShortSecret' });
     const before = await env.storedCounts();
-    const anonymous = await send(push('2.0.0'), { authorization: null });
+    const anonymous = await sendBroken(push('2.0.0'), { authorization: null });
     expect(anonymous.status).toBe(401);
-    const withBearer = await send(push('2.0.0'), { authorization: 'Bearer tooShortSecret' });
+    const withBearer = await sendBroken(push('2.0.0'), { authorization: 'Bearer tooShortSecret' });
     expect(withBearer.status).toBe(503);
     expect(withBearer.body).toEqual({
       error: 'unavailable',
@@ -165,10 +164,9 @@ describe('WEBHOOK_SECRETS with whitespace or non-printable characters', () => {
   });
 
   it('when such a secret is configured, then a webhook answers 503 without details and stores nothing', async () => {
-    process.env.WEBHOOK_SECRETS = 'intake-test secret-0001-abcdef';
-    resetAppDeps();
+    const sendBroken = sendWith({ WEBHOOK_SECRETS: 'intake-test secret-0001-abcdef' });
     const before = await env.storedCounts();
-    const res = await send(push('3.0.0'), { authorization: 'Bearer intake-test' });
+    const res = await sendBroken(push('3.0.0'), { authorization: 'Bearer intake-test' });
     expect(res.status).toBe(503);
     expect(res.bodyText).not.toContain('abcdef');
     expect(res.logs.join('\n')).toContain('WEBHOOK_SECRETS: each secret must be printable ASCII');

@@ -1,8 +1,10 @@
-// Calls the registered acrEvents handler (with its error mapping) the way the Functions host does:
-// the SDK's own HttpRequest and InvocationContext, logs captured through the context's logHandler.
+// Calls the acrEvents handler (with its error mapping) built by its factory over the test's own
+// deps resolver, the way the Functions host does: the SDK's own HttpRequest and InvocationContext,
+// logs captured through the context's logHandler.
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { acrEventsRegistration } from '../../src/functions/acr-events';
+import { makeAcrEventsHandler } from '../../src/functions/acr-events';
+import type { ResolveDeps } from '../../src/functions/registration';
 import { bearer } from '../support/intake-env';
 
 export interface SendOptions {
@@ -33,8 +35,20 @@ export interface Sent {
   logs: string[];
 }
 
+export type Send = (payload: unknown, o?: SendOptions) => Promise<Sent>;
+
+/** A sender of webhooks to the handler over these deps. */
+export function sender(resolveDeps: ResolveDeps): Send {
+  const handler = makeAcrEventsHandler(resolveDeps);
+  return (payload, o) => sendTo(handler, payload, o);
+}
+
 /** Sends one webhook: an object is serialized as JSON; a string or bytes go as they are. */
-export async function send(payload: unknown, o: SendOptions = {}): Promise<Sent> {
+async function sendTo(
+  handler: ReturnType<typeof makeAcrEventsHandler>,
+  payload: unknown,
+  o: SendOptions = {},
+): Promise<Sent> {
   const bytes =
     payload instanceof Uint8Array
       ? payload
@@ -59,7 +73,7 @@ export async function send(payload: unknown, o: SendOptions = {}): Promise<Sent>
     logHandler: (level, ...args) =>
       logs.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`),
   });
-  const out = (await acrEventsRegistration.handler(request, context)) as HttpResponseInit;
+  const out = (await handler(request, context)) as HttpResponseInit;
   const bodyText = out.jsonBody === undefined ? '' : JSON.stringify(out.jsonBody);
   const outHeaders: Record<string, string> = {};
   new Headers(out.headers).forEach((v, k) => (outHeaders[k] = v));

@@ -1,4 +1,4 @@
-// ACR webhook payload fixtures in the exact documented shapes (shared/reference/acr-webhook-payloads.md).
+// ACR webhook payload fixtures in the exact shapes of ACR's webhook reference (Microsoft Learn).
 // Builders return fresh plain objects (field order as documented) with overrides for the values
 // tests vary. Valid fixtures use the unmasked digests/ids of the 2017 copy [B]; the masked `xxxx`
 // examples of the current Learn page [A] are kept verbatim, because the intake must REJECT them.

@@ -1,10 +1,11 @@
-// Sets up process.env for the webhook intake on a fresh table prefix against the shared Azurite
-// (test/support/global-setup.ts), and gives the test the store on that prefix plus a count of
-// every stored entity, to assert "nothing was stored".
+// Settings for the webhook intake on a fresh table prefix against the shared Azurite
+// (test/support/global-setup.ts), the functions' deps over them (no process.env), the store on
+// that prefix, and a count of every stored entity, to assert "nothing was stored".
 import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { TableRolloutStore } from '../../src/adapters/table-store';
-import { resetAppDeps } from '../../src/app/composition';
+import { appDeps } from '../../src/app/composition';
+import type { ResolveDeps } from '../../src/functions/registration';
 
 export const TABLES = ['deliveries', 'releases', 'regions', 'signals', 'heads'] as const;
 export type TableName = (typeof TABLES)[number];
@@ -77,8 +78,10 @@ export interface IntakeEnvOptions extends IntakeConfigOptions {
 export interface IntakeEnv {
   prefix: string;
   connectionString: string;
-  /** The settings written to process.env (also usable as local-host settings). */
+  /** The settings (also usable as local-host settings). */
   settings: Record<string, string>;
+  /** The composition root over `settings`: what the triggers' factories take. */
+  resolveDeps: ResolveDeps;
   /** A store on the same prefix, to read back what the intake wrote. */
   store: TableRolloutStore;
   /** Entities in each of the five tables (0 for a table not created yet). */
@@ -131,18 +134,17 @@ export async function countStored(connectionString: string, prefix: string): Pro
   return counts;
 }
 
-/** Writes the settings to process.env, resets the composition root, returns the helpers. */
+/** Settings on a fresh prefix and the helpers; nothing global is written. */
 export function setupIntakeEnv(opts: IntakeEnvOptions = {}): IntakeEnv {
   const prefix = opts.prefix ?? freshPrefix();
   const connectionString = opts.connectionString ?? sharedAzurite();
-  const settings = intakeSettings({ ...opts, prefix, connectionString });
-  for (const [k, v] of Object.entries(settings)) process.env[k] = v;
-  resetAppDeps();
+  const settings: Record<string, string> = intakeSettings({ ...opts, prefix, connectionString });
   const store = new TableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
   return {
     prefix,
     connectionString,
     settings,
+    resolveDeps: () => appDeps(settings),
     store,
     storedCounts: () => countStored(connectionString, prefix),
   };

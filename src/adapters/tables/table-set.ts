@@ -4,6 +4,7 @@
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { TABLE_PREFIX_PATTERN } from '../../core/store';
 
 export type TableStoreConnection =
   | { kind: 'connectionString'; connectionString: string }
@@ -50,7 +51,7 @@ export class TableSet {
     private readonly prefix: string,
     requestTimeoutMs: number,
   ) {
-    if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
+    if (!TABLE_PREFIX_PATTERN.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
     const counter: PipelinePolicy = {
       name: 'rolloutOperationCounter',
       sendRequest: (request, next) => {

@@ -81,7 +81,12 @@ export function waitingForReplica(r: RegionRollout, obs: Observation, ctx: StepC
     );
   if (!obs.replica) return stay(r);
   const next = addSeconds(now, policy.replicaCheckIntervalSeconds);
-  const why = obs.replica === 'absent' ? REASONS.replicaAbsent : REASONS.replicaUnknown;
+  const why =
+    obs.replica === 'absent'
+      ? REASONS.replicaAbsent
+      : obs.replicaCause
+        ? REASONS.replicaCheckFailed(obs.replicaCause)
+        : REASONS.replicaUnknown;
   return stay({
     ...because(r, why),
     lastCheckAt: at,

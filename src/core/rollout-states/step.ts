@@ -14,6 +14,8 @@ export interface Observation {
   signal?: ReadinessSignal | undefined;
   /** The replica was checked during this run. */
   replica?: ReplicaPresence | undefined;
+  /** Why that check failed (its answer is then 'unknown'), shown in the waiting reason. */
+  replicaCause?: string | undefined;
   /** The running rollout was polled during this run. */
   status?: RolloutStatus | undefined;
 }
