@@ -108,7 +108,9 @@ async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): P
 
 export async function startLocalHost(opts: LocalHostOptions = {}): Promise<LocalHost> {
   // A copy: the storage step below may point it at the Azurite this host starts.
-  const settings = { ...(opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) }) };
+  const settings = {
+    ...(opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) }),
+  };
   // The same check as the app-start hook in Azure, but here a broken configuration stops the start.
   const check = checkConfig(settings);
   if (!check.ok)

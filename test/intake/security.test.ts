@@ -15,7 +15,8 @@ import { sender, type Send } from './support';
 let env: IntakeEnv;
 let send: Send;
 /** The webhook over these settings instead of the test's own (a broken configuration). */
-const sendWith = (overrides: Record<string, string>) => sender(() => appDeps({ ...env.settings, ...overrides }));
+const sendWith = (overrides: Record<string, string>) =>
+  sender(() => appDeps({ ...env.settings, ...overrides }));
 beforeEach(async () => {
   env = setupIntakeEnv();
   send = sender(env.resolveDeps);
@@ -84,7 +85,8 @@ describe('GET /api/releases with a crafted continuationToken', () => {
 describe('configuration problems are shown only to authenticated callers', () => {
   // A plain-http, non-loopback registry endpoint: the problem message names it.
   const INTERNAL = 'http://10.20.30.40:5000/eastus';
-  const broken = () => sendWith({ ROLLOUT_CONFIG: JSON.stringify(intakeRolloutConfig({ registryEndpoint: INTERNAL })) });
+  const broken = () =>
+    sendWith({ ROLLOUT_CONFIG: JSON.stringify(intakeRolloutConfig({ registryEndpoint: INTERNAL })) });
 
   it('when the config is broken and no Authorization header is sent, then 401 without details and nothing stored', async () => {
     const sendBroken = broken();
