@@ -3,6 +3,7 @@
 // shortly before they expire, and concurrent callers share one in-flight request per key.
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
+import { safeJson } from '../core/http-hints';
 import type { BearerChallenge } from './acr-challenge';
 import { AcrRequestError, type AcrHttp, redact } from './acr-http';
 
@@ -222,13 +223,5 @@ export class AcrTokenProvider {
     });
     if (!token?.token) throw new AcrAuthError('the credential returned no Entra token for ACR');
     return token.token;
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -17,6 +17,7 @@ import {
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { encodeKey } from '../core/keys';
+import { isPlainHttpLoopback } from '../core/loopback';
 import type { LedgerEntry, ReadinessSignal, RegionRollout, RegionRolloutState, Release } from '../core/model';
 import type {
   ActiveReleaseEntry,
@@ -121,7 +122,7 @@ export class TableRolloutStore implements RolloutStore {
       if (connection.kind === 'connectionString') {
         const insecure =
           /^UseDevelopmentStorage=true/i.test(connection.connectionString) ||
-          /TableEndpoint=http:\/\/(127\.|localhost)/i.test(connection.connectionString);
+          isPlainHttpLoopback(/TableEndpoint=([^;]+)/i.exec(connection.connectionString)?.[1] ?? '');
         return TableClient.fromConnectionString(connection.connectionString, table, {
           ...options,
           allowInsecureConnection: insecure,
@@ -129,7 +130,7 @@ export class TableRolloutStore implements RolloutStore {
       }
       return new TableClient(connection.tableServiceUri, table, connection.credential, {
         ...options,
-        allowInsecureConnection: /^http:\/\/(127\.|localhost)/.test(connection.tableServiceUri),
+        allowInsecureConnection: isPlainHttpLoopback(connection.tableServiceUri),
       });
     };
     this.tables = {

@@ -25,6 +25,7 @@ import type { RolloutRequest } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
+import { realSleep, retry } from '../adapters/retry';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 
@@ -272,18 +273,30 @@ async function advanceRollout(
     // The cluster has the command now: losing this write would leave the claim without its handle
     // (the workload locked until the start grace ends, then a second command). So a storage
     // outage here is waited out, within bounds, rather than given up at the first error.
-    let done: RegionRollout | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        done = await commit(run, r, after, await ledgerFor(deps, cache, r.region), log);
-        break;
-      } catch (err) {
-        cache.ledger.delete(r.region);
-        if (attempt >= RECORD_START_ATTEMPTS) throw err;
-        log.warn('rollout.start-record-retry', { attempt, error: errorMessage(err) });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
-      }
-    }
+    const done = await retry(
+      async () => {
+        try {
+          return await commit(run, r, after, await ledgerFor(deps, cache, r.region), log);
+        } catch (err) {
+          cache.ledger.delete(r.region);
+          throw err;
+        }
+      },
+      {
+        attempts: RECORD_START_ATTEMPTS,
+        baseMs: 500,
+        capMs: 4000,
+        jitter: 'none',
+        retryable: (o) => !o.ok,
+        onRetry: ({ attempt, outcome }) =>
+          log.warn('rollout.start-record-retry', {
+            attempt,
+            error: outcome.ok ? '' : errorMessage(outcome.error),
+          }),
+        sleep: realSleep,
+        random: deps.random,
+      },
+    );
     if (!done) log.warn('rollout.start-unrecorded', { reason: 'the claim changed while starting' });
     return done ?? r;
   }
