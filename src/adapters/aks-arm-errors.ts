@@ -3,7 +3,7 @@
 // (no status); aborts surface as AbortError. The mapping of a failure to the executor's
 // answers (rejected start, failed or unknown status) lives here too.
 import type { RolloutStartResult, RolloutStatus } from '../core/ports';
-import { parseRetryAfterMs } from '../core/http-hints';
+import { parseRetryAfterMs, safeJson } from '../core/http-hints';
 
 export const PERMISSION_RUN_COMMAND = 'Microsoft.ContainerService/managedClusters/runcommand/action';
 export const PERMISSION_COMMAND_RESULTS = 'Microsoft.ContainerService/managedClusters/commandResults/read';
@@ -55,27 +55,20 @@ function retryAfterSeconds(value: string | undefined): number | undefined {
   return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
-function bodyError(e: ErrorLike): { code?: string; message?: string } {
-  const fromDetails = e.details?.error;
-  if (fromDetails && typeof fromDetails.message === 'string')
-    return {
-      code: typeof fromDetails.code === 'string' ? fromDetails.code : undefined,
-      message: fromDetails.message,
-    };
+type ArmErrorBody = { code?: unknown; message?: unknown } | undefined;
+
+function readArmError(err: ArmErrorBody): { code?: string | undefined; message?: string } | undefined {
+  if (!err || typeof err.message !== 'string') return undefined;
+  return { code: typeof err.code === 'string' ? err.code : undefined, message: err.message };
+}
+
+/** ARM's { error: { code, message } }, from the SDK's parsed details or the raw body. */
+function bodyError(e: ErrorLike): { code?: string | undefined; message?: string } {
   const text = e.response?.bodyAsText;
-  if (typeof text === 'string' && text.length > 0) {
-    try {
-      const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-      if (parsed.error && typeof parsed.error.message === 'string')
-        return {
-          code: typeof parsed.error.code === 'string' ? parsed.error.code : undefined,
-          message: parsed.error.message,
-        };
-    } catch {
-      // not JSON: fall through to the error's own message
-    }
-  }
-  return {};
+  const body = typeof text === 'string' && text.length > 0 ? safeJson(text) : undefined;
+  const fromBody =
+    typeof body === 'object' && body !== null ? (body as { error?: ArmErrorBody }).error : undefined;
+  return readArmError(e.details?.error) ?? readArmError(fromBody) ?? {};
 }
 
 export function classifyArmError(error: unknown, opts: { timedOut?: boolean } = {}): ArmFailure {
