@@ -20,8 +20,8 @@ export interface RetryOptions<T> {
   capMs?: number | undefined;
   /** Default 'full'. */
   jitter?: Jitter | undefined;
-  /** Whether this outcome is worth another try (a value may be retryable too, e.g. an HTTP 429). */
-  retryable: (outcome: Outcome<T>) => boolean;
+  /** Whether this outcome is worth another try (a value may be, e.g. an HTTP 429); default: any error. */
+  retryable?: ((outcome: Outcome<T>) => boolean) | undefined;
   /** The server's requested pause, in ms. */
   retryAfterMs?: ((outcome: Outcome<T>) => number | undefined) | undefined;
   /** 'floor' (default): wait at least the hint; 'replace': wait exactly the hint when given. */
@@ -31,12 +31,13 @@ export interface RetryOptions<T> {
   /** Absolute time (per `now`) that no wait may reach: the last outcome is given back instead. */
   deadline?: { at: number; now: () => number } | undefined;
   /** Called before each wait, e.g. to log. */
-  onRetry?: ((info: { attempt: number; waitMs: number; outcome: Outcome<T> }) => void) | undefined;
+  onRetry?:
+    ((info: { attempt: number; waitMs: number; outcome: Outcome<T>; error?: unknown }) => void) | undefined;
   /** Stopped by the caller's abort: throw this instead of giving back the last outcome. */
   abortError?: (() => unknown) | undefined;
   sleep: Sleep;
-  /** [0, 1) jitter source. */
-  random: () => number;
+  /** [0, 1) jitter source; default Math.random. */
+  random?: (() => number) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -55,7 +56,7 @@ async function tryOnce<T>(fn: (attempt: number) => Promise<T>, attempt: number):
 
 function waitFor<T>(opts: RetryOptions<T>, attempt: number, outcome: Outcome<T>): number {
   const shape = { base: opts.baseMs, cap: opts.capMs ?? Infinity, jitter: opts.jitter ?? 'full' };
-  const backoff = backoffDelay(attempt, shape, opts.random());
+  const backoff = backoffDelay(attempt, shape, (opts.random ?? Math.random)());
   const hint = opts.retryAfterMs?.(outcome);
   if (hint === undefined) return backoff;
   return opts.retryAfter === 'replace' ? hint : Math.max(backoff, hint);
@@ -68,12 +69,13 @@ function waitFor<T>(opts: RetryOptions<T>, attempt: number, outcome: Outcome<T>)
 export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const outcome = await tryOnce(fn, attempt);
-    if (attempt >= opts.attempts || !opts.retryable(outcome)) return giveBack(outcome);
+    const retryable = opts.retryable ?? ((o: Outcome<T>) => !o.ok);
+    if (attempt >= opts.attempts || !retryable(outcome)) return giveBack(outcome);
     if (opts.signal?.aborted) return stopByAbort(opts, outcome);
     const waitMs = waitFor(opts, attempt, outcome);
     if (opts.maxWaitMs !== undefined && waitMs > opts.maxWaitMs) return giveBack(outcome);
     if (opts.deadline && opts.deadline.now() + waitMs >= opts.deadline.at) return giveBack(outcome);
-    opts.onRetry?.({ attempt, waitMs, outcome });
+    opts.onRetry?.({ attempt, waitMs, outcome, error: outcome.ok ? undefined : outcome.error });
     try {
       await opts.sleep(waitMs, opts.signal);
     } catch {

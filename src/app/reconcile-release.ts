@@ -274,27 +274,21 @@ async function advanceRollout(
     // (the workload locked until the start grace ends, then a second command). So a storage
     // outage here is waited out, within bounds, rather than given up at the first error.
     const done = await retry(
-      async () => {
-        try {
-          return await commit(run, r, after, await ledgerFor(deps, cache, r.region), log);
-        } catch (err) {
-          cache.ledger.delete(r.region);
-          throw err;
-        }
-      },
+      () =>
+        ledgerFor(deps, cache, r.region)
+          .then((ledger) => commit(run, r, after, ledger, log))
+          .catch((err: unknown) => {
+            cache.ledger.delete(r.region);
+            throw err;
+          }),
       {
         attempts: RECORD_START_ATTEMPTS,
         baseMs: 500,
         capMs: 4000,
         jitter: 'none',
-        retryable: (o) => !o.ok,
-        onRetry: ({ attempt, outcome }) =>
-          log.warn('rollout.start-record-retry', {
-            attempt,
-            error: outcome.ok ? '' : errorMessage(outcome.error),
-          }),
         sleep: realSleep,
-        random: deps.random,
+        onRetry: ({ attempt, error }) =>
+          log.warn('rollout.start-record-retry', { attempt, error: errorMessage(error) }),
       },
     );
     if (!done) log.warn('rollout.start-unrecorded', { reason: 'the claim changed while starting' });
