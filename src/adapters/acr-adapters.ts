@@ -7,6 +7,7 @@ import { AcrHttp } from './acr-http';
 import { AcrRegistryListing } from './acr-registry-listing';
 import { AcrReplicaStatus } from './acr-replica-status';
 import { AcrTokenProvider } from './acr-token-provider';
+import type { Sleep } from './retry';
 
 export interface AcrAdaptersConfig {
   /** Home registry base URL, e.g. https://myregistry.azurecr.io (AppConfig.registry.endpoint). */
@@ -24,6 +25,8 @@ export interface AcrAdaptersConfig {
   backoffBaseMs?: number;
   fetchImpl?: typeof fetch;
   random?: () => number;
+  /** Waits between attempts (real timers by default); tests pass one that returns at once. */
+  sleep?: Sleep;
 }
 
 export interface AcrAdapters {
@@ -42,6 +45,7 @@ export function createAcrAdapters(cfg: AcrAdaptersConfig): AcrAdapters {
     totalBudgetMs: cfg.totalBudgetMs ?? 3 * timeoutMs + 2000,
     backoffBaseMs: cfg.backoffBaseMs ?? 200,
     random: cfg.random ?? Math.random,
+    sleep: cfg.sleep,
   });
   const tokens = new AcrTokenProvider({
     credential: cfg.credential,

@@ -1,6 +1,8 @@
 // One HTTP exchange with the registry, bounded in every dimension: a timeout per attempt, a
 // few attempts for throttling (429) and server errors (5xx), exponential backoff with full
 // jitter that honours Retry-After, and a total budget. Nothing here can hang a caller.
+import { parseRetryAfterMs } from '../core/http-hints';
+import { realSleep, retry, type Sleep } from './retry';
 
 export interface AcrHttpOptions {
   fetchImpl: typeof fetch;
@@ -14,6 +16,10 @@ export interface AcrHttpOptions {
   backoffBaseMs: number;
   /** Random source for jitter, so tests can pin it. */
   random: () => number;
+  /** Waits between attempts; injectable so tests do not wait real time. */
+  sleep?: Sleep | undefined;
+  /** Clock for the budget; default Date.now. */
+  now?: (() => number) | undefined;
 }
 
 export interface AcrRequest {
@@ -54,30 +60,6 @@ function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status <= 599);
 }
 
-/** Retry-After as delta-seconds (what ACR sends) or an HTTP date; undefined when absent or bad. */
-export function parseRetryAfterMs(value: string | null, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AcrRequestError('aborted by caller', 'aborted'));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AcrRequestError('aborted by caller', 'aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export class AcrHttp {
   readonly counters: RequestCounters = { requests: 0, tokenRequests: 0 };
 
@@ -88,47 +70,41 @@ export class AcrHttp {
    * (possibly a 429/5xx when retries ran out); throws AcrRequestError when none came.
    */
   async send(req: AcrRequest, kind: RequestKind, signal?: AbortSignal): Promise<AcrResponse> {
-    const started = Date.now();
-    const deadline = started + this.opts.totalBudgetMs;
-    let lastError: AcrRequestError | undefined;
-    for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
-      if (signal?.aborted) throw new AcrRequestError('aborted by caller', 'aborted');
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      let retryAfterMs: number | undefined;
-      try {
-        const res = await this.attempt(req, kind, Math.min(this.opts.timeoutMs, remaining), signal);
-        if (!isRetryableStatus(res.status) || attempt === this.opts.maxAttempts)
-          return { ...res, attempts: attempt };
-        retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
-        lastError = undefined;
-        // Keep the answer: if the budget ends before the next try, the caller sees it.
-        const wait = this.backoffMs(attempt, retryAfterMs);
-        if (Date.now() + wait >= deadline) return { ...res, attempts: attempt };
-        await sleep(wait, signal);
-        continue;
-      } catch (e) {
-        if (e instanceof AcrRequestError && e.reason === 'aborted') throw e;
-        lastError = e instanceof AcrRequestError ? e : new AcrRequestError(String(e), 'network');
-      }
-      if (attempt === this.opts.maxAttempts) break;
-      const wait = this.backoffMs(attempt, undefined);
-      if (Date.now() + wait >= deadline) break;
-      await sleep(wait, signal);
-    }
-    throw (
-      lastError ??
+    const aborted = (): AcrRequestError => new AcrRequestError('aborted by caller', 'aborted');
+    if (signal?.aborted) throw aborted();
+    const now = this.opts.now ?? Date.now;
+    const deadline = now() + this.opts.totalBudgetMs;
+    const budgetSpent = (): AcrRequestError =>
       new AcrRequestError(
         `${req.method} ${redact(req.url)}: no answer within ${this.opts.totalBudgetMs} ms`,
         'budget',
-      )
+      );
+    return retry(
+      async (attempt) => {
+        const remaining = deadline - now();
+        if (remaining <= 0) throw budgetSpent();
+        const res = await this.attempt(req, kind, Math.min(this.opts.timeoutMs, remaining), signal);
+        return { ...res, attempts: attempt };
+      },
+      {
+        attempts: this.opts.maxAttempts,
+        baseMs: this.opts.backoffBaseMs,
+        jitter: 'full',
+        retryable: (o) =>
+          o.ok
+            ? isRetryableStatus(o.value.status)
+            : !(o.error instanceof AcrRequestError && ['aborted', 'budget'].includes(o.error.reason)),
+        // The server's hint replaces our back-off; an answer kept past the budget is given back.
+        retryAfterMs: (o) =>
+          o.ok ? parseRetryAfterMs(o.value.headers.get('retry-after'), now()) : undefined,
+        retryAfter: 'replace',
+        deadline: { at: deadline, now },
+        abortError: aborted,
+        sleep: this.opts.sleep ?? realSleep,
+        random: this.opts.random,
+        signal,
+      },
     );
-  }
-
-  private backoffMs(attempt: number, retryAfterMs: number | undefined): number {
-    if (retryAfterMs !== undefined) return retryAfterMs;
-    const ceiling = this.opts.backoffBaseMs * 2 ** (attempt - 1);
-    return Math.floor(this.opts.random() * ceiling);
   }
 
   private async attempt(

@@ -1,6 +1,7 @@
 // Recent tags of a repository on the home registry, newest first, from ACR's own listing
 // `GET /acr/v1/<repo>/_tags?orderby=timedesc&n=N`, following `Link: <...>; rel="next"`.
 import { z } from 'zod';
+import { safeJson } from '../core/http-hints';
 import { isDigest, isRepository, isTag } from '../core/names';
 import type { RegistryListingPort, TagListing } from '../core/ports';
 import { repositoryPath, type AcrClient } from './acr-client';
@@ -101,12 +102,4 @@ function errorCode(body: string): string | undefined {
     .object({ errors: z.array(z.object({ code: z.string() })).min(1) })
     .safeParse(safeJson(body));
   return parsed.success ? parsed.data.errors[0]?.code : undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

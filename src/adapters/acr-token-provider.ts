@@ -3,6 +3,7 @@
 // shortly before they expire, and concurrent callers share one in-flight request per key.
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
+import { safeJson } from '../core/http-hints';
 import type { BearerChallenge } from './acr-challenge';
 import { AcrRequestError, type AcrHttp, redact } from './acr-http';
 
@@ -29,19 +30,24 @@ interface CachedToken {
   useUntil: number;
 }
 
-const refreshTokenBody = z.object({ refresh_token: z.string().min(1) });
-const accessTokenBody = z.object({ access_token: z.string().min(1) });
+const tokenBodies = {
+  refresh_token: z.object({ refresh_token: z.string().min(1) }),
+  access_token: z.object({ access_token: z.string().min(1) }),
+};
+
+/** The token a token endpoint answered with; `who` names the endpoint in the error. */
+function tokenFrom(body: string, field: keyof typeof tokenBodies, who: string): string {
+  const parsed = tokenBodies[field].safeParse(safeJson(body));
+  if (!parsed.success) throw new AcrAuthError(`${who} answered without ${field}`);
+  return (parsed.data as Record<typeof field, string>)[field];
+}
 
 /** Claims of a JWT without verifying it: used only for expiry and tenant hints. */
 export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const claims = safeJson(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
 }
 
 /** Use a token until its expiry minus a margin (20 % of its life, at most 5 minutes). */
@@ -168,15 +174,19 @@ export class AcrTokenProvider {
       }
       if (res.status !== 200)
         throw new AcrAuthError(`ACR token endpoint answered ${res.status} for ${scope}`, res.status);
-      const parsed = accessTokenBody.safeParse(safeJson(res.body));
-      if (!parsed.success) throw new AcrAuthError('ACR token endpoint answered without access_token');
-      const token = parsed.data.access_token;
-      this.accessTokens.set(key, {
-        value: token,
-        useUntil: useUntil(token, this.now(), DEFAULT_ACCESS_TTL_MS),
-      });
-      return token;
+      const token = tokenFrom(res.body, 'access_token', 'ACR token endpoint');
+      return this.remember(this.accessTokens, key, token, DEFAULT_ACCESS_TTL_MS);
     }
+  }
+
+  private remember(
+    cache: Map<string, CachedToken>,
+    key: string,
+    token: string,
+    defaultTtlMs: number,
+  ): string {
+    cache.set(key, { value: token, useUntil: useUntil(token, this.now(), defaultTtlMs) });
+    return token;
   }
 
   private refreshToken(realm: URL, service: string, refreshKey: string): Promise<string> {
@@ -201,14 +211,8 @@ export class AcrTokenProvider {
         'token',
       );
       if (res.status !== 200) throw new AcrAuthError(`ACR token exchange answered ${res.status}`, res.status);
-      const parsed = refreshTokenBody.safeParse(safeJson(res.body));
-      if (!parsed.success) throw new AcrAuthError('ACR token exchange answered without refresh_token');
-      const token = parsed.data.refresh_token;
-      this.refreshTokens.set(refreshKey, {
-        value: token,
-        useUntil: useUntil(token, this.now(), DEFAULT_REFRESH_TTL_MS),
-      });
-      return token;
+      const token = tokenFrom(res.body, 'refresh_token', 'ACR token exchange');
+      return this.remember(this.refreshTokens, refreshKey, token, DEFAULT_REFRESH_TTL_MS);
     });
   }
 
@@ -222,13 +226,5 @@ export class AcrTokenProvider {
     });
     if (!token?.token) throw new AcrAuthError('the credential returned no Entra token for ACR');
     return token.token;
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

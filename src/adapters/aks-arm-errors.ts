@@ -1,6 +1,13 @@
 // What went wrong with one ARM call, in words the executor can act on. The SDK throws
 // RestErrors (status, code, response headers) for HTTP failures and for network failures
-// (no status); aborts surface as AbortError.
+// (no status); aborts surface as AbortError. The mapping of a failure to the executor's
+// answers (rejected start, failed or unknown status) lives here too.
+import type { RolloutStartResult, RolloutStatus } from '../core/ports';
+import { parseRetryAfterMs, safeJson } from '../core/http-hints';
+
+export const PERMISSION_RUN_COMMAND = 'Microsoft.ContainerService/managedClusters/runcommand/action';
+export const PERMISSION_COMMAND_RESULTS = 'Microsoft.ContainerService/managedClusters/commandResults/read';
+export const PERMISSION_CLUSTER_READ = 'Microsoft.ContainerService/managedClusters/read';
 
 export type ArmFailureKind =
   | 'throttled' // 429
@@ -42,36 +49,26 @@ interface ErrorLike {
   details?: { error?: { code?: unknown; message?: unknown } };
 }
 
-/** Retry-After is seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined | null, now = Date.now()): number | undefined {
-  if (value === undefined || value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+/** Retry-After in whole seconds (rounded up), as the executor reports it. */
+function retryAfterSeconds(value: string | undefined): number | undefined {
+  const ms = parseRetryAfterMs(value, Date.now());
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
-function bodyError(e: ErrorLike): { code?: string; message?: string } {
-  const fromDetails = e.details?.error;
-  if (fromDetails && typeof fromDetails.message === 'string')
-    return {
-      code: typeof fromDetails.code === 'string' ? fromDetails.code : undefined,
-      message: fromDetails.message,
-    };
+type ArmErrorBody = { code?: unknown; message?: unknown } | undefined;
+
+function readArmError(err: ArmErrorBody): { code?: string | undefined; message?: string } | undefined {
+  if (!err || typeof err.message !== 'string') return undefined;
+  return { code: typeof err.code === 'string' ? err.code : undefined, message: err.message };
+}
+
+/** ARM's { error: { code, message } }, from the SDK's parsed details or the raw body. */
+function bodyError(e: ErrorLike): { code?: string | undefined; message?: string } {
   const text = e.response?.bodyAsText;
-  if (typeof text === 'string' && text.length > 0) {
-    try {
-      const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-      if (parsed.error && typeof parsed.error.message === 'string')
-        return {
-          code: typeof parsed.error.code === 'string' ? parsed.error.code : undefined,
-          message: parsed.error.message,
-        };
-    } catch {
-      // not JSON: fall through to the error's own message
-    }
-  }
-  return {};
+  const body = typeof text === 'string' && text.length > 0 ? safeJson(text) : undefined;
+  const fromBody =
+    typeof body === 'object' && body !== null ? (body as { error?: ArmErrorBody }).error : undefined;
+  return readArmError(e.details?.error) ?? readArmError(fromBody) ?? {};
 }
 
 export function classifyArmError(error: unknown, opts: { timedOut?: boolean } = {}): ArmFailure {
@@ -91,7 +88,6 @@ export function classifyArmError(error: unknown, opts: { timedOut?: boolean } = 
     const kind = code && REFUSED_CODES.has(code) ? 'refused' : 'network';
     return { kind, code, message };
   }
-  const retryAfterSeconds = parseRetryAfter(e.response?.headers?.get?.('retry-after'));
   const kind: ArmFailureKind =
     status === 429
       ? 'throttled'
@@ -106,7 +102,13 @@ export function classifyArmError(error: unknown, opts: { timedOut?: boolean } = 
               : status >= 500
                 ? 'server'
                 : 'client';
-  return { kind, status, code, message, retryAfterSeconds };
+  return {
+    kind,
+    status,
+    code,
+    message,
+    retryAfterSeconds: retryAfterSeconds(e.response?.headers?.get?.('retry-after')),
+  };
 }
 
 /** Failures worth asking again for a read (nothing changes on the server). */
@@ -122,4 +124,94 @@ export function provesNotAccepted(f: ArmFailure): boolean {
 export function describeFailure(f: ArmFailure): string {
   const status = f.status !== undefined ? `HTTP ${f.status}` : f.kind;
   return `${status}${f.code ? ` ${f.code}` : ''}: ${f.message}`;
+}
+
+/** A failed cluster read (GET managedCluster) before a start, as the start's answer. */
+export function rejectedFromRead(f: ArmFailure, where: string): RolloutStartResult {
+  switch (f.kind) {
+    case 'forbidden':
+      return {
+        kind: 'rejected',
+        transient: false,
+        reason: `missing permission ${PERMISSION_CLUSTER_READ} on ${where} (${describeFailure(f)})`,
+      };
+    case 'not-found':
+      return { kind: 'rejected', transient: false, reason: `${where} not found (${describeFailure(f)})` };
+    default:
+      return startRejection(f, where, 'reading the cluster');
+  }
+}
+
+const permanent = (reason: string): RolloutStartResult => ({ kind: 'rejected', transient: false, reason });
+const transient = (reason: string, retryAfterSeconds: number | undefined): RolloutStartResult => ({
+  kind: 'rejected',
+  transient: true,
+  reason,
+  retryAfterSeconds,
+});
+
+/** A failed step of a start (`during` says which), on `where` (e.g. "cluster rg/name"). */
+export function startRejection(f: ArmFailure, where: string, during: string): RolloutStartResult {
+  const detail = describeFailure(f);
+  switch (f.kind) {
+    case 'throttled':
+      return transient(`ARM throttled ${during} on ${where} (${detail})`, f.retryAfterSeconds);
+    case 'conflict':
+      return transient(
+        `another operation is in progress on ${where}; retry later (${detail})`,
+        f.retryAfterSeconds,
+      );
+    case 'forbidden':
+      return permanent(`missing permission ${PERMISSION_RUN_COMMAND} on ${where} (${detail})`);
+    case 'not-found':
+      return permanent(`${where} not found (${detail})`);
+    case 'unauthorized':
+      return permanent(`ARM rejected our credential while ${during} on ${where} (${detail})`);
+    case 'client':
+      return permanent(`ARM refused ${during} on ${where} (${detail})`);
+    case 'server':
+    case 'refused':
+      return transient(`ARM unavailable while ${during} on ${where} (${detail})`, f.retryAfterSeconds);
+    case 'network':
+    case 'timeout':
+      // The POST may have reached ARM: we do not resend it; the reconciler decides later.
+      return {
+        kind: 'rejected',
+        transient: true,
+        reason: `no answer from ARM while ${during} on ${where}; not resent, the command may have started (${detail})`,
+      };
+  }
+}
+
+/** A failed read of a command's result, as the status answer. */
+export function statusFailure(f: ArmFailure, where: string, commandId: string): RolloutStatus {
+  const detail = describeFailure(f);
+  switch (f.kind) {
+    case 'forbidden':
+      return {
+        kind: 'failed',
+        transient: false,
+        reason: `missing permission ${PERMISSION_COMMAND_RESULTS} on ${where} (${detail})`,
+      };
+    case 'not-found':
+      // Results expire, and a deleted cluster has none: the outcome is unknowable, and
+      // running the (idempotent) script again is safe.
+      return {
+        kind: 'failed',
+        transient: true,
+        reason: `result of command ${commandId} not found on ${where}: outcome unknown (${detail})`,
+      };
+    case 'client':
+      return {
+        kind: 'failed',
+        transient: false,
+        reason: `ARM refused reading command ${commandId} on ${where} (${detail})`,
+      };
+    default:
+      return {
+        kind: 'unknown',
+        reason: `could not read command ${commandId} on ${where} (${detail})`,
+        retryAfterSeconds: f.retryAfterSeconds,
+      };
+  }
 }

@@ -6,33 +6,16 @@
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import { bearerTokenAuthenticationPolicyName, type PipelinePolicy } from '@azure/core-rest-pipeline';
+import { isLoopbackUrl, isPlainHttpLoopback } from '../core/loopback';
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
-
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    hostname === '::1' ||
-    /^127(?:\.\d{1,3}){3}$/.test(hostname)
-  );
-}
-
-export function isPlainHttpLoopback(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' && isLoopbackHost(u.hostname);
-  } catch {
-    return false;
-  }
-}
 
 function loopbackBearerPolicy(credential: TokenCredential, scope: string): PipelinePolicy {
   return {
     name: 'loopbackBearerPolicy',
     async sendRequest(request, next) {
       // Never hand a token to anything but a loopback address.
-      if (!isLoopbackHost(new URL(request.url).hostname))
+      if (!isLoopbackUrl(request.url))
         throw new Error(`refusing to send a bearer token to ${request.url}: not a loopback address`);
       const token = await credential.getToken(scope, { abortSignal: request.abortSignal });
       if (!token) throw new Error('the credential returned no token for ARM');

@@ -1,5 +1,6 @@
 // The durable reference to one Run Command: enough for any later executor instance (another
 // reconcile run, another Functions instance) to ask ARM for its result.
+import { safeJson } from '../core/http-hints';
 import type { RolloutHandle } from '../core/model';
 
 export interface AksCommandRef {
@@ -16,12 +17,7 @@ export function encodeAksHandle(ref: AksCommandRef): RolloutHandle {
 }
 
 export function decodeAksHandle(handle: RolloutHandle): AksCommandRef | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(handle.value);
-  } catch {
-    return undefined;
-  }
+  const parsed = safeJson(handle.value);
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const o = parsed as Record<string, unknown>;
   const { subscriptionId, resourceGroup, cluster, commandId } = o;

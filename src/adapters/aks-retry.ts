@@ -1,9 +1,9 @@
-// One ARM call with a deadline, and bounded retries with exponential backoff and full jitter.
-// The SDK's own retry policy is switched off (see aks-client.ts) so that this is the only place
-// that decides whether a request is sent again: a runCommand POST must never be repeated after
-// an ambiguous failure.
-import { setTimeout as sleep } from 'node:timers/promises';
+// One ARM call with a deadline, and bounded retries (adapters/retry.ts) with exponential backoff
+// and full jitter. The SDK's own retry policy is switched off (see aks-client.ts) so that this is
+// the only place that decides whether a request is sent again: a runCommand POST must never be
+// repeated after an ambiguous failure.
 import { ArmCallError, classifyArmError, type ArmFailure } from './aks-arm-errors';
+import { realSleep, retry, type Sleep } from './retry';
 
 export interface RetryPolicy {
   /** Total tries, first one included. */
@@ -14,6 +14,8 @@ export interface RetryPolicy {
   maxInlineWaitMs: number;
   /** [0, 1): jitter source; injectable so tests can pin it. */
   random: () => number;
+  /** Injectable so tests do not wait real time between tries. */
+  sleep: Sleep;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -22,6 +24,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 4_000,
   maxInlineWaitMs: 3_000,
   random: Math.random,
+  sleep: realSleep,
 };
 
 /** Runs op with a per-try deadline; throws ArmCallError with the classified failure. */
@@ -43,7 +46,7 @@ export async function callWithDeadline<T>(
  * Tries op until it succeeds, the failure is not retryable, the attempts are used up, or the
  * server asks for a longer pause than we may wait inline. Throws the last ArmCallError.
  */
-export async function withRetries<T>(
+export function withRetries<T>(
   op: (signal: AbortSignal) => Promise<T>,
   opts: {
     policy: RetryPolicy;
@@ -53,20 +56,19 @@ export async function withRetries<T>(
   },
 ): Promise<T> {
   const { policy } = opts;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await callWithDeadline(op, opts.timeoutMs, opts.signal);
-    } catch (error) {
-      const failure = classifyArmError(error);
-      if (attempt >= policy.attempts || !opts.retryable(failure) || opts.signal?.aborted) throw error;
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * policy.random();
-      const wait = Math.max(backoff, (failure.retryAfterSeconds ?? 0) * 1000);
-      if (wait > policy.maxInlineWaitMs) throw error;
-      try {
-        await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : undefined);
-      } catch {
-        throw error; // the caller gave up while we waited
-      }
-    }
-  }
+  return retry(() => callWithDeadline(op, opts.timeoutMs, opts.signal), {
+    attempts: policy.attempts,
+    baseMs: policy.baseDelayMs,
+    capMs: policy.maxDelayMs,
+    jitter: 'full',
+    retryable: (o) => !o.ok && opts.retryable(classifyArmError(o.error)),
+    retryAfterMs: (o) => {
+      const seconds = o.ok ? undefined : classifyArmError(o.error).retryAfterSeconds;
+      return seconds === undefined ? undefined : seconds * 1000;
+    },
+    maxWaitMs: policy.maxInlineWaitMs,
+    sleep: policy.sleep,
+    random: policy.random,
+    signal: opts.signal,
+  });
 }

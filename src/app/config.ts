@@ -1,6 +1,7 @@
 // The one configuration schema. Parsed lazily, once, on first use: a throw at import would
 // take down every function of the app, so nothing here runs at module load.
 import { z } from 'zod';
+import { isLoopbackUrl } from '../core/loopback';
 import {
   WORKLOAD_KINDS,
   isK8sLabel,
@@ -201,15 +202,6 @@ function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): stri
     const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     return `${prefix}${path}`.replace(/^\./, '') + `: ${i.message}`;
   });
-}
-
-function isLoopbackUrl(raw: string): boolean {
-  try {
-    const host = new URL(raw).hostname;
-    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-  } catch {
-    return false;
-  }
 }
 
 function tableEndpointOf(connectionString: string): string | undefined {

@@ -24,6 +24,7 @@ import type { ReplicaCheck, RolloutRequest } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
+import { realSleep, retry } from '../adapters/retry';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 
@@ -291,18 +292,24 @@ async function advanceRollout(
     // The cluster has the command now: losing this write would leave the claim without its handle
     // (the workload locked until the start grace ends, then a second command). So a storage
     // outage here is waited out, within bounds, rather than given up at the first error.
-    let done: RegionRollout | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        done = await commit(run, r, after, await ledgerFor(deps, cache, r.region), log);
-        break;
-      } catch (err) {
-        cache.ledger.delete(r.region);
-        if (attempt >= RECORD_START_ATTEMPTS) throw err;
-        log.warn('rollout.start-record-retry', { attempt, error: errorMessage(err) });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
-      }
-    }
+    const done = await retry(
+      () =>
+        ledgerFor(deps, cache, r.region)
+          .then((ledger) => commit(run, r, after, ledger, log))
+          .catch((err: unknown) => {
+            cache.ledger.delete(r.region);
+            throw err;
+          }),
+      {
+        attempts: RECORD_START_ATTEMPTS,
+        baseMs: 500,
+        capMs: 4000,
+        jitter: 'none',
+        sleep: realSleep,
+        onRetry: ({ attempt, error }) =>
+          log.warn('rollout.start-record-retry', { attempt, error: errorMessage(error) }),
+      },
+    );
     if (!done) log.warn('rollout.start-unrecorded', { reason: 'the claim changed while starting' });
     return done ?? r;
   }

@@ -26,6 +26,7 @@ function adapters() {
     credential: new StaticTokenCredential('local-dev-token'),
     timeoutMs: 500,
     backoffBaseMs: 10,
+    sleep: () => Promise.resolve(), // retries do not wait real time
   });
 }
 

@@ -24,7 +24,17 @@ import {
   workload,
 } from './fixtures';
 
-const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20, maxInlineWaitMs: 200 };
+// Retries wait through this recorded sleep, not real time.
+let waits: number[] = [];
+const FAST_RETRY = {
+  baseDelayMs: 5,
+  maxDelayMs: 20,
+  maxInlineWaitMs: 200,
+  sleep: (ms: number) => {
+    waits.push(ms);
+    return Promise.resolve();
+  },
+};
 
 let sim: AksSimulator;
 let held: Set<string>;
@@ -52,6 +62,7 @@ function fault(rule: FaultRule): void {
 const posts = (): number => sim.requests().filter((r) => r.operation === 'runCommand').length;
 
 beforeEach(async () => {
+  waits = [];
   held = new Set([`westeurope/${REPO}@${DIGEST_A}`, `eastus/${REPO}@${DIGEST_A}`]);
   sim = await AksSimulator.start({
     token: TOKEN,

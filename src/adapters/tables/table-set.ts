@@ -4,6 +4,7 @@
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { isPlainHttpLoopback } from '../../core/loopback';
 import { TABLE_PREFIX_PATTERN } from '../../core/store';
 
 export type TableStoreConnection =
@@ -107,7 +108,7 @@ export class TableSet {
     if (c.kind === 'connectionString') {
       const insecure =
         /^UseDevelopmentStorage=true/i.test(c.connectionString) ||
-        /TableEndpoint=http:\/\/(127\.|localhost)/i.test(c.connectionString);
+        isPlainHttpLoopback(/TableEndpoint=([^;]+)/i.exec(c.connectionString)?.[1] ?? '');
       return TableClient.fromConnectionString(c.connectionString, table, {
         ...options,
         allowInsecureConnection: insecure,
@@ -115,7 +116,7 @@ export class TableSet {
     }
     return new TableClient(c.tableServiceUri, table, c.credential, {
       ...options,
-      allowInsecureConnection: /^http:\/\/(127\.|localhost)/.test(c.tableServiceUri),
+      allowInsecureConnection: isPlainHttpLoopback(c.tableServiceUri),
     });
   }
 }
