@@ -7,7 +7,7 @@ import { AcrHttp } from './acr-http';
 import { AcrRegistryListing } from './acr-registry-listing';
 import { AcrReplicaStatus } from './acr-replica-status';
 import { AcrTokenProvider } from './acr-token-provider';
-import type { Sleep } from './retry';
+import type { Sleep } from '../core/retry';
 
 export interface AcrAdaptersConfig {
   /** Home registry base URL, e.g. https://myregistry.azurecr.io (AppConfig.registry.endpoint). */

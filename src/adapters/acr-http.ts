@@ -2,7 +2,8 @@
 // few attempts for throttling (429) and server errors (5xx), exponential backoff with full
 // jitter that honours Retry-After, and a total budget. Nothing here can hang a caller.
 import { parseRetryAfterMs } from '../core/http-hints';
-import { realSleep, retry, type Sleep } from './retry';
+import { retry, type Sleep } from '../core/retry';
+import { realSleep } from './sleep';
 
 export interface AcrHttpOptions {
   fetchImpl: typeof fetch;

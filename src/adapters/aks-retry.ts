@@ -1,9 +1,10 @@
-// One ARM call with a deadline, and bounded retries (adapters/retry.ts) with exponential backoff
+// One ARM call with a deadline, and bounded retries (core/retry.ts) with exponential backoff
 // and full jitter. The SDK's own retry policy is switched off (see aks-client.ts) so that this is
 // the only place that decides whether a request is sent again: a runCommand POST must never be
 // repeated after an ambiguous failure.
 import { ArmCallError, classifyArmError, type ArmFailure } from './aks-arm-errors';
-import { realSleep, retry, type Sleep } from './retry';
+import { retry, type Sleep } from '../core/retry';
+import { realSleep } from './sleep';
 
 export interface RetryPolicy {
   /** Total tries, first one included. */

@@ -1,6 +1,7 @@
 // The composition root: settings parsed once per settings object, lazily (never at import), and
 // the real adapters built from them. Locally the same adapters talk to the simulators through
 // LOCAL_DEV_TOKEN and loopback endpoints, so nothing here knows whether Azure is real.
+import { realSleep } from '../adapters/sleep';
 import { createAcrAdapters, type AcrAdapters } from '../adapters/acr-adapters';
 import { createAksExecutor, type AksExecutor } from '../adapters/aks-executor';
 import { createCredential } from '../adapters/credential';
@@ -38,6 +39,7 @@ export function buildDeps(config: AppConfig): AppDeps {
     executor,
     clock: systemClock,
     random: Math.random,
+    sleep: realSleep,
   };
 }
 

@@ -2,6 +2,7 @@
 // simulators locally, in-memory fakes in tests).
 import type { AppConfig } from './config';
 import type { Clock, RegistryListingPort, ReplicaStatusPort, RolloutExecutorPort } from '../core/ports';
+import type { Sleep } from '../core/retry';
 import type { RolloutStore } from '../core/store';
 
 export interface Deps {
@@ -13,4 +14,6 @@ export interface Deps {
   clock: Clock;
   /** Uniform [0, 1) source for backoff jitter. */
   random: () => number;
+  /** Waits between retries (real timers in the app; tests may pass one that returns at once). */
+  sleep: Sleep;
 }

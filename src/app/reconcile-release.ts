@@ -24,7 +24,7 @@ import type { ReplicaCheck, RolloutRequest } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
-import { realSleep, retry } from '../adapters/retry';
+import { retry } from '../core/retry';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 
@@ -305,7 +305,7 @@ async function advanceRollout(
         baseMs: 500,
         capMs: 4000,
         jitter: 'none',
-        sleep: realSleep,
+        sleep: deps.sleep,
         onRetry: ({ attempt, error }) =>
           log.warn('rollout.start-record-retry', { attempt, error: errorMessage(error) }),
       },

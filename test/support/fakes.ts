@@ -98,6 +98,8 @@ export function fakeDeps(config: AppConfig, store: RolloutStore) {
     executor,
     clock,
     random: () => 0.5,
+    // Retries in the use cases return at once: no test waits real time for a back-off.
+    sleep: () => Promise.resolve(),
   };
   return { clock, registry, executor, deps };
 }

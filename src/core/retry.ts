@@ -1,16 +1,13 @@
 // The one retry loop: bounded attempts, back-off from core/backoff.ts, an optional server hint
 // (Retry-After), an optional wall-clock deadline, and a caller abort. Sleep, randomness and the
 // clock are injected, so tests drive retries without waiting real time.
-import { setTimeout as timersSleep } from 'node:timers/promises';
-import { backoffDelay, type Jitter } from '../core/backoff';
+import { backoffDelay, type Jitter } from './backoff';
 
 /** What one try produced: a value, or what it threw. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** Waits ms; rejects when signal aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const realSleep: Sleep = (ms, signal) => timersSleep(ms, undefined, signal ? { signal } : undefined);
 
 export interface RetryOptions<T> {
   /** Total tries, the first one included. */
