@@ -147,6 +147,8 @@ export class ApiServer {
     if (!identity) return fail(res, UNAUTHORIZED);
     const doc = discoveryDocument(url.pathname, req.headers.host ?? '127.0.0.1');
     if (doc !== undefined && req.method === 'GET') return send(res, 200, doc);
+    const nsMatch = /^\/api\/v1\/namespaces\/([a-z0-9-]{1,63})$/.exec(url.pathname);
+    if (nsMatch && req.method === 'GET') return send(res, 200, namespaceObject(nsMatch[1] ?? ''));
     const route = parseRoute(url.pathname);
     if (!route) return fail(res, status(404, 'NotFound', 'the server could not find the requested resource'));
     if (req.method === 'GET') return this.get(req, res, url, route, identity);
@@ -233,6 +235,17 @@ export class ApiServer {
     this.hooks.afterWrite();
     send(res, 200, this.store.get(route.resource, ns, name) ?? stored);
   }
+}
+
+/** Every namespace exists (kubectl reads it to word a NotFound). */
+function namespaceObject(name: string) {
+  return {
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: { name },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
 }
 
 /** The checks the API server's validation would fail on for the fields a patch can break. */

@@ -40,6 +40,8 @@ export class WatchHub {
     filter: (o: JsonObject) => boolean,
   ): void {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Headers go out now: a client waits for them before it counts the watch as started.
+    res.flushHeaders();
     const write = (type: string, obj: JsonObject) => res.write(`${JSON.stringify({ type, object: obj })}\n`);
     const from = url.searchParams.get('resourceVersion');
     if (url.searchParams.get('sendInitialEvents') === 'true' || !from || from === '0') {
