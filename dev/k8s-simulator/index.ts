@@ -51,6 +51,12 @@ export class K8sSimulator {
   readonly badDigests: Set<string>;
   replicaHas: (digest: string, image: string) => boolean;
   url = '';
+  /** Fault switches for tests: statuses the next API requests get instead of an answer. */
+  readonly faults: number[] = [];
+  /** Applied PATCHes whose answer is then lost (connection reset). */
+  dropPatchAnswers = 0;
+  /** Called just before a PATCH applies, e.g. to let a concurrent writer win. */
+  beforePatch: ((resource: string, namespace: string, name: string) => void) | undefined;
   /** PEM of the CA to trust when tls is on. */
   ca: string | undefined;
 
@@ -69,6 +75,9 @@ export class K8sSimulator {
       identities: () => this.options.identities,
       afterWrite: () => this.controllers.reconcileAll(),
       advance: (ms) => this.advance(ms),
+      nextFault: () => this.faults.shift(),
+      beforePatch: (r, ns, name) => this.beforePatch?.(r, ns, name),
+      dropPatchAnswer: () => this.dropPatchAnswers > 0 && this.dropPatchAnswers-- > 0,
     });
   }
 
@@ -134,6 +143,20 @@ export class K8sSimulator {
 
   workload(kind: WorkloadSeed['kind'], namespace: string, name: string): JsonObject | undefined {
     return this.store.get(RESOURCE_OF[kind], namespace, name);
+  }
+
+  /** Writes annotations directly, as another writer would (for race tests). */
+  annotate(
+    kind: WorkloadSeed['kind'],
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+  ): void {
+    const obj = this.workload(kind, namespace, name);
+    if (!obj) throw new Error(`no ${kind} ${namespace}/${name}`);
+    const m = obj.metadata as JsonObject;
+    m.annotations = { ...(m.annotations as Record<string, string> | undefined), ...annotations };
+    this.store.update(RESOURCE_OF[kind], obj);
   }
 
   /** The image a workload's container is specified to run. */

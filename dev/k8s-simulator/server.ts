@@ -35,6 +35,12 @@ export interface ApiServerHooks {
   afterWrite: () => void;
   /** POST /_control/advance {ms} (no auth, loopback only). */
   advance: (ms: number) => void;
+  /** Fault switches: a status to answer the next API request with instead of serving it. */
+  nextFault: () => number | undefined;
+  /** Runs just before a PATCH is applied (a concurrent writer landing between read and write). */
+  beforePatch: (resource: Resource, namespace: string, name: string) => void;
+  /** Whether to apply the next PATCH but drop its answer (the connection is reset). */
+  dropPatchAnswer: () => boolean;
 }
 
 interface Route {
@@ -145,6 +151,12 @@ export class ApiServer {
     }
     const identity = authenticate(req.headers.authorization, this.hooks.identities());
     if (!identity) return fail(res, UNAUTHORIZED);
+    const fault = this.hooks.nextFault();
+    if (fault !== undefined)
+      return fail(
+        res,
+        status(fault, fault === 429 ? 'TooManyRequests' : 'InternalError', `injected fault ${fault}`),
+      );
     const doc = discoveryDocument(url.pathname, req.headers.host ?? '127.0.0.1');
     if (doc !== undefined && req.method === 'GET') return send(res, 200, doc);
     const nsMatch = /^\/api\/v1\/namespaces\/([a-z0-9-]{1,63})$/.exec(url.pathname);
@@ -195,6 +207,7 @@ export class ApiServer {
     const ns = route.namespace ?? '';
     const access = { verb: 'patch', resource: route.resource, namespace: ns, name } as const;
     if (!allowed(who, access)) return fail(res, forbidden(who.user, access));
+    this.hooks.beforePatch(route.resource, ns, name);
     const current = this.store.get(route.resource, ns, name);
     if (!current) return fail(res, notFound(route.resource, name));
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
@@ -233,6 +246,7 @@ export class ApiServer {
     if (invalid) return fail(res, invalid);
     const stored = this.store.update(route.resource, next as JsonObject);
     this.hooks.afterWrite();
+    if (this.hooks.dropPatchAnswer()) return void res.destroy();
     send(res, 200, this.store.get(route.resource, ns, name) ?? stored);
   }
 }
