@@ -4,7 +4,7 @@
 // written the way the real controllers write it (observedGeneration, updated/ready/available
 // counts, the Progressing condition with NewReplicaSetAvailable or ProgressDeadlineExceeded).
 import { ownerRef, type PodKubelet } from './pods';
-import { K8sStore, meta, shortHash, type JsonObject } from './store';
+import { K8sStore, meta, shortHash, type JsonObject, str } from './store';
 
 type Labels = Record<string, string>;
 
@@ -18,14 +18,9 @@ function podsOwnedBy(store: K8sStore, ns: string, ownerUid: unknown): JsonObject
     .filter((p) => ((meta(p).ownerReferences ?? []) as JsonObject[]).some((o) => o.uid === ownerUid));
 }
 
-function isReady(pod: JsonObject): boolean {
-  const conds = ((pod.status as JsonObject | undefined)?.conditions ?? []) as JsonObject[];
-  return conds.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 function refreshAll(kubelet: PodKubelet, pods: JsonObject[]): number {
   let ready = 0;
-  for (const p of pods) if (kubelet.refresh(String(meta(p).namespace), String(meta(p).name))) ready++;
+  for (const p of pods) if (kubelet.refresh(str(meta(p).namespace), str(meta(p).name))) ready++;
   return ready;
 }
 
@@ -61,11 +56,11 @@ export class Controllers {
 
   private deployment(d: JsonObject): void {
     const m = meta(d);
-    const ns = String(m.namespace);
+    const ns = str(m.namespace);
     const spec = d.spec as JsonObject;
     const template = spec.template as JsonObject;
     const hash = shortHash(template);
-    const rsName = `${String(m.name)}-${hash}`;
+    const rsName = `${str(m.name)}-${hash}`;
     const replicas = specReplicas(d);
     const allRs = this.store.list('replicasets', ns).filter((rs) => {
       return ((meta(rs).ownerReferences ?? []) as JsonObject[]).some((o) => o.uid === m.uid);
@@ -91,7 +86,7 @@ export class Controllers {
         },
         status: { replicas: 0, observedGeneration: 1 },
       });
-      const fresh = this.store.get('deployments', ns, String(m.name)) ?? d;
+      const fresh = this.store.get('deployments', ns, str(m.name)) ?? d;
       const fm = meta(fresh);
       fm.annotations = {
         ...(fm.annotations as Labels),
@@ -106,7 +101,7 @@ export class Controllers {
     const oldPods = oldRs.flatMap((rs) => podsOwnedBy(this.store, ns, meta(rs).uid));
     const oldReady = refreshAll(this.kubelet, oldPods);
     this.writeRsStatus(newRs, newPods.length, newReady);
-    const latest = this.store.get('deployments', ns, String(m.name));
+    const latest = this.store.get('deployments', ns, str(m.name));
     if (latest) this.deploymentStatus(latest, rsName, newPods.length, newReady, oldPods.length, oldReady);
   }
 
@@ -118,10 +113,10 @@ export class Controllers {
     kind: string,
   ): JsonObject[] {
     const om = meta(owner);
-    const ns = String(om.namespace);
+    const ns = str(om.namespace);
     const pods = podsOwnedBy(this.store, ns, om.uid);
     for (let i = pods.length; i < want; i++) {
-      const name = `${String(om.name)}-${shortHash([om.uid, i]).slice(0, 5)}`;
+      const name = `${str(om.name)}-${shortHash([om.uid, i]).slice(0, 5)}`;
       this.kubelet.create(
         ns,
         name,
@@ -135,8 +130,8 @@ export class Controllers {
 
   private scaleDown(oldRs: JsonObject[]): void {
     for (const rs of oldRs) {
-      for (const p of podsOwnedBy(this.store, String(meta(rs).namespace), meta(rs).uid))
-        this.kubelet.remove(String(meta(p).namespace), String(meta(p).name));
+      for (const p of podsOwnedBy(this.store, str(meta(rs).namespace), meta(rs).uid))
+        this.kubelet.remove(str(meta(p).namespace), str(meta(p).name));
       (rs.spec as JsonObject).replicas = 0;
       rs.status = { replicas: 0, observedGeneration: meta(rs).generation ?? 1 };
       this.store.update('replicasets', rs);
@@ -144,7 +139,7 @@ export class Controllers {
   }
 
   private writeRsStatus(rs: JsonObject, replicas: number, ready: number): void {
-    const fresh = this.store.get('replicasets', String(meta(rs).namespace), String(meta(rs).name));
+    const fresh = this.store.get('replicasets', str(meta(rs).namespace), str(meta(rs).name));
     if (!fresh) return;
     fresh.status = {
       replicas,
@@ -167,7 +162,7 @@ export class Controllers {
     const m = meta(d);
     const spec = d.spec as JsonObject;
     const replicas = specReplicas(d);
-    const key = `deployments/${String(m.namespace)}/${String(m.name)}`;
+    const key = `deployments/${str(m.namespace)}/${str(m.name)}`;
     const available = newReady + oldReady;
     const complete = updated >= replicas && newReady >= replicas && old === 0;
     const progressAt = this.progressed(key, newReady, rsName);
@@ -231,7 +226,7 @@ export class Controllers {
     revision: string,
   ): { updated: number; ready: number; total: number } {
     const om = meta(owner);
-    const ns = String(om.namespace);
+    const ns = str(om.namespace);
     const template = (owner.spec as JsonObject).template as JsonObject;
     const existing = podsOwnedBy(this.store, ns, om.uid);
     for (const slot of slots)
@@ -248,13 +243,13 @@ export class Controllers {
     const rev = (p: JsonObject) => ((meta(p).labels ?? {}) as Labels)['controller-revision-hash'];
     const stale = pods
       .filter((p) => rev(p) !== revision)
-      .sort((a, b) => String(meta(b).name).localeCompare(String(meta(a).name)));
+      .sort((a, b) => str(meta(b).name).localeCompare(str(meta(a).name)));
     const victim = stale[0];
     if (victim && ready === pods.length) {
-      this.kubelet.remove(ns, String(meta(victim).name));
+      this.kubelet.remove(ns, str(meta(victim).name));
       this.kubelet.create(
         ns,
-        String(meta(victim).name),
+        str(meta(victim).name),
         template,
         { 'controller-revision-hash': revision },
         ownerRef(kind, owner),
@@ -268,10 +263,10 @@ export class Controllers {
   private statefulSet(s: JsonObject): void {
     const m = meta(s);
     const replicas = specReplicas(s);
-    const revision = `${String(m.name)}-${shortHash((s.spec as JsonObject).template)}`;
-    const slots = Array.from({ length: replicas }, (_, i) => `${String(m.name)}-${i}`);
+    const revision = `${str(m.name)}-${shortHash((s.spec as JsonObject).template)}`;
+    const slots = Array.from({ length: replicas }, (_, i) => `${str(m.name)}-${i}`);
     const { updated, ready, total } = this.rolling(s, 'StatefulSet', slots, revision);
-    const fresh = this.store.get('statefulsets', String(m.namespace), String(m.name));
+    const fresh = this.store.get('statefulsets', str(m.namespace), str(m.name));
     if (!fresh) return;
     const prev = (fresh.status ?? {}) as JsonObject;
     const done = updated === replicas && ready === replicas;
@@ -293,9 +288,9 @@ export class Controllers {
   private daemonSet(d: JsonObject): void {
     const m = meta(d);
     const revision = shortHash((d.spec as JsonObject).template);
-    const slots = this.nodes.map((n) => `${String(m.name)}-${shortHash([m.uid, n]).slice(0, 5)}`);
+    const slots = this.nodes.map((n) => `${str(m.name)}-${shortHash([m.uid, n]).slice(0, 5)}`);
     const { updated, ready } = this.rolling(d, 'DaemonSet', slots, revision);
-    const fresh = this.store.get('daemonsets', String(m.namespace), String(m.name));
+    const fresh = this.store.get('daemonsets', str(m.namespace), str(m.name));
     if (!fresh) return;
     const desired = this.nodes.length;
     fresh.status = {

@@ -5,7 +5,7 @@
 import { Controllers } from './controllers';
 import { PodKubelet, type PodTimings } from './pods';
 import { ApiServer } from './server';
-import type { AccessRule, Identity } from './status';
+import type { Identity } from './status';
 import { K8sStore, type JsonObject } from './store';
 import { makeServerTls } from './tls';
 

@@ -2,8 +2,7 @@
 // digest the region's replica lacks fails to pull (ErrImagePull, then ImagePullBackOff, and
 // recovers once the replica has it); a digest marked bad starts and then crash-loops; anything
 // else becomes ready after the configured start time.
-import type { Json } from './patch';
-import { K8sStore, meta, type JsonObject } from './store';
+import { K8sStore, meta, type JsonObject, str } from './store';
 
 export interface PodTimings {
   /** Pull + start until Ready. */
@@ -133,8 +132,8 @@ export class PodKubelet {
         return { ...running, restartCount: 0, state: { running: { startedAt: iso(pulledAt) } } };
       const restarts =
         1 + Math.floor((sinceStart - timings.crashAfterMs) / Math.max(1, timings.crashAfterMs));
-      const podName = String(meta(pod).name);
-      const message = `back-off 10s restarting failed container=${c.name} pod=${podName}_${String(meta(pod).namespace)}(${String(meta(pod).uid)})`;
+      const podName = str(meta(pod).name);
+      const message = `back-off 10s restarting failed container=${c.name} pod=${podName}_${str(meta(pod).namespace)}(${str(meta(pod).uid)})`;
       return {
         ...running,
         started: false,
@@ -151,8 +150,5 @@ export class PodKubelet {
 
 export function ownerRef(kind: string, obj: JsonObject): JsonObject {
   const m = meta(obj);
-  return { apiVersion: 'apps/v1', kind, name: m.name ?? '', uid: m.uid ?? '', controller: true } as Record<
-    string,
-    Json
-  >;
+  return { apiVersion: 'apps/v1', kind, name: m.name ?? '', uid: m.uid ?? '', controller: true };
 }

@@ -26,6 +26,11 @@ export function apiVersionOf(resource: Resource): string {
   return resource === 'pods' ? 'v1' : 'apps/v1';
 }
 
+/** A string field of an object, '' when it is not a string. */
+export function str(v: Json | undefined): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
 export function meta(obj: JsonObject): JsonObject {
   return obj.metadata as JsonObject;
 }
@@ -77,7 +82,7 @@ export class K8sStore {
       generation: 1,
       resourceVersion: String(++this.revision),
     };
-    this.objects.set(K8sStore.key(resource, String(m.namespace), String(m.name)), stored);
+    this.objects.set(K8sStore.key(resource, str(m.namespace), str(m.name)), stored);
     this.emit('ADDED', resource, stored);
     return clone(stored);
   }
@@ -88,7 +93,7 @@ export class K8sStore {
    */
   update(resource: Resource, next: JsonObject): JsonObject {
     const m = meta(next);
-    const key = K8sStore.key(resource, String(m.namespace), String(m.name));
+    const key = K8sStore.key(resource, str(m.namespace), str(m.name));
     const prev = this.objects.get(key);
     if (!prev) throw new Error(`update of missing ${key}`);
     const stored = clone(next);

@@ -173,7 +173,7 @@ export function errorFor(ctx: K8sCallContext, res: RawResponse, attempts: number
 }
 
 function retryAfterMs(headers: http.IncomingHttpHeaders): number | undefined {
-  const v = headers['retry-after'];
+  const v = headers['retry-after'] as string | string[] | undefined;
   const s = Array.isArray(v) ? v[0] : v;
   if (!s || !/^\d{1,4}$/.test(s.trim())) return undefined;
   return Number(s.trim()) * 1000;
