@@ -89,7 +89,22 @@ export class K8sSimulator {
   }
 
   async stop(): Promise<void> {
+    this.stopClock();
     await this.api.close();
+  }
+
+  private ticker: NodeJS.Timeout | undefined;
+
+  /** Lets simulated time follow wall time (dev stack, demo): every intervalMs, advance intervalMs × speed. */
+  runClock(intervalMs = 250, speed = 1): void {
+    this.stopClock();
+    this.ticker = setInterval(() => this.advance(intervalMs * speed), intervalMs);
+    this.ticker.unref();
+  }
+
+  stopClock(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 
   now(): number {
