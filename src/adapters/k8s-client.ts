@@ -103,6 +103,7 @@ export class K8sClient {
     target: FenceTarget,
     change: FenceChange,
     expectedRelease: string | undefined,
+    attempt = 1,
   ): Promise<FencedOutcome> {
     const current = await this.getWorkload(target.kind, target.namespace, target.name);
     const observed = releaseAnnotationOf(current);
@@ -144,7 +145,14 @@ export class K8sClient {
       };
     } catch (err) {
       if (!(err instanceof K8sApiError) || err.kind !== 'invalid') throw err;
-      return this.explainRejection(target, change, err);
+      const outcome = await this.explainRejection(target, change, err);
+      // Expecting absence on an object that had no annotations map: someone added other
+      // annotations in between (the map test failed, ours is still absent). Once more, fenced
+      // on the annotation itself now that the map exists.
+      if (outcome === 'retry' && attempt < 2)
+        return this.applyFencedChange(target, change, expectedRelease, attempt + 1);
+      if (outcome === 'retry') throw err;
+      return outcome;
     }
   }
 
@@ -152,7 +160,7 @@ export class K8sClient {
     target: FenceTarget,
     change: FenceChange,
     err: K8sApiError,
-  ): Promise<FencedOutcome> {
+  ): Promise<FencedOutcome | 'retry'> {
     const now = await this.getWorkload(target.kind, target.namespace, target.name);
     const release = releaseAnnotationOf(now);
     const image = now.spec?.template?.spec?.containers?.find((c) => c.name === target.container)?.image;
@@ -164,6 +172,9 @@ export class K8sClient {
       };
     if (release !== undefined && release !== change.releaseId)
       return { outcome: 'newer-change-there', release };
+    // Ours is still absent but the object changed under the test (an annotations map appeared,
+    // the container list moved): worth one fresh read.
+    if (release === undefined) return 'retry';
     throw err;
   }
 

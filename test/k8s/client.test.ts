@@ -136,6 +136,34 @@ describe('K8sClient against the Kubernetes API simulator', () => {
     expect(sim.imageOf('Deployment', 'shop', 'first', 'app')).toBe(OLD);
   });
 
+  it('an unrelated annotation added between read and patch on a map-less object: one re-read, then applied', async () => {
+    sim.seed({
+      kind: 'DaemonSet',
+      namespace: 'shop',
+      name: 'plain',
+      containers: [{ name: 'app', image: OLD }],
+    });
+    let once = true;
+    sim.beforePatch = () => {
+      if (once) sim.annotate('DaemonSet', 'shop', 'plain', { 'team/owner': 'shop' });
+      once = false;
+    };
+    try {
+      const out = await client().applyFencedChange(
+        target('plain', 'DaemonSet'),
+        change(NEW, 'rel-B'),
+        undefined,
+      );
+      expect(out.outcome).toBe('applied');
+    } finally {
+      sim.beforePatch = undefined;
+    }
+    const meta = sim.workload('DaemonSet', 'shop', 'plain')?.metadata as {
+      annotations: Record<string, string>;
+    };
+    expect(meta.annotations).toMatchObject({ 'team/owner': 'shop', [RELEASE_ANNOTATION]: 'rel-B' });
+  });
+
   it('a repeated or stale change gets "a newer change is already there" and changes nothing', async () => {
     expect((await client().applyFencedChange(target('stale'), change(NEWER, 'rel-C'), 'rel-A')).outcome).toBe(
       'applied',
