@@ -1,0 +1,228 @@
+// One exchange with a cluster's Kubernetes API server over node:https (the API server URL and
+// CA from the cluster's kubeconfig, a bearer token): a timeout per attempt, bounded retries with
+// full-jitter backoff for 429, 5xx and network errors (honouring Retry-After), nothing else
+// retried. Every non-2xx answer becomes a K8sApiError that names what was refused.
+import http from 'node:http';
+import https from 'node:https';
+
+export interface K8sConnection {
+  /** https://host:port of the API server (http only for loopback tests). */
+  server: string;
+  /** Bearer token; never logged. */
+  token: string;
+  /** PEM of the cluster CA (certificate-authority-data decoded). */
+  ca?: string;
+}
+
+export interface K8sHttpOptions {
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  random: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_K8S_HTTP: K8sHttpOptions = {
+  timeoutMs: 10_000,
+  maxAttempts: 4,
+  backoffBaseMs: 200,
+  random: Math.random,
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+/** What the caller was doing, so a refusal can name the permission or the object. */
+export interface K8sCallContext {
+  verb: 'get' | 'list' | 'patch';
+  resource: string;
+  group: string;
+  namespace: string;
+  name?: string;
+}
+
+export type K8sErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'invalid'
+  | 'throttled'
+  | 'server'
+  | 'network'
+  | 'bad-response';
+
+export class K8sApiError extends Error {
+  constructor(
+    message: string,
+    readonly kind: K8sErrorKind,
+    readonly status: number | undefined,
+    readonly attempts: number,
+  ) {
+    super(message);
+    this.name = 'K8sApiError';
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function exchange(
+  conn: K8sConnection,
+  method: string,
+  path: string,
+  body: string | undefined,
+  contentType: string | undefined,
+  timeoutMs: number,
+): Promise<RawResponse> {
+  const url = new URL(path, conn.server);
+  const secure = url.protocol === 'https:';
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${conn.token}`,
+    accept: 'application/json',
+  };
+  if (body !== undefined) {
+    headers['content-type'] = contentType ?? 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  return new Promise((resolve, reject) => {
+    const options: https.RequestOptions = { method, headers, ...(secure && conn.ca ? { ca: conn.ca } : {}) };
+    const req = (secure ? https : http).request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    // One deadline for connect, headers and body.
+    const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function statusMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { kind?: string; message?: unknown };
+    return parsed.kind === 'Status' && typeof parsed.message === 'string' ? parsed.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function target(ctx: K8sCallContext): string {
+  const qualified = ctx.group ? `${ctx.resource}.${ctx.group}` : ctx.resource;
+  return ctx.name
+    ? `${qualified} "${ctx.name}" in namespace "${ctx.namespace}"`
+    : `${qualified} in namespace "${ctx.namespace}"`;
+}
+
+export function errorFor(ctx: K8sCallContext, res: RawResponse, attempts: number): K8sApiError {
+  const server = statusMessage(res.body) ?? `HTTP ${res.status}`;
+  const perm = `"${ctx.verb}" on "${ctx.resource}" (API group "${ctx.group}") in namespace "${ctx.namespace}"`;
+  switch (res.status) {
+    case 401:
+      return new K8sApiError(
+        `the API server did not accept the token (401 Unauthorized) while trying ${perm}: ${server}`,
+        'unauthorized',
+        401,
+        attempts,
+      );
+    case 403:
+      return new K8sApiError(`missing permission ${perm}: ${server}`, 'forbidden', 403, attempts);
+    case 404:
+      return new K8sApiError(`${target(ctx)} not found: ${server}`, 'not-found', 404, attempts);
+    case 409:
+      return new K8sApiError(`conflict on ${target(ctx)}: ${server}`, 'conflict', 409, attempts);
+    case 422:
+      return new K8sApiError(
+        `${target(ctx)} rejected the change (422 Invalid): ${server}`,
+        'invalid',
+        422,
+        attempts,
+      );
+    case 429:
+      return new K8sApiError(
+        `throttled on ${target(ctx)} after ${attempts} attempts: ${server}`,
+        'throttled',
+        429,
+        attempts,
+      );
+    default:
+      if (res.status >= 500)
+        return new K8sApiError(
+          `API server error ${res.status} on ${target(ctx)} after ${attempts} attempts: ${server}`,
+          'server',
+          res.status,
+          attempts,
+        );
+      return new K8sApiError(
+        `unexpected ${res.status} on ${target(ctx)}: ${server}`,
+        'bad-response',
+        res.status,
+        attempts,
+      );
+  }
+}
+
+function retryAfterMs(headers: http.IncomingHttpHeaders): number | undefined {
+  const v = headers['retry-after'] as string | string[] | undefined;
+  const s = Array.isArray(v) ? v[0] : v;
+  if (!s || !/^\d{1,4}$/.test(s.trim())) return undefined;
+  return Number(s.trim()) * 1000;
+}
+
+export interface K8sRequest {
+  method: 'GET' | 'PATCH';
+  path: string;
+  body?: string;
+  contentType?: string;
+  ctx: K8sCallContext;
+}
+
+/** The parsed JSON body of a 2xx answer; K8sApiError for anything else. */
+export async function k8sRequest<T>(
+  conn: K8sConnection,
+  req: K8sRequest,
+  opts: K8sHttpOptions = DEFAULT_K8S_HTTP,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let res: RawResponse;
+    try {
+      res = await exchange(conn, req.method, req.path, req.body, req.contentType, opts.timeoutMs);
+    } catch (err) {
+      if (attempt >= opts.maxAttempts)
+        throw new K8sApiError(
+          `no answer from the API server for ${target(req.ctx)} after ${attempt} attempts: ${(err as Error).message}`,
+          'network',
+          undefined,
+          attempt,
+        );
+      await opts.sleep(opts.random() * opts.backoffBaseMs * 2 ** (attempt - 1));
+      continue;
+    }
+    if (res.status >= 200 && res.status < 300) {
+      try {
+        return JSON.parse(res.body) as T;
+      } catch {
+        throw new K8sApiError(
+          `the API server answered ${target(req.ctx)} with a body that is not JSON`,
+          'bad-response',
+          res.status,
+          attempt,
+        );
+      }
+    }
+    const retryable = res.status === 429 || res.status >= 500;
+    if (!retryable || attempt >= opts.maxAttempts) throw errorFor(req.ctx, res, attempt);
+    const ceiling = opts.backoffBaseMs * 2 ** (attempt - 1);
+    await opts.sleep(Math.min(retryAfterMs(res.headers) ?? opts.random() * ceiling, 30_000));
+  }
+}
