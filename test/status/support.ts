@@ -8,9 +8,12 @@ export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 30_000,
+  /** Runs before each probe (e.g. one step of the timers when the test drives them). */
+  step?: () => Promise<void>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (step) await step();
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
@@ -30,23 +33,67 @@ export function rolloutReaches(
   region: string,
   ok: (state: string) => boolean,
   what: string,
+  step?: () => Promise<void>,
 ): Promise<ReleaseSummaryView> {
-  return until(`${region} of ${digest.slice(7, 19)} ${what}`, async () => {
-    const rel = await releaseOf(stack, digest);
-    const state = rel?.rollouts.find((r) => r.region === region)?.state;
-    return rel && state !== undefined && ok(state) ? rel : undefined;
-  });
+  return until(
+    `${region} of ${digest.slice(7, 19)} ${what}`,
+    async () => {
+      const rel = await releaseOf(stack, digest);
+      const state = rel?.rollouts.find((r) => r.region === region)?.state;
+      return rel && state !== undefined && ok(state) ? rel : undefined;
+    },
+    30_000,
+    step,
+  );
 }
 
 /** Waits until every region of the release of `digest` is terminal and the release is done. */
-export function releaseDone(stack: Stack, digest: string): Promise<ReleaseSummaryView> {
-  return until(`release ${digest.slice(7, 19)} to finish`, async () => {
-    const rel = await releaseOf(stack, digest);
-    return rel &&
-      rel.status === 'done' &&
-      rel.rollouts.length === rel.regions.length &&
-      rel.rollouts.every((r) => isTerminal(r.state))
-      ? rel
-      : undefined;
-  });
+export function releaseDone(
+  stack: Stack,
+  digest: string,
+  step?: () => Promise<void>,
+): Promise<ReleaseSummaryView> {
+  return until(
+    `release ${digest.slice(7, 19)} to finish`,
+    async () => {
+      const rel = await releaseOf(stack, digest);
+      return rel &&
+        rel.status === 'done' &&
+        rel.rollouts.length === rel.regions.length &&
+        rel.rollouts.every((r) => isTerminal(r.state))
+        ? rel
+        : undefined;
+    },
+    30_000,
+    step,
+  );
+}
+
+/**
+ * Resolves once no replication is in flight (every landing happened or is held by a stuck
+ * region) and every webhook delivery started so far has been answered: from then on, until the
+ * test pushes or unsticks something, no replica can appear without its regional webhook.
+ */
+export async function replicationQuiet(stack: Stack): Promise<void> {
+  await until('replication to settle', () =>
+    Promise.resolve(
+      stack.acr
+        .pushes()
+        .every((p) =>
+          Object.values(p.regions).every((r) => r.landedAt !== undefined || r.dueAt === undefined),
+        )
+        ? true
+        : undefined,
+    ),
+  );
+  await stack.acr.deliveriesSettled();
+}
+
+/**
+ * One timer run, but only while replication is quiet. So a replica check can never see a replica
+ * whose webhook is still on its way: which signal made a region ready is decided, not raced.
+ */
+export async function quietTimerStep(stack: Stack): Promise<void> {
+  await replicationQuiet(stack);
+  await stack.host.runTimers();
 }
