@@ -65,11 +65,20 @@ beforeAll(async () => {
 
   // 1.0.0 cannot reach southeastasia (its replication is held) until 1.1.0 was pushed, so 1.0.0
   // ends superseded there and 1.1.0 rolls out instead: deterministic, whatever the timing.
-  stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
-  digests.v100 = stack.acr.push({ repository: 'my-app', tag: '1.0.0' }).digest;
+  let stuck = ['southeastasia'];
+  // The home region's webhook is answered before any replica lands, so it announces the release
+  // (a westeurope delivery 200 ms later could otherwise overtake it on a loaded machine).
+  const push = async (repository: string, tag: string) => {
+    stack.acr.setFaults({ stuckRegions: stack.regions.filter((r) => r !== stack.home) });
+    const digest = stack.acr.push({ repository, tag }).digest;
+    await stack.acr.deliveriesSettled();
+    stack.acr.setFaults({ stuckRegions: stuck });
+    return digest;
+  };
+  digests.v100 = await push('my-app', '1.0.0');
   const step = () => quietTimerStep(stack);
   await rolloutReaches(stack, digests.v100, 'westeurope', (s) => s === 'succeeded', 'succeeds', step);
-  digests.v110 = stack.acr.push({ repository: 'my-app', tag: '1.1.0' }).digest;
+  digests.v110 = await push('my-app', '1.1.0');
   await rolloutReaches(
     stack,
     digests.v100,
@@ -78,9 +87,10 @@ beforeAll(async () => {
     'is superseded',
     step,
   );
-  stack.acr.setFaults({ stuckRegions: [] });
+  stuck = [];
+  stack.acr.setFaults({ stuckRegions: stuck });
   await releaseDone(stack, digests.v110, step);
-  digests.billing = stack.acr.push({ repository: 'billing/api', tag: '2.0.0' }).digest;
+  digests.billing = await push('billing/api', '2.0.0');
   await releaseDone(stack, digests.billing, step);
   await releaseDone(stack, digests.v100, step);
 

@@ -4,6 +4,8 @@ import type { ReleasesPageView } from '../../src/app/status-releases';
 import type { ReleaseSummaryView } from '../../src/app/status-views';
 import { isTerminal } from '../../src/core/model';
 
+export { quietTimerStep } from '../support/quiet-steps';
+
 export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -67,33 +69,4 @@ export function releaseDone(
     30_000,
     step,
   );
-}
-
-/**
- * Resolves once no replication is in flight (every landing happened or is held by a stuck
- * region) and every webhook delivery started so far has been answered: from then on, until the
- * test pushes or unsticks something, no replica can appear without its regional webhook.
- */
-export async function replicationQuiet(stack: Stack): Promise<void> {
-  await until('replication to settle', () =>
-    Promise.resolve(
-      stack.acr
-        .pushes()
-        .every((p) =>
-          Object.values(p.regions).every((r) => r.landedAt !== undefined || r.dueAt === undefined),
-        )
-        ? true
-        : undefined,
-    ),
-  );
-  await stack.acr.deliveriesSettled();
-}
-
-/**
- * One timer run, but only while replication is quiet. So a replica check can never see a replica
- * whose webhook is still on its way: which signal made a region ready is decided, not raced.
- */
-export async function quietTimerStep(stack: Stack): Promise<void> {
-  await replicationQuiet(stack);
-  await stack.host.runTimers();
 }
