@@ -9,7 +9,7 @@ import { quietTimerStep } from '../support/quiet-steps';
 /** How the test moves the app's timers between probes (it steps them itself: `timers: false`). */
 let step: () => Promise<void> = () => Promise.resolve();
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await step();
@@ -107,7 +107,7 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     expect(ledger.map((l) => [l.workload, l.digest, l.tag, l.releaseId])).toEqual([
       ['default/Deployment/my-app/my-app', push.digest, '1.0.0', release.id],
     ]);
-  });
+  }, 150_000);
 
   it('then a newer push supersedes the older one still replicating, and no region ever runs the older one after the newer', async () => {
     stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
@@ -130,5 +130,5 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     const sea = stack.aks.runCommands().filter((c) => c.cluster === 'aks-southeastasia');
     expect(sea.filter((c) => c.script.includes(first.digest))).toHaveLength(0);
     expect(stack.aks.pullFailures()).toBe(0);
-  });
+  }, 150_000);
 });

@@ -99,7 +99,7 @@ beforeAll(async () => {
   ids.v100 = idOf(digests.v100);
   ids.v110 = idOf(digests.v110);
   ids.billing = idOf(digests.billing);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => stack?.stop());
 

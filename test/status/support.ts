@@ -9,7 +9,7 @@ export { quietTimerStep } from '../support/quiet-steps';
 export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
   /** Runs before each probe (e.g. one step of the timers when the test drives them). */
   step?: () => Promise<void>,
 ): Promise<T> {
@@ -44,7 +44,7 @@ export function rolloutReaches(
       const state = rel?.rollouts.find((r) => r.region === region)?.state;
       return rel && state !== undefined && ok(state) ? rel : undefined;
     },
-    30_000,
+    60_000,
     step,
   );
 }
@@ -66,7 +66,7 @@ export function releaseDone(
         ? rel
         : undefined;
     },
-    30_000,
+    60_000,
     step,
   );
 }
