@@ -183,6 +183,11 @@ export class AcrSimulator {
     return this.replication.whenReplicated(repository, digest);
   }
 
+  /** Resolves once replication of `digest` came due in the stuck `region` and was held back. */
+  whenParked(region: string, digest: string): Promise<void> {
+    return this.replication.whenParked(region, digest);
+  }
+
   /** Resolves when every webhook delivery started so far has finished (or failed). */
   deliveriesSettled(): Promise<void> {
     return this.sender.settled();

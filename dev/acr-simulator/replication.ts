@@ -41,6 +41,8 @@ export class Replication {
   /** Landings held back because their region is stuck. */
   private parked: Array<{ region: string; push: PushRecord }> = [];
   private readonly waiters: Array<{ repository: string; digest: string; resolve: () => void }> = [];
+  /** Who waits for a landing to come due in a stuck region (a test's "it did not land" signal). */
+  private parkWaiters: Array<{ region: string; digest: string; resolve: () => void }> = [];
   private stuck = new Set<string>();
   private nonce = 0;
 
@@ -146,6 +148,12 @@ export class Replication {
     return new Promise((resolve) => this.waiters.push({ repository, digest, resolve }));
   }
 
+  /** Resolves once a landing of `digest` came due in `region` and was held back (it is stuck). */
+  whenParked(region: string, digest: string): Promise<void> {
+    if (this.parked.some((p) => p.region === region && p.push.digest === digest)) return Promise.resolve();
+    return new Promise((resolve) => this.parkWaiters.push({ region, digest, resolve }));
+  }
+
   allPushes(): readonly PushRecord[] {
     return this.pushes;
   }
@@ -160,6 +168,9 @@ export class Replication {
     if (this.stuck.has(region)) {
       record(push, region, undefined);
       this.parked.push({ region, push });
+      const ready = this.parkWaiters.filter((w) => w.region === region && w.digest === push.digest);
+      this.parkWaiters = this.parkWaiters.filter((w) => !ready.includes(w));
+      for (const w of ready) w.resolve();
       return;
     }
     const store = this.stores.get(region)!;

@@ -23,7 +23,8 @@ function adapters(overrides: Partial<Parameters<typeof createAcrAdapters>[0]> = 
     endpoint: sim.endpoint,
     regionalEndpoint: sim.regionalEndpoint,
     credential: new StaticTokenCredential('local-dev-token'),
-    timeoutMs: 500,
+    // Generous: no test here is about a timeout, and a loaded machine must not turn present into unknown.
+    timeoutMs: 5000,
     ...overrides,
   });
 }
@@ -31,12 +32,15 @@ function adapters(overrides: Partial<Parameters<typeof createAcrAdapters>[0]> = 
 describe('AcrReplicaStatus', () => {
   it('when a push is replicating, then each region answers present only once its replica holds the digest', async () => {
     const { replicaStatus } = adapters();
+    // Both replicas are held back, so "absent" cannot race the replication delay on a slow machine.
+    sim.setFaults({ stuckRegions: ['westeurope', 'southeastasia'] });
     const push = sim.push({ repository: 'team/my-app', tag: '1.4.0' });
 
     expect(await replicaStatus.check('eastus', 'team/my-app', push.digest)).toBe('present');
     expect(await replicaStatus.check('westeurope', 'team/my-app', push.digest)).toBe('absent');
     expect(await replicaStatus.check('southeastasia', 'team/my-app', push.digest)).toBe('absent');
 
+    sim.setFaults({ stuckRegions: ['southeastasia'] });
     while (!sim.holds('westeurope', 'team/my-app', push.digest)) await new Promise((r) => setTimeout(r, 20));
     expect(await replicaStatus.check('westeurope', 'team/my-app', push.digest)).toBe('present');
     expect(await replicaStatus.check('southeastasia', 'team/my-app', push.digest)).toBe('absent');

@@ -17,9 +17,11 @@ afterEach(async () => {
   await sim.stop();
 });
 
-// Waits between attempts are recorded, not slept.
+// Waits between attempts are recorded, not slept. The timeout is generous by default: only the
+// hang tests are about a timeout (they pass their own), and a loaded machine must not turn a slow
+// answer into one more attempt.
 let waits: number[] = [];
-function adapters(timeoutMs = 300) {
+function adapters(timeoutMs = 3000) {
   waits = [];
   return createAcrAdapters({
     endpoint: sim.endpoint,
@@ -55,7 +57,7 @@ describe('AcrReplicaStatus under faults', () => {
     sim.setFaults({ registry: { westeurope: { kind: '503', count: 2 } } });
     expect(await replicaStatus.check('westeurope', 'my-app', push.digest)).toBe('present');
     expect(sim.requestCount('westeurope', 'manifest') - before).toBe(3);
-  });
+  }, 15_000);
 
   it('when the region keeps answering 503, then the check gives up after the attempt bound with unknown', async () => {
     const { replicaStatus } = adapters();
@@ -73,14 +75,14 @@ describe('AcrReplicaStatus under faults', () => {
     await replicaStatus.check('westeurope', 'my-app', push.digest);
     sim.setFaults({ registry: { westeurope: { kind: '429', retryAfterSeconds: 3600 } } });
     expect(await replicaStatus.check('westeurope', 'my-app', push.digest)).toBe('unknown');
-  }, 5000);
+  }, 15_000); // generous: without its bound it would never end
 
   it('when a region never answers, then the check answers unknown within its bound', async () => {
     const { replicaStatus } = adapters(200);
     sim.setFaults({ registry: { westeurope: { kind: 'hang', target: 'all' } } });
     expect(await replicaStatus.check('westeurope', 'my-app', push.digest)).toBe('unknown');
     expect(sim.requestCount('westeurope', 'manifest')).toBe(3);
-  }, 5000);
+  }, 15_000); // generous: without its bound it would never end
 
   it('when the token endpoint of a region never answers, then the check answers unknown within its bound', async () => {
     const { replicaStatus } = adapters(200);
@@ -90,7 +92,7 @@ describe('AcrReplicaStatus under faults', () => {
     // Once it answers again, the next check recovers (nothing stuck in the single-flight map).
     sim.setFaults({ registry: { westeurope: undefined } });
     expect(await replicaStatus.check('westeurope', 'my-app', push.digest)).toBe('present');
-  }, 5000);
+  }, 15_000); // generous: without its bound it would never end
 
   it('when the caller aborts, then the check answers unknown at once', async () => {
     const { replicaStatus } = adapters(10_000);
@@ -99,5 +101,5 @@ describe('AcrReplicaStatus under faults', () => {
     const pending = replicaStatus.check('westeurope', 'my-app', push.digest, controller.signal);
     setTimeout(() => controller.abort(), 50);
     expect(await pending).toBe('unknown');
-  }, 3000);
+  }, 8000); // below the 10 s per-attempt timeout: only the abort can end it in time
 });

@@ -247,10 +247,12 @@ describe('AcrSimulator replication', () => {
   it('when a region is stuck, then replication there waits until it is released', async () => {
     sim.setFaults({ stuckRegions: ['southeastasia'] });
     const push = sim.push({ repository: 'my-app', tag: 'v1' });
-    await receiver.waitFor(2);
-    await new Promise((r) => setTimeout(r, 300));
+    // Explicit signals, not a pause: the landing came due there and was held back, and every
+    // delivery started so far has finished.
+    await sim.whenParked('southeastasia', push.digest);
+    await sim.deliveriesSettled();
     expect(sim.holds('southeastasia', 'my-app', push.digest)).toBe(false);
-    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received.map((r) => regionOf(r.path)).sort()).toEqual(['eastus', 'westeurope']);
 
     sim.setFaults({ stuckRegions: [] });
     await sim.whenReplicated('my-app', push.digest);

@@ -3,6 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { StaticTokenCredential } from '../../src/adapters/credential';
 import { createAcrAdapters } from '../../src/adapters/acr-adapters';
+import { AcrClient } from '../../src/adapters/acr-client';
+import { AcrHttp } from '../../src/adapters/acr-http';
+import { AcrReplicaStatus } from '../../src/adapters/acr-replica-status';
+import { AcrTokenProvider } from '../../src/adapters/acr-token-provider';
 import { parseBearerChallenge } from '../../src/adapters/acr-challenge';
 import { AcrSimulator } from '../../dev/acr-simulator';
 
@@ -136,16 +140,36 @@ describe('AcrTokenProvider through the adapters', () => {
 
   it('when access tokens expire (short TTL), then a fresh one is fetched with the cached refresh token', async () => {
     sim.accessTokenTtlSeconds = 1;
-    const { replicaStatus } = adapters();
+    // The adapters' own parts, wired as createAcrAdapters does, but the token cache reads a fake
+    // clock: the test moves it past the token's use-until instead of sleeping through its life.
+    let nowMs = Date.now();
+    const http = new AcrHttp({
+      fetchImpl: fetch,
+      timeoutMs: 1000,
+      maxAttempts: 3,
+      totalBudgetMs: 5000,
+      backoffBaseMs: 200,
+      random: Math.random,
+    });
+    const provider = new AcrTokenProvider({
+      credential: new StaticTokenCredential('local-dev-token'),
+      http,
+      trustedOrigins: [new URL(sim.endpoint).origin],
+      now: () => nowMs,
+    });
+    const replicaStatus = new AcrReplicaStatus(new AcrClient(http, provider), sim.regionalEndpoint);
     const push = sim.push({ repository: 'my-app', tag: '1' });
     expect(await replicaStatus.check('eastus', 'my-app', push.digest)).toBe('present');
     expect(tokens('eastus')).toBe(1);
-    await new Promise((r) => setTimeout(r, 2100)); // the token lives 1-2 s (JWT exp is in whole seconds)
+    // Still inside its use-until: served from the cache.
+    expect(await replicaStatus.check('eastus', 'my-app', push.digest)).toBe('present');
+    expect(tokens('eastus')).toBe(1);
+    nowMs += 2100; // the token lives 1-2 s (JWT exp is in whole seconds)
     expect(await replicaStatus.check('eastus', 'my-app', push.digest)).toBe('present');
     expect(tokens('eastus')).toBe(2);
     expect(exchanges('eastus')).toBe(1);
-    // Refreshed ahead of expiry: no 401 round trip was needed (1 challenge + 2 checks).
-    expect(sim.requestCount('eastus', 'manifest')).toBe(3);
+    // Refreshed ahead of expiry: no 401 round trip was needed (1 challenge + 3 checks).
+    expect(sim.requestCount('eastus', 'manifest')).toBe(4);
   });
 
   it('when the registry revokes a cached access token, then the adapter drops it and retries once', async () => {

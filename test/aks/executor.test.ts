@@ -43,7 +43,7 @@ function executor(overrides: Partial<Parameters<typeof createAksExecutor>[0]> = 
   return createAksExecutor({
     armEndpoint: sim.url,
     credential: new StaticTokenCredential(TOKEN),
-    requestTimeoutMs: 3_000,
+    requestTimeoutMs: 10_000, // generous: the hang tests pass their own short one
     retry: FAST_RETRY,
     ...overrides,
   });

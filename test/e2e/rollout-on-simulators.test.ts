@@ -4,10 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDeps } from '../../src/app/composition';
 import type { RegionRollout, Release } from '../../src/core/model';
 import { startStack, type Stack } from '../../dev/stack';
+import { quietTimerStep } from '../support/quiet-steps';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/** How the test moves the app's timers between probes (it steps them itself: `timers: false`). */
+let step: () => Promise<void> = () => Promise.resolve();
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    await step();
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
@@ -34,8 +39,9 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     stack = await startStack({
       regions: ['eastus', 'westeurope', 'southeastasia'],
       delays: { westeurope: 1500, southeastasia: 3500 },
-      reconcileEverySeconds: 1,
+      timers: false,
     });
+    step = () => stack.host.runTimers();
     // westeurope's regional webhook is lost: its readiness must come from the manifest check.
     stack.acr.setWebhooks(
       ['eastus', 'southeastasia'].map((region) => ({
@@ -48,8 +54,27 @@ describe('when one image is pushed to a geo-replicated registry with three regio
   afterAll(async () => stack?.stop());
 
   it('then each region becomes ready only once its replica holds the digest, by webhook where sent and by check where not, and every cluster ends on the digest without a failed pull', async () => {
+    // southeastasia is held back first: the timers may then run at any moment, its replica check
+    // can only say absent, and westeurope (no webhook) gets ready by the check once it lands.
+    // Then southeastasia is released and the timers run only while no replication or delivery is
+    // in flight, so its webhook, not a check that raced it, makes it ready.
+    stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
     const push = stack.acr.push({ repository: 'my-app', tag: '1.0.0' });
+    await stack.acr.deliveriesSettled(); // the home webhook plans the release, not the scan
+    const firstRelease = await until('westeurope to succeed', async () => {
+      const store = appDeps(stack.settings).store;
+      const page = await store.listReleases({ limit: 50 });
+      const rel = page.releases.find((r) => r.digest === push.digest);
+      const rs = rel ? await store.listRollouts(rel.id, rel.regions) : [];
+      return rs.find((r) => r.region === 'westeurope')?.state === 'succeeded' ? rs : undefined;
+    });
+    const seaWaiting = firstRelease.find((r) => r.region === 'southeastasia')!;
+    expect(seaWaiting.state).toBe('waiting-for-replica');
+    expect(seaWaiting.lastCheckResult).toBe('absent');
+    stack.acr.setFaults({ stuckRegions: [] });
+    step = () => quietTimerStep(stack);
     const { release, rollouts } = await settledRelease(stack, push.digest);
+    step = () => stack.host.runTimers();
 
     expect(release.tag).toBe('1.0.0');
     const byRegion = Object.fromEntries(rollouts.map((r) => [r.region, r]));
@@ -85,7 +110,7 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     expect(ledger.map((l) => [l.workload, l.digest, l.tag, l.releaseId])).toEqual([
       ['default/Deployment/my-app/my-app', push.digest, '1.0.0', release.id],
     ]);
-  });
+  }, 150_000);
 
   it('then a newer push supersedes the older one still replicating, and no region ever runs the older one after the newer', async () => {
     stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
@@ -108,5 +133,5 @@ describe('when one image is pushed to a geo-replicated registry with three regio
     const sea = stack.aks.runCommands().filter((c) => c.cluster === 'aks-southeastasia');
     expect(sea.filter((c) => c.script.includes(first.digest))).toHaveLength(0);
     expect(stack.aks.pullFailures()).toBe(0);
-  });
+  }, 150_000);
 });

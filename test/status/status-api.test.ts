@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../../dev/stack';
 import type { LedgerView } from '../../src/app/status-ledger';
 import type { ReleasesPageView } from '../../src/app/status-releases';
 import type { ReleaseDetailView } from '../../src/app/status-views';
-import { releaseDone, rolloutReaches } from './support';
+import { quietTimerStep, releaseDone, rolloutReaches } from './support';
 
 const MY_APP = 'default/Deployment/my-app/my-app';
 const BILLING_API = 'billing/Deployment/api/api';
@@ -51,7 +51,10 @@ beforeAll(async () => {
     delays: { westeurope: 200, southeastasia: 400 },
     rolloutMs: 100,
     pullFailureDelayMs: 100,
-    reconcileEverySeconds: 1,
+    // The test steps the timers itself, only while no webhook is in flight (quietTimerStep): a
+    // scheduled run could otherwise check a replica that landed before its webhook was processed
+    // (under load), and the region would say 'check' where this test asserts 'webhook'.
+    timers: false,
     workloads: [
       { repository: 'my-app', name: 'my-app' },
       { repository: 'billing/api', namespace: 'billing', name: 'api' },
@@ -62,23 +65,41 @@ beforeAll(async () => {
 
   // 1.0.0 cannot reach southeastasia (its replication is held) until 1.1.0 was pushed, so 1.0.0
   // ends superseded there and 1.1.0 rolls out instead: deterministic, whatever the timing.
-  stack.acr.setFaults({ stuckRegions: ['southeastasia'] });
-  digests.v100 = stack.acr.push({ repository: 'my-app', tag: '1.0.0' }).digest;
-  await rolloutReaches(stack, digests.v100, 'westeurope', (s) => s === 'succeeded', 'succeeds');
-  digests.v110 = stack.acr.push({ repository: 'my-app', tag: '1.1.0' }).digest;
-  await rolloutReaches(stack, digests.v100, 'southeastasia', (s) => s === 'superseded', 'is superseded');
-  stack.acr.setFaults({ stuckRegions: [] });
-  await releaseDone(stack, digests.v110);
-  digests.billing = stack.acr.push({ repository: 'billing/api', tag: '2.0.0' }).digest;
-  await releaseDone(stack, digests.billing);
-  await releaseDone(stack, digests.v100);
+  let stuck = ['southeastasia'];
+  // The home region's webhook is answered before any replica lands, so it announces the release
+  // (a westeurope delivery 200 ms later could otherwise overtake it on a loaded machine).
+  const push = async (repository: string, tag: string) => {
+    stack.acr.setFaults({ stuckRegions: stack.regions.filter((r) => r !== stack.home) });
+    const digest = stack.acr.push({ repository, tag }).digest;
+    await stack.acr.deliveriesSettled();
+    stack.acr.setFaults({ stuckRegions: stuck });
+    return digest;
+  };
+  digests.v100 = await push('my-app', '1.0.0');
+  const step = () => quietTimerStep(stack);
+  await rolloutReaches(stack, digests.v100, 'westeurope', (s) => s === 'succeeded', 'succeeds', step);
+  digests.v110 = await push('my-app', '1.1.0');
+  await rolloutReaches(
+    stack,
+    digests.v100,
+    'southeastasia',
+    (s) => s === 'superseded',
+    'is superseded',
+    step,
+  );
+  stuck = [];
+  stack.acr.setFaults({ stuckRegions: stuck });
+  await releaseDone(stack, digests.v110, step);
+  digests.billing = await push('billing/api', '2.0.0');
+  await releaseDone(stack, digests.billing, step);
+  await releaseDone(stack, digests.v100, step);
 
   const all = await stack.api<ReleasesPageView>('/api/releases');
   const idOf = (d: string) => all.releases.find((r) => r.digest === d)!.id;
   ids.v100 = idOf(digests.v100);
   ids.v110 = idOf(digests.v110);
   ids.billing = idOf(digests.billing);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => stack?.stop());
 

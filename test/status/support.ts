@@ -4,13 +4,18 @@ import type { ReleasesPageView } from '../../src/app/status-releases';
 import type { ReleaseSummaryView } from '../../src/app/status-views';
 import { isTerminal } from '../../src/core/model';
 
+export { quietTimerStep } from '../support/quiet-steps';
+
 export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
+  /** Runs before each probe (e.g. one step of the timers when the test drives them). */
+  step?: () => Promise<void>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (step) await step();
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
@@ -30,23 +35,38 @@ export function rolloutReaches(
   region: string,
   ok: (state: string) => boolean,
   what: string,
+  step?: () => Promise<void>,
 ): Promise<ReleaseSummaryView> {
-  return until(`${region} of ${digest.slice(7, 19)} ${what}`, async () => {
-    const rel = await releaseOf(stack, digest);
-    const state = rel?.rollouts.find((r) => r.region === region)?.state;
-    return rel && state !== undefined && ok(state) ? rel : undefined;
-  });
+  return until(
+    `${region} of ${digest.slice(7, 19)} ${what}`,
+    async () => {
+      const rel = await releaseOf(stack, digest);
+      const state = rel?.rollouts.find((r) => r.region === region)?.state;
+      return rel && state !== undefined && ok(state) ? rel : undefined;
+    },
+    60_000,
+    step,
+  );
 }
 
 /** Waits until every region of the release of `digest` is terminal and the release is done. */
-export function releaseDone(stack: Stack, digest: string): Promise<ReleaseSummaryView> {
-  return until(`release ${digest.slice(7, 19)} to finish`, async () => {
-    const rel = await releaseOf(stack, digest);
-    return rel &&
-      rel.status === 'done' &&
-      rel.rollouts.length === rel.regions.length &&
-      rel.rollouts.every((r) => isTerminal(r.state))
-      ? rel
-      : undefined;
-  });
+export function releaseDone(
+  stack: Stack,
+  digest: string,
+  step?: () => Promise<void>,
+): Promise<ReleaseSummaryView> {
+  return until(
+    `release ${digest.slice(7, 19)} to finish`,
+    async () => {
+      const rel = await releaseOf(stack, digest);
+      return rel &&
+        rel.status === 'done' &&
+        rel.rollouts.length === rel.regions.length &&
+        rel.rollouts.every((r) => isTerminal(r.state))
+        ? rel
+        : undefined;
+    },
+    60_000,
+    step,
+  );
 }
