@@ -217,7 +217,10 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
   };
 
   const server = http.createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 5000;
+  // Far above the clients' own idle timeout (undici: 4 s), so a client never sends on a socket the
+  // server is closing at that moment (an ECONNRESET on a loaded machine).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const wanted = opts.port ?? 7071;
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

@@ -225,6 +225,8 @@ describe('AcrSimulator replication', () => {
   it('when a tag is pushed again, then each replica moves the tag only as the new push lands there', async () => {
     const first = sim.push({ repository: 'my-app', tag: 'stable' });
     await sim.whenReplicated('my-app', first.digest);
+    // southeastasia is held back (not raced against its replication delay) while it is checked.
+    sim.setFaults({ stuckRegions: ['southeastasia'] });
     const second = sim.push({ repository: 'my-app', tag: 'stable' });
 
     const resolve = async (region: string): Promise<string | null> => {
@@ -239,7 +241,9 @@ describe('AcrSimulator replication', () => {
       return res.headers.get('docker-content-digest');
     };
     expect(await resolve('eastus')).toBe(second.digest);
+    await sim.whenParked('southeastasia', second.digest);
     expect(await resolve('southeastasia')).toBe(first.digest);
+    sim.setFaults({ stuckRegions: [] });
     await sim.whenReplicated('my-app', second.digest);
     expect(await resolve('southeastasia')).toBe(second.digest);
   });
