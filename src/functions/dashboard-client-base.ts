@@ -3,6 +3,8 @@
 // pieces share one function scope, joined by dashboard-script.ts.
 export const CLIENT_BASE = `
   var REFRESH_MS = 2000;
+  // The SVG namespace, read from an <svg> in the markup (the page names no URL at all).
+  var SVG_NS = document.getElementById('svg-ns').namespaceURI;
   var code = new URLSearchParams(location.search).get('code');
 
   // The API lives next to this page (…/api/dashboard -> …/api/releases), with or without a trailing slash.
@@ -19,6 +21,11 @@ export const CLIENT_BASE = `
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    return e;
+  }
   function fmtMs(ms) {
     if (ms === null || ms === undefined) return null;
     if (ms < 1000) return Math.round(ms) + ' ms';
@@ -26,10 +33,22 @@ export const CLIENT_BASE = `
     var m = Math.floor(ms / 60000);
     return m + ' min ' + Math.round((ms % 60000) / 1000) + ' s';
   }
+  // Every time shown carries its date and zone: operators compare them across regions and days.
+  var TIME_FMT = new Intl.DateTimeFormat([], { year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
   function fmtTime(iso) {
     if (!iso) return '';
     var d = new Date(iso);
-    return isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour12: false });
+    if (isNaN(d.getTime())) return '';
+    var p = {};
+    TIME_FMT.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second +
+      ' ' + p.timeZoneName;
+  }
+  function timeEl(iso, prefix) {
+    var t = el('time', null, (prefix || '') + fmtTime(iso));
+    if (iso) { t.dateTime = iso; t.title = iso; }
+    return t;
   }
   function shortDigest(d) {
     if (!d) return '';
@@ -39,14 +58,30 @@ export const CLIENT_BASE = `
   function stateClass(s) {
     return STATES.indexOf(s) >= 0 ? 'st-' + s : '';
   }
+  async function errorOf(path, res) {
+    var msg = res.status + ' ' + res.statusText;
+    try { var b = await res.json(); if (b && b.message) msg += ': ' + b.message; } catch (e) { /* not JSON */ }
+    var err = new Error(path + ': ' + msg);
+    err.status = res.status;
+    return err;
+  }
   async function getJson(path, params) {
     var res = await fetch(apiUrl(path, params), { cache: 'no-store', credentials: 'same-origin',
       headers: { accept: 'application/json' } });
-    if (!res.ok) {
-      var msg = res.status + ' ' + res.statusText;
-      try { var b = await res.json(); if (b && b.message) msg += ': ' + b.message; } catch (e) { /* not JSON */ }
-      throw new Error(path + ': ' + msg);
-    }
+    if (!res.ok) throw await errorOf(path, res);
     return res.json();
+  }
+  /** For routes a host may not have yet (issue 12's): null on 404, so the page hides that part. */
+  async function getOptional(path, params) {
+    try { return await getJson(path, params); } catch (e) { if (e.status === 404) return null; throw e; }
+  }
+  async function sendJson(method, path, body) {
+    var init = { method: method, cache: 'no-store', credentials: 'same-origin',
+      headers: { accept: 'application/json' } };
+    if (body !== undefined) { init.headers['content-type'] = 'application/json'; init.body = JSON.stringify(body); }
+    var res = await fetch(apiUrl(path), init);
+    if (!res.ok) throw await errorOf(method + ' ' + path, res);
+    var text = await res.text();
+    return text ? JSON.parse(text) : {};
   }
 `;

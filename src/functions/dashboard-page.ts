@@ -18,6 +18,7 @@ export function dashboardPage(nonce: string): string {
 <style nonce="${nonce}">${STYLE}</style>
 </head>
 <body>
+<svg id="svg-ns" width="0" height="0" aria-hidden="true" focusable="false"></svg>
 <header>
   <h1>Rollouts: ACR geo-replicas → AKS</h1>
   <p class="meta"><span id="dot" class="dot" aria-hidden="true"></span>Updated
@@ -25,6 +26,11 @@ export function dashboardPage(nonce: string): string {
 </header>
 <main>
   <div id="banner" class="banner" role="alert" hidden></div>
+  <section id="detail-section" aria-labelledby="detail-title" hidden>
+    <h2 id="detail-title">Release timeline</h2>
+    <p class="sub"><a id="detail-close" href="#">close</a></p>
+    <div id="detail-body"></div>
+  </section>
   <section aria-labelledby="releases-title">
     <h2 id="releases-title">Recent releases by region</h2>
     <ul id="legend" class="legend" aria-label="State colours"></ul>
@@ -36,6 +42,11 @@ export function dashboardPage(nonce: string): string {
         <tbody id="releases-body"><tr><td class="empty">Loading…</td></tr></tbody>
       </table>
     </div>
+    <p id="action-status" class="action-status" role="status" hidden></p>
+  </section>
+  <section id="lag-section" aria-labelledby="lag-title" hidden>
+    <h2 id="lag-title">Replication lag per region (recent releases, oldest → newest)</h2>
+    <div id="lag-chart"></div>
   </section>
   <section aria-labelledby="ledger-title">
     <h2 id="ledger-title">Running now (ledger)</h2>
@@ -48,7 +59,29 @@ export function dashboardPage(nonce: string): string {
       </table>
     </div>
   </section>
+  <section id="holds-section" aria-labelledby="holds-title" hidden>
+    <h2 id="holds-title">Regions and holds</h2>
+    <ul id="holds" class="holds"></ul>
+  </section>
+  <section id="audit-section" aria-labelledby="audit-title" hidden>
+    <h2 id="audit-title">Audit: recent actions</h2>
+    <div class="scroll"><table id="audit" class="audit">
+      <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th>
+        <th scope="col">Release / region</th><th scope="col">Reason</th><th scope="col">Outcome</th></tr></thead>
+      <tbody id="audit-body"></tbody>
+    </table></div>
+  </section>
 </main>
+<dialog id="confirm" aria-labelledby="confirm-title">
+  <div id="confirm-form">
+    <h3 id="confirm-title">Confirm</h3>
+    <p id="confirm-what"></p>
+    <label for="confirm-reason">Reason (optional, recorded in the audit)</label>
+    <textarea id="confirm-reason" maxlength="500" rows="2"></textarea>
+    <p class="buttons"><button type="button" id="confirm-cancel">Cancel</button>
+      <button type="button" id="confirm-ok">Confirm</button></p>
+  </div>
+</dialog>
 <footer><b>lag</b>: push → the region’s replica holds the digest · <b>react</b>: replica ready → rollout
   start · <b>roll</b>: rollout start → finish. Hover a cell for the reason.</footer>
 <script nonce="${nonce}">${dashboardScript()}</script>

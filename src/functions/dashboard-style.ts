@@ -46,8 +46,8 @@ td.cell { min-width: 190px; border-left: 5px solid transparent; border-radius: 6
 .state { font-weight: 600; display: block; }
 .figs { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 12px; margin-top: 2px; font-variant-numeric: tabular-nums; }
 .figs span b { font-weight: 500; opacity: .8; margin-right: 3px; }
-.reason { display: block; font-size: 12px; margin-top: 3px; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; max-width: 260px; opacity: .85; }
+.reason { display: block; font-size: 12px; margin-top: 3px; white-space: normal; overflow-wrap: anywhere;
+  max-width: 320px; opacity: .9; }
 td.none { color: var(--muted); }
 .st-waiting-for-replica { background: #fff4ce; border-left-color: #b58a00; color: #3f2f00; }
 .st-replica-ready { background: #e5f1fb; border-left-color: #4a90d0; color: #00315c; }
@@ -71,5 +71,51 @@ thead th.mono { text-transform: none; letter-spacing: 0; font-size: 12px; }
   border-radius: 4px; padding: 1px 6px; }
 .empty { color: var(--muted); padding: 14px 10px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.st-awaiting-approval { background: #fff0f6; border-left-color: #b4009e; color: #4a0040; }
+.st-canceled { background: #f3f2f1; border-left-color: #605e5c; color: #323130; text-decoration-color: #605e5c; }
+.flag { display: inline-block; font-size: 11px; font-weight: 600; border-radius: 3px; padding: 0 5px; margin-left: 6px;
+  text-transform: uppercase; letter-spacing: .3px; vertical-align: 1px; }
+.flag-held { background: #5c2e91; color: #fff; }
+.flag-paused { background: #8a5a00; color: #fff; }
+td.is-held { outline: 2px dashed #5c2e91; outline-offset: -2px; }
+td.is-paused { outline: 2px dotted #8a5a00; outline-offset: -2px; }
+.chip.paused { border-color: #8a5a00; color: #5b3b00; background: #fff4ce; }
+.by { display: block; font-size: 12px; font-weight: 600; margin-top: 2px; }
+.ledger td.failed { background: #fde7e9; color: #6e0a11; border-left: 5px solid #c50f1f; }
+.ledger-failed { display: block; margin-top: 6px; color: #a4262c; }
+.ledger-failed b { color: #a4262c; }
+.actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+button { font: inherit; font-size: 12px; border: 1px solid #8a8886; background: #fff; color: var(--fg);
+  border-radius: 4px; padding: 1px 8px; cursor: pointer; }
+button:hover { background: #f3f2f1; }
+button.danger { border-color: #c50f1f; color: #a4262c; }
+.action-status { margin: 10px 0 0; font-size: 13px; }
+.action-status.error { color: #a4262c; }
+dialog { border: 1px solid var(--line); border-radius: 8px; max-width: 520px; padding: 16px 18px; }
+dialog h3 { margin: 0 0 8px; font-size: 15px; }
+dialog textarea { width: 100%; font: inherit; margin-top: 4px; }
+dialog .buttons { display: flex; justify-content: flex-end; gap: 8px; margin: 12px 0 0; }
+.holds { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 8px 18px; }
+.holds li { display: flex; align-items: center; gap: 6px; }
+.audit td, .audit th { font-size: 12px; }
+.timeline svg, #lag-chart svg { display: block; max-width: 100%; height: auto; }
+.tl-replicating { fill: #b58a00; }
+.tl-wait-wave { fill: #4a90d0; }
+.tl-wait-approval { fill: #b4009e; }
+.tl-wait-hold { fill: #5c2e91; }
+.tl-wait-backoff { fill: #d24a00; }
+.tl-wait { fill: #9bbfe3; }
+.tl-rolling-out { fill: #0f6cbd; }
+.tl-done-succeeded { fill: #3f8f3a; }
+.tl-failure { fill: #c50f1f; stroke: #fff; stroke-width: 1; }
+.tl-action { fill: #1b1b1f; }
+.tl-axis { stroke: #d6d8dc; stroke-width: 1; }
+.tl-label { font-size: 12px; fill: #1b1b1f; }
+.tl-tick { font-size: 10px; fill: #55585e; }
+.lag-bar { fill: #b58a00; }
+.lag-bar.slowest { fill: #d24a00; }
+.tl-legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 12px; padding: 0; margin: 6px 0 0;
+  font-size: 12px; color: var(--muted); }
+.tl-legend svg { display: inline-block; vertical-align: -2px; margin-right: 4px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 24px 24px; max-width: 1400px; }
 `;

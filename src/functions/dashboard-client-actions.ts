@@ -1,0 +1,19 @@
+// Status page script: operator actions (issue 12). Until the action routes exist on the host
+// (GET /api/audit answers 404), no buttons are drawn.
+// Plain ES2020 inside a template string (no template literals, no innerHTML with data); the
+// pieces share one function scope, joined by dashboard-script.ts.
+export const CLIENT_ACTIONS = `
+  function holdOf(region) {
+    return (view.holds || []).filter(function (h) { return h.region === region && !h.workload; })[0] || null;
+  }
+  function releaseActions(rel) {
+    return el('span', 'actions');
+  }
+  function cellActions(rel, r) {
+    return null;
+  }
+  function drawPanels(cols) {
+    document.getElementById('audit-section').hidden = view.audit === null;
+  }
+  function startPanels() {}
+`;
