@@ -14,6 +14,15 @@ export const CLIENT_ACTIONS = `
   }
   function drawPanels(cols) {
     document.getElementById('audit-section').hidden = view.audit === null;
+    drawLagChart(view.releases, cols.regions);
+    void drawDetail();
   }
-  function startPanels() {}
+  function startPanels() {
+    window.addEventListener('hashchange', function () { void drawDetail(); });
+    document.getElementById('detail-close').addEventListener('click', function (e) {
+      e.preventDefault();
+      history.replaceState(null, '', location.pathname + location.search);
+      void drawDetail();
+    });
+  }
 `;

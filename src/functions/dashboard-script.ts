@@ -6,6 +6,8 @@ import { CLIENT_BASE } from './dashboard-client-base';
 import { CLIENT_GRID } from './dashboard-client-grid';
 import { CLIENT_LEDGER } from './dashboard-client-ledger';
 import { CLIENT_MAIN } from './dashboard-client-main';
+import { CLIENT_TIMELINE } from './dashboard-client-timeline';
+import { CLIENT_VIEWS } from './dashboard-client-views';
 
 /** States issue 12 adds (operator actions); drawn as soon as the API reports them. */
 type IssueTwelveState = 'awaiting-approval' | 'canceled';
@@ -35,6 +37,8 @@ export function dashboardScript(): string {
     CLIENT_BASE,
     CLIENT_GRID,
     CLIENT_LEDGER,
+    CLIENT_TIMELINE,
+    CLIENT_VIEWS,
     CLIENT_ACTIONS,
     CLIENT_MAIN,
     '})();',
