@@ -15,27 +15,32 @@ export const CLIENT_MAIN = `
   }
   var banner, updated, dot;
 
+  async function redraw() {
+    var results = await Promise.all([getJson('releases', { limit: '12' }), getJson('ledger'),
+      optional('holds'), optional('audit', { limit: '20' })]);
+    var releases = results[0].releases || [];
+    var ledger = results[1];
+    view.releases = releases;
+    releases.forEach(function (rel) { view.names[rel.id] = releaseName(rel); });
+    var holds = results[2];
+    view.holds = holds === null ? null : Array.isArray(holds) ? holds : holds.holds || [];
+    view.audit = results[3] ? results[3].entries || [] : null;
+    // The action routes ship with the audit route (issue 12): without it, offer no buttons.
+    view.actions = view.audit !== null;
+    var cols = regionColumns(releases, ledger);
+    drawReleases(releases, cols);
+    drawLedger(ledger);
+    drawPanels(cols);
+    var now = new Date();
+    updated.textContent = fmtTime(now.toISOString());
+    updated.dateTime = now.toISOString();
+  }
+
   async function refresh() {
     try {
-      var results = await Promise.all([getJson('releases', { limit: '12' }), getJson('ledger'),
-        optional('holds'), optional('audit', { limit: '20' })]);
-      var releases = results[0].releases || [];
-      var ledger = results[1];
-      view.releases = releases;
-      releases.forEach(function (rel) { view.names[rel.id] = releaseName(rel); });
-      view.holds = results[2] ? results[2].holds || [] : null;
-      view.audit = results[3] ? results[3].entries || [] : null;
-      // The action routes ship with the audit route (issue 12): without it, offer no buttons.
-      view.actions = view.audit !== null;
-      var cols = regionColumns(releases, ledger);
-      drawReleases(releases, cols);
-      drawLedger(ledger);
-      drawPanels(cols);
+      await redraw();
       banner.hidden = true;
       dot.className = 'dot';
-      var now = new Date();
-      updated.textContent = fmtTime(now.toISOString());
-      updated.dateTime = now.toISOString();
     } catch (err) {
       banner.textContent = 'Could not refresh: ' + (err && err.message ? err.message : String(err));
       banner.hidden = false;
