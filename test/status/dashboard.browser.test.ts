@@ -34,6 +34,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('request', (r) => requests.push(r.url()));
   page.on('console', (m) => {
+    // A host without issue 12's routes answers 404 to the page's one probe of each: expected.
+    if (/\/api\/(holds|audit)\b/.test(m.location().url) && m.text().includes('404')) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -122,7 +124,8 @@ describe('the status page', () => {
       expect(text).toContain('my-app:1.0.0');
       expect(text).toContain(push.digest.slice(7, 19));
     }
-    expect(await page.locator('#updated').textContent()).toMatch(/^\d{1,2}:\d{2}:\d{2}$/);
+    // Times carry a date and a zone.
+    expect(await page.locator('#updated').textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+$/);
   });
 
   it('then every request stayed on the host, the API calls carried the function key, and nothing was blocked', () => {
