@@ -8,6 +8,7 @@ const STATE_HELP: Record<(typeof REGION_ROLLOUT_STATES)[number], string> = {
   'waiting-for-replica': 'the region’s replica does not hold the digest yet',
   'replica-ready': 'the replica holds it; waiting for its wave',
   'rolling-out': 'the cluster is rolling it out',
+  reverting: 'it failed; putting the workloads back on their last good release',
   succeeded: 'the workloads run this digest',
   failed: 'the rollout failed (see the reason)',
   superseded: 'a newer release took over before this one started',
@@ -68,6 +69,7 @@ td.none { color: var(--muted); }
 .st-waiting-for-replica { background: #fff4ce; border-left-color: #b58a00; color: #3f2f00; }
 .st-replica-ready { background: #e5f1fb; border-left-color: #4a90d0; color: #00315c; }
 .st-rolling-out { background: #cfe4fa; border-left-color: #0f6cbd; color: #072a4d; }
+.st-reverting { background: #fde7e9; border-left-color: #c50f1f; color: #6e0a11; }
 .st-succeeded { background: #e3f5e1; border-left-color: #3f8f3a; color: #0d420a; }
 .st-failed { background: #fde7e9; border-left-color: #c50f1f; color: #6e0a11; }
 .st-superseded { background: #efefef; border-left-color: #8a8886; color: #323130; }
@@ -85,6 +87,8 @@ thead th.mono { text-transform: none; letter-spacing: 0; font-size: 12px; }
 .ledger .tag { font-weight: 600; font-size: 14px; }
 .inflight { display: inline-block; margin-top: 4px; font-size: 12px; background: #cfe4fa; color: #072a4d;
   border-radius: 4px; padding: 1px 6px; }
+td.ledger-failed { background: #fde7e9; border-left: 5px solid #c50f1f; color: #6e0a11; }
+.failedchip { display: block; margin-top: 4px; font-size: 12px; font-weight: 600; color: #a4262c; }
 .empty { color: var(--muted); padding: 14px 10px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 footer { color: var(--muted); font-size: 12px; padding: 0 24px 24px; max-width: 1400px; }
@@ -288,6 +292,14 @@ const SCRIPT = `
           td.appendChild(el('span', 'sub', 'since ' + fmtTime(w.updatedAt)));
         } else {
           td.appendChild(el('span', 'sub', 'not changed by this app yet'));
+        }
+        if (w.status === 'failed' && w.failed) {
+          // The spec points at the failed digest: say it in red, the last good one above it.
+          td.className = 'ledger-failed';
+          td.dataset.failedDigest = w.failed.digest;
+          var f = el('span', 'failedchip', '\\u2717 ' + (w.failed.tag || shortDigest(w.failed.digest)) + ' failed: ' + w.failed.reason);
+          f.title = 'release ' + w.failed.releaseId + ' (' + w.failed.digest + ') failed at ' + w.failed.at;
+          td.appendChild(f);
         }
         if (w.inFlight) {
           var label = '\\u2192 ' + (w.inFlight.tag ? w.inFlight.tag : w.inFlight.releaseId) + ' rolling out';
