@@ -67,6 +67,7 @@ const policySchema = z.strictObject({
   retryBaseSeconds: z.number().min(0).default(30),
   replicaCheckIntervalSeconds: z.number().min(0).default(15),
   rolloutPollIntervalSeconds: z.number().min(0).default(10),
+  onFailure: z.enum(['stop', 'revert']).default('stop'),
 });
 
 export const rolloutConfigSchema = z

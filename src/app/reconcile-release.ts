@@ -4,6 +4,7 @@
 // and the timer both run this; whichever loses a race re-reads and re-decides.
 import { changedWorkloads, ledgerChanges } from '../core/ledger';
 import {
+  afterRevert,
   afterStart,
   decide,
   dryRunInstead,
@@ -27,12 +28,15 @@ import { waveGate } from '../core/wave-gate';
 import { retry } from '../core/retry';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
+import { newerRolloutsHere, revertRequest, revertTarget, type NewerRolloutCache } from './rollout-context';
 
 /** Shared by every release advanced in one run, so each (region, repository, digest) is checked once. */
 export interface RunCache {
   replica: Map<string, Promise<ReplicaCheck>>;
   ledger: Map<string, Promise<LedgerEntry[]>>;
   active?: ActiveReleaseEntry[] | undefined;
+  /** Rollouts of newer releases read for supersession, per (release, region). */
+  newer?: NewerRolloutCache | undefined;
 }
 export const newRunCache = (active?: ActiveReleaseEntry[]): RunCache => ({
   replica: new Map(),
@@ -220,6 +224,12 @@ export function rolloutRequest(deps: Deps, release: Release, r: RegionRollout): 
   };
 }
 
+/** The request a rollout's current change runs: its release, or the revert to the last good one. */
+function changeRequest(deps: Deps, release: Release, r: RegionRollout): RolloutRequest {
+  const request = rolloutRequest(deps, release, r);
+  return r.state === 'reverting' && r.revertTo ? revertRequest(request, r.revertTo) : request;
+}
+
 async function advanceRollout(
   run: ReleaseRun,
   initial: RegionRollout,
@@ -232,13 +242,16 @@ async function advanceRollout(
     if (isTerminal(r.state)) return r;
     const now = deps.clock.now();
     const ledger = await ledgerFor(deps, cache, r.region);
+    cache.newer ??= new Map();
+    const newer = await newerRolloutsHere(deps.store, cache.newer, r, release, ledger, active);
     const ctx: StepContext = {
       release,
       policy: deps.config.policy,
       now,
       gate: waveGate(r, [...current.values()], deps.config.policy, now),
-      plan: planWorkloads(r, release, ledger, active),
+      plan: planWorkloads(r, release, ledger, active, newer),
       random01: deps.random(),
+      revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
     };
     const obs: Observation = { signal };
     const need = observationNeeded(r, signal, now);
@@ -250,7 +263,7 @@ async function advanceRollout(
     }
     if (need === 'poll-rollout' && r.handle) {
       obs.status = await deps.executor
-        .status(rolloutRequest(deps, release, r), r.handle, abort)
+        .status(changeRequest(deps, release, r), r.handle, abort)
         .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
     }
 
@@ -267,6 +280,7 @@ async function advanceRollout(
     if (!committed) {
       // Lost a race: someone else moved this rollout or the ledger. Re-read and re-decide.
       cache.ledger.delete(r.region);
+      cache.newer.clear();
       const fresh = await deps.store.getRollout(release.id, r.region);
       if (!fresh) return r;
       r = fresh;
@@ -274,21 +288,25 @@ async function advanceRollout(
     }
     r = committed;
     current.set(r.region, r);
-    if (decision.action !== 'start-rollout') return r;
+    const reverting = decision.action === 'revert-rollout';
+    if (decision.action !== 'start-rollout' && !reverting) return r;
 
-    // We hold the claim: start exactly once. A throw here is ambiguous (the command may have
-    // been accepted), so the claim stays and the grace period decides.
+    // We hold the claim (of a start, or of a revert): run it exactly once. A throw here is
+    // ambiguous (the command may have been accepted), so the claim stays and the grace decides.
     outcome.started++;
     let result;
     try {
       // Not tied to the caller's deadline: abandoning an accepted start would cost a retry.
-      result = await deps.executor.start(rolloutRequest(deps, release, r));
+      result = await deps.executor.start(changeRequest(deps, release, r));
     } catch (err) {
       outcome.errors++;
-      log.error('rollout.start-ambiguous', { error: errorMessage(err) });
+      log.error(reverting ? 'rollout.revert-ambiguous' : 'rollout.start-ambiguous', {
+        error: errorMessage(err),
+      });
       return r;
     }
-    const after = afterStart(r, result, { ...ctx, now: deps.clock.now() });
+    const afterCtx = { ...ctx, now: deps.clock.now() };
+    const after = reverting ? afterRevert(r, result, afterCtx) : afterStart(r, result, afterCtx);
     // The cluster has the command now: losing this write would leave the claim without its handle
     // (the workload locked until the start grace ends, then a second command). So a storage
     // outage here is waited out, within bounds, rather than given up at the first error.

@@ -1,6 +1,13 @@
 // "Which version runs where": for every configured region and workload, the digest the product
 // put there last and the release that did it, plus the release changing it right now, if any.
-import { workloadKey, type LedgerEntry, type RegionConfig, type Release, type Workload } from '../core/model';
+import {
+  workloadKey,
+  type LedgerEntry,
+  type LedgerFailure,
+  type RegionConfig,
+  type Release,
+  type Workload,
+} from '../core/model';
 import type { RolloutStore } from '../core/store';
 
 export interface InFlightView {
@@ -23,6 +30,10 @@ export interface LedgerWorkloadView {
   /** When the ledger entry last changed (the rollout that put this digest there finished). */
   updatedAt: string | null;
   inFlight: InFlightView | null;
+  /** 'failed' when the newest attempt here failed after changing the spec (see `failed`). */
+  status: 'ok' | 'failed';
+  /** That failed attempt: its release, tag and digest (what the spec points at), when and why. */
+  failed: LedgerFailure | null;
   /** false for a ledger entry of a workload no longer in the configuration. */
   configured: boolean;
 }
@@ -92,6 +103,8 @@ export async function ledgerView(deps: {
             pushedAt: running?.pushedAt ?? null,
             updatedAt: running?.updatedAt ?? null,
             inFlight: inFlightOf(entry),
+            status: entry?.failed ? 'failed' : 'ok',
+            failed: entry?.failed ?? null,
             configured: w !== undefined,
           };
         }),

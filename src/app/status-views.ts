@@ -37,6 +37,8 @@ export interface RolloutDetailView extends RolloutSummaryView {
   logsTail?: string | undefined;
   command?: string | undefined;
   skippedWorkloads?: string[] | undefined;
+  revertTo?: RegionRollout['revertTo'];
+  newerEnded?: string[] | undefined;
 }
 
 /** The release record as stored (it holds nothing internal). */
@@ -112,6 +114,8 @@ export function rolloutDetail(release: Release, r: RegionRollout): RolloutDetail
     logsTail: r.logsTail,
     command: r.command,
     skippedWorkloads: r.skippedWorkloads,
+    revertTo: r.revertTo,
+    newerEnded: r.newerEnded,
   };
 }
 

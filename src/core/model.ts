@@ -39,12 +39,19 @@ export interface RolloutPolicy {
   replicaCheckIntervalSeconds: number;
   /** How often a running rollout is polled. */
   rolloutPollIntervalSeconds: number;
+  /**
+   * What a region does after its rollout failed for good having changed the spec: `stop` leaves
+   * it there (the ledger says so), `revert` puts it back on the ledger's last good release.
+   */
+  onFailure?: 'stop' | 'revert' | undefined;
 }
 
 export const REGION_ROLLOUT_STATES = [
   'waiting-for-replica',
   'replica-ready',
   'rolling-out',
+  /** Failed for good; putting the workloads back on their last good release (onFailure revert). */
+  'reverting',
   'succeeded',
   'failed',
   'superseded',
@@ -134,11 +141,40 @@ export interface RegionRollout {
   command?: string | undefined;
   /** Workloads skipped because something newer already runs there. */
   skippedWorkloads?: string[] | undefined;
+  /** onFailure revert: the last good release the workloads are being (or were) put back on. */
+  revertTo?: LastGood | undefined;
+  /**
+   * Newer releases that targeted these workloads here but ended without rolling out (halted,
+   * timed out, ...), so this release went ahead in their place: "<release id> (<state>)".
+   */
+  newerEnded?: string[] | undefined;
+  /** The newer release this pending rollout last waited for (see newerEnded). */
+  waitingForNewer?: string | undefined;
   /** Optimistic-concurrency token from the store; opaque to the core. */
   etag?: string | undefined;
 }
 
-/** For one (region, workload): what runs there now and which release put it there. */
+/** The release a workload last ran successfully (what a revert goes back to). */
+export interface LastGood {
+  releaseId: string;
+  tag: string;
+  digest: string;
+  pushedAt: string;
+}
+
+/** The newest attempt on a workload failed after changing it: its spec points at this digest. */
+export interface LedgerFailure {
+  releaseId: string;
+  tag: string;
+  digest: string;
+  at: string;
+  reason: string;
+}
+
+/**
+ * For one (region, workload): the release that last succeeded there (digest, releaseId, ...) and,
+ * when the newest attempt failed after changing the spec, that failure (status 'failed').
+ */
 export interface LedgerEntry {
   region: string;
   workload: string;
@@ -151,6 +187,9 @@ export interface LedgerEntry {
   /** A rollout currently changing this workload (a per-workload lock). */
   inFlightReleaseId?: string | undefined;
   inFlightPushedAt?: string | undefined;
+  /** 'failed' while `failed` is set; absent means 'ok' (the status API always shows it). */
+  status?: 'ok' | 'failed' | undefined;
+  failed?: LedgerFailure | undefined;
   etag?: string | undefined;
 }
 

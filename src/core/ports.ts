@@ -52,6 +52,11 @@ export interface RolloutRequest {
     tag: string;
   };
   timeoutSeconds: number;
+  /**
+   * onFailure revert: the failed release this change puts the workloads back from (`releaseId`
+   * and `image` are then the last good release). The fence expects this release's annotation.
+   */
+  revertOf?: string | undefined;
 }
 
 export type RolloutStartResult =

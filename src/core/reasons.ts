@@ -15,6 +15,7 @@ export const REASON_CODES = [
   'replication-timed-out',
   'waiting-for-wave',
   'waiting-for-workload-lock',
+  'waiting-for-newer-release',
   'start-claimed',
   'start-accepted',
   'rolling-out',
@@ -28,6 +29,9 @@ export const REASON_CODES = [
   'cluster-busy-retrying',
   'cluster-busy-exhausted',
   'dry-run',
+  'reverting',
+  'reverted',
+  'revert-failed',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -89,6 +93,12 @@ export const REASONS = {
   waitingForWave: (gateReason: string) => reason('waiting-for-wave', gateReason),
   waitingForLock: (releaseId: string, workload: string) =>
     reason('waiting-for-workload-lock', `waiting for release ${releaseId} to finish changing ${workload}`),
+  waitingForNewer: (releaseId: string, tag: string, state: string) =>
+    reason(
+      'waiting-for-newer-release',
+      `waiting for newer release ${releaseId} (${tag || 'by digest'}), ${state} here: ` +
+        'it takes over once it rolls out here, this release goes ahead if it ends without',
+    ),
   startClaimed: (attempt: number) => reason('start-claimed', `starting attempt ${attempt}`),
   startAccepted: (attempt: number, commandId: string | undefined) =>
     reason('start-accepted', `rolling out (attempt ${attempt}${commandId ? `, command ${commandId}` : ''})`),
@@ -108,4 +118,13 @@ export const REASONS = {
   clusterBusyExhausted: (refusals: number, why: string) =>
     reason('cluster-busy-exhausted', `failed: cluster refused ${refusals} starts: ${why}`),
   dryRun: reason('dry-run', 'dry run: the command was recorded, not run'),
+  /** onFailure revert: the failure, and the release the workloads go back to. */
+  reverting: (failure: string, to: string, commandId?: string) =>
+    reason(
+      'reverting',
+      `${failure}; reverting to release ${to}${commandId ? ` (command ${commandId})` : ''}`,
+    ),
+  reverted: (failure: string, to: string) => reason('reverted', `${failure}; reverted to release ${to}`),
+  revertFailed: (failure: string, to: string, why: string) =>
+    reason('revert-failed', `${failure}; revert to release ${to} failed: ${why}`),
 };

@@ -9,6 +9,10 @@
 //      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals)
 //   pending --newer release--> superseded;  waiting --deadline--> replication-timed-out
 //   pending --earlier wave failed--> halted;  replica-ready --DRY_RUN--> dry-run
+//   rolling-out --failed for good after its command ran, onFailure revert--> reverting
+//     --revert outcome--> failed (reason code reverted or revert-failed)
+//   pending --newer release pending here--> waits (waiting-for-newer-release); superseded once
+//     it rolls out here, goes ahead if it ends here without (src/core/supersession.ts)
 //   (pending = waiting-for-replica or replica-ready; a replica found ready goes on as
 //    replica-ready in the same step; the terminal states never change)
 import { addSeconds, backoffSeconds } from './backoff';
@@ -16,6 +20,7 @@ import type { ReadinessSignal, RegionRollout, RegionRolloutState } from './model
 import type { RolloutStartResult } from './ports';
 import { CAUSES, REASONS } from './reasons';
 import { pending, replicaReady, waitingForReplica } from './rollout-states/pending';
+import { afterRevertStart, reverting } from './rollout-states/reverting';
 import { rollingOut } from './rollout-states/rolling-out';
 import {
   MAX_THROTTLED_STARTS,
@@ -49,6 +54,7 @@ const STEPS: Readonly<Record<RegionRolloutState, StateStep>> = {
   'waiting-for-replica': pending(waitingForReplica),
   'replica-ready': pending(replicaReady),
   'rolling-out': rollingOut,
+  reverting,
   succeeded: ended,
   failed: ended,
   superseded: ended,
@@ -65,7 +71,8 @@ export function observationNeeded(
 ): Action {
   const due = Date.parse(rollout.nextCheckAt) <= now.getTime();
   if (rollout.state === 'waiting-for-replica' && !signal && due) return 'check-replica';
-  if (rollout.state === 'rolling-out' && rollout.handle && due) return 'poll-rollout';
+  const running = rollout.state === 'rolling-out' || rollout.state === 'reverting';
+  if (running && rollout.handle && due) return 'poll-rollout';
   return 'none';
 }
 
@@ -89,6 +96,11 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
     next = failAttempt(claimed, CAUSES.reported(result.reason), false, ctx);
   }
   return finish(claimed, next, 'none', ctx);
+}
+
+/** Records what the executor said about a claimed revert (onFailure 'revert'). */
+export function afterRevert(claimed: RegionRollout, result: RolloutStartResult, ctx: StepContext): Decision {
+  return finish(claimed, afterRevertStart(claimed, result, ctx), 'none', ctx);
 }
 
 /** Throttled or busy: the command never ran, so the attempt is not spent; bounded separately. */

@@ -54,6 +54,7 @@ td.none { color: var(--muted); }
 .st-rolling-out { background: #cfe4fa; border-left-color: #0f6cbd; color: #072a4d; }
 .st-succeeded { background: #e3f5e1; border-left-color: #3f8f3a; color: #0d420a; }
 .st-failed { background: #fde7e9; border-left-color: #c50f1f; color: #6e0a11; }
+.st-reverting { background: #fde7e9; border-left-color: #c50f1f; color: #6e0a11; }
 .st-superseded { background: #efefef; border-left-color: #8a8886; color: #323130; }
 .st-replication-timed-out { background: #fde4d4; border-left-color: #d24a00; color: #5e2000; }
 .st-halted { background: #efe6f7; border-left-color: #8764b8; color: #3a215f; }

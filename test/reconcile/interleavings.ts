@@ -35,7 +35,10 @@ export type Step =
   | { kind: 'deliver'; pick: number; duplicate: boolean; withTick: boolean }
   | { kind: 'drop'; pick: number }
   | { kind: 'tick'; seconds: number; concurrentTicks: number }
-  | { kind: 'outcome'; mode: 'succeed' | 'fail-transient' | 'fail-permanent' | 'slow' };
+  | { kind: 'outcome'; mode: Mode };
+
+/** fail-home: a bad release, failing for good in the home region only (it halts the later waves). */
+type Mode = 'succeed' | 'fail-transient' | 'fail-permanent' | 'fail-home' | 'slow';
 
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -78,6 +81,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
         'succeed' as const,
         'fail-transient' as const,
         'fail-permanent' as const,
+        'fail-home' as const,
         'slow' as const,
       ),
     }),
@@ -114,7 +118,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
   const pushes: Push[] = [];
   const queue: Delivery[] = [];
   const violations: string[] = [];
-  let mode: 'succeed' | 'fail-transient' | 'fail-permanent' | 'slow' = 'succeed';
+  let mode: Mode = 'succeed';
   const polls = new Map<string, number>();
 
   // Rule 2: a region never rolls out before its replica holds the digest.
@@ -134,6 +138,8 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
     if (mode === 'slow' && n < 3) return { kind: 'running' };
     if (mode === 'fail-transient') return { kind: 'failed', reason: 'ImagePullBackOff', transient: true };
     if (mode === 'fail-permanent') return { kind: 'failed', reason: 'container not found', transient: false };
+    if (mode === 'fail-home' && cmd.region === REGIONS[0])
+      return { kind: 'failed', reason: 'CrashLoopBackOff', transient: false };
     return { kind: 'succeeded', logs: 'ok' };
   };
 
@@ -259,6 +265,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
   expect(await store.listActiveReleases(), 'every release reaches a terminal state').toEqual([]);
 
   const page = await store.listReleases({ limit: 1000 });
+  const pushedAtOf = (id: string) => page.releases.find((x) => x.id === id)?.pushedAt;
   for (const rel of page.releases) {
     const rollouts = await store.listRollouts(rel.id, rel.regions);
     for (const r of rollouts) {
@@ -295,6 +302,25 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
           { id: h.before.releaseId, pushedAt: h.before.pushedAt },
         ),
       ).toBe(true);
+  }
+  // No region stranded: a release superseded in a region leaves it on that release or a newer
+  // one (or on a newer one's failed attempt), never on something older because the release that
+  // took over ended there without rolling out.
+  for (const rel of page.releases) {
+    for (const r of await store.listRollouts(rel.id, rel.regions)) {
+      if (r.state !== 'superseded') continue;
+      const ledger = await store.listLedger(r.region);
+      for (const w of r.workloads) {
+        const l = ledger.find((e) => e.workload === w);
+        const atLeast = (id: string | undefined, pushedAt: string | undefined) =>
+          !!id && !!pushedAt && (id === rel.id || isNewerRelease({ id, pushedAt }, rel));
+        expect(
+          atLeast(l?.releaseId, l?.pushedAt) ||
+            (!!l?.failed && atLeast(l.failed.releaseId, pushedAtOf(l.failed.releaseId))),
+          `${rel.id} superseded in ${r.region} (${r.reason}) but ${w} is on ${l?.releaseId || 'nothing'}`,
+        ).toBe(true);
+      }
+    }
   }
   // The newest push that succeeded in a region is what runs there.
   for (const region of REGIONS) {

@@ -14,6 +14,12 @@ const rolloutRowKey = (releaseId: string) => `rollout~${releaseId}`;
 const ledgerRowKey = (workload: string) => `ledger~${encodeKey(workload)}`;
 
 const optional = z.string().optional();
+const lastGood = z.object({
+  releaseId: z.string(),
+  tag: z.string(),
+  digest: z.string(),
+  pushedAt: z.string(),
+});
 const rolloutSchema = z.object({
   ...rowKeys,
   releaseId: z.string(),
@@ -39,6 +45,9 @@ const rolloutSchema = z.object({
   logsTail: optional,
   command: optional,
   skippedWorkloads: jsonText(stringList).optional(),
+  revertTo: jsonText(lastGood).optional(),
+  newerEnded: jsonText(stringList).optional(),
+  waitingForNewer: optional,
 });
 
 /** A cleared lock is stored as '' (Replace semantics need an explicit value). */
@@ -57,6 +66,16 @@ const ledgerSchema = z.object({
   updatedAt: z.string(),
   inFlightReleaseId: lock,
   inFlightPushedAt: lock,
+  status: z.enum(['ok', 'failed']).optional(),
+  failed: jsonText(
+    z.object({
+      releaseId: z.string(),
+      tag: z.string(),
+      digest: z.string(),
+      at: z.string(),
+      reason: z.string(),
+    }),
+  ).optional(),
 });
 
 function rolloutEntity(r: RegionRollout): Entity {
@@ -87,6 +106,9 @@ function rolloutEntity(r: RegionRollout): Entity {
       lastError: r.lastError?.slice(0, 8000),
       command: r.command?.slice(0, 30_000),
       skippedWorkloads: r.skippedWorkloads ? JSON.stringify(r.skippedWorkloads) : undefined,
+      revertTo: r.revertTo ? JSON.stringify(r.revertTo) : undefined,
+      newerEnded: r.newerEnded ? JSON.stringify(r.newerEnded) : undefined,
+      waitingForNewer: r.waitingForNewer,
     }),
   };
   putLongText(e, 'logsTail', r.logsTail);
@@ -109,6 +131,8 @@ function ledgerEntity(l: LedgerEntry): Entity {
       // Explicit empty strings clear a lock under Replace semantics.
       inFlightReleaseId: l.inFlightReleaseId ?? '',
       inFlightPushedAt: l.inFlightPushedAt ?? '',
+      status: l.failed ? 'failed' : undefined,
+      failed: l.failed ? JSON.stringify(l.failed) : undefined,
     }),
   };
 }

@@ -32,8 +32,20 @@ function supersededOrHalted(r: RegionRollout, ctx: StepContext): Outcome | undef
 /** A pending state's step, run only when the rollout was neither superseded nor halted. */
 export const pending =
   (step: StateStep): StateStep =>
-  (r, obs, ctx) =>
-    supersededOrHalted(r, ctx) ?? step(r, obs, ctx);
+  (r, obs, ctx) => {
+    // Remember a newer release pending here: if it later ends (and leaves the active list), the
+    // start of this one can still say why it went ahead.
+    const seen = ctx.plan.waitingFor?.releaseId;
+    const rr = seen && r.waitingForNewer !== seen ? { ...r, waitingForNewer: seen } : r;
+    return supersededOrHalted(rr, ctx) ?? step(rr, obs, ctx);
+  };
+
+/** The newer releases that ended here without rolling out, so this one goes ahead. */
+function newerEnded(r: RegionRollout, plan: StepContext['plan']): string[] | undefined {
+  if (plan.newerEnded) return plan.newerEnded;
+  if (r.waitingForNewer) return [`${r.waitingForNewer} (ended without rolling out here)`];
+  return undefined;
+}
 
 export function waitingForReplica(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
   const { now, policy } = ctx;
@@ -102,6 +114,11 @@ export function replicaReady(r: RegionRollout, _obs: Observation, ctx: StepConte
     const until = gate.until ?? poll;
     return stay({ ...because(r, REASONS.waitingForWave(gate.reason)), nextCheckAt: until.toISOString() });
   }
+  const newer = plan.waitingFor;
+  if (newer) {
+    const why = REASONS.waitingForNewer(newer.releaseId, newer.tag, newer.state);
+    return stay({ ...because(r, why), nextCheckAt: poll.toISOString() });
+  }
   const lock = plan.lockedBy[0];
   if (lock) {
     const why = REASONS.waitingForLock(lock.releaseId, lock.workload);
@@ -119,6 +136,8 @@ export function replicaReady(r: RegionRollout, _obs: Observation, ctx: StepConte
       startedAt: r.startedAt ?? now.toISOString(),
       handle: undefined,
       skippedWorkloads: plan.skipped.map((s) => s.workload),
+      // Why this older release runs here after all: the newer ones ended here without rolling out.
+      newerEnded: newerEnded(r, plan),
       nextCheckAt: addSeconds(now, START_GRACE_SECONDS).toISOString(),
     },
     action: 'start-rollout',

@@ -4,6 +4,7 @@ import { addSeconds } from '../backoff';
 import type { RegionRollout } from '../model';
 import type { RolloutStatus } from '../ports';
 import { CAUSES, REASONS } from '../reasons';
+import { claimRevert, revertsAfter } from './reverting';
 import {
   ROLLOUT_TIMEOUT_GRACE_SECONDS,
   START_GRACE_SECONDS,
@@ -17,6 +18,12 @@ import {
 } from './step';
 
 export function rollingOut(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
+  const out = rollingOutStep(r, obs, ctx);
+  // Failed for good after the command ran: with onFailure 'revert', claim the revert instead.
+  return revertsAfter(r, out.next, ctx) ? claimRevert(out.next, ctx) : out;
+}
+
+function rollingOutStep(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
   const sinceStart = ctx.now.getTime() - Date.parse(r.attemptStartedAt ?? r.updatedAt);
   if (!r.handle) {
     // Claimed but never confirmed: the claimer may still be starting it, so wait out the grace.

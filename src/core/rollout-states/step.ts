@@ -1,13 +1,20 @@
 // What every state step of the region-rollout machine shares: its inputs, its result and the
 // few record builders (a reason, an ending, a failed attempt). Pure: no I/O, no clock reads.
 import { addSeconds, backoffSeconds } from '../backoff';
-import type { ReadinessSignal, RegionRollout, Release, ReplicaPresence, RolloutPolicy } from '../model';
+import type {
+  LastGood,
+  ReadinessSignal,
+  RegionRollout,
+  Release,
+  ReplicaPresence,
+  RolloutPolicy,
+} from '../model';
 import type { RolloutStatus } from '../ports';
 import { REASONS, type FailureCause, type Reason, type ReasonCode } from '../reasons';
 import type { WorkloadPlan } from '../supersession';
 import type { WaveGate } from '../wave-gate';
 
-export type Action = 'none' | 'check-replica' | 'poll-rollout' | 'start-rollout';
+export type Action = 'none' | 'check-replica' | 'poll-rollout' | 'start-rollout' | 'revert-rollout';
 
 export interface Observation {
   /** A regional webhook said this region's replica holds the digest. */
@@ -28,6 +35,8 @@ export interface StepContext {
   plan: WorkloadPlan;
   /** A uniform draw in [0, 1) for backoff jitter (an input, to keep this pure). */
   random01: number;
+  /** The one last good release of every changed workload, if they share one (onFailure revert). */
+  revertTarget?: LastGood | undefined;
 }
 
 export interface Decision {
