@@ -72,6 +72,13 @@ param webhookSecretPrevious string = ''
 })
 param webhookFunctionKey string
 
+@secure()
+@description('NOTIFY_TARGETS (azd: NOTIFY_TARGETS): JSON array of notification targets, kept in Key Vault (the URLs are credentials). Empty: no notifications.')
+param notifyTargets string = ''
+
+@description('STATUS_PAGE_URL (azd: STATUS_PAGE_URL): the dashboard URL notifications link to. Empty: no link.')
+param statusPageUrl string = ''
+
 @description('DRY_RUN: "true" plans and records rollouts without running commands on the clusters. Empty means false.')
 @allowed([
   ''
@@ -217,6 +224,7 @@ module vault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     webhookSecrets: webhookSecrets
+    notifyTargets: notifyTargets
   }
 }
 
@@ -285,6 +293,8 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     rolloutConfigJson: string(rolloutConfig)
     webhookSecretsUri: vault.outputs.webhookSecretsUriWithVersion
+    notifyTargetsUri: vault.outputs.notifyTargetsUriWithVersion
+    statusPageUrl: statusPageUrl
     armEndpoint: armEndpoint
     dryRun: dryRun == 'true'
     reconcileSchedule: reconcileSchedule

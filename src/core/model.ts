@@ -39,6 +39,8 @@ export interface RolloutPolicy {
   replicaCheckIntervalSeconds: number;
   /** How often a running rollout is polled. */
   rolloutPollIntervalSeconds: number;
+  /** No progress this long while waiting or rolling out raises region.stuck (default 900). */
+  stuckAfterSeconds?: number | undefined;
 }
 
 export const REGION_ROLLOUT_STATES = [
