@@ -79,6 +79,9 @@ param notifyTargets string = ''
 @description('STATUS_PAGE_URL (azd: STATUS_PAGE_URL): the dashboard URL notifications link to. Empty: no link.')
 param statusPageUrl string = ''
 
+@description('ALERT_EMAIL (azd: ALERT_EMAIL): e-mail of the action group for the alert rules (failed region, halted release, replication time-out, stuck region). Empty: no alert rules.')
+param alertEmail string = ''
+
 @description('DRY_RUN: "true" plans and records rollouts without running commands on the clusters. Empty means false.')
 @allowed([
   ''
@@ -213,6 +216,18 @@ module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
     tags: tags
     workspaceResourceId: logAnalytics.outputs.resourceId
     disableLocalAuth: true // telemetry only with Entra ID (Monitoring Metrics Publisher)
+  }
+}
+
+// Alert rules on the app's exported metrics and logs, when someone is there to receive them.
+module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.resourceId
+    alertEmail: alertEmail
   }
 }
 

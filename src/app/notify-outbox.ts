@@ -3,10 +3,17 @@
 // release events in the completion write; region.stuck is written by the timer. With no
 // NOTIFY_TARGETS nothing is written at all.
 import { isTerminal, type RegionRollout, type Release } from '../core/model';
-import { stuckEvent, transitionEvents, type NotifyEvent } from '../core/notify-events';
+import {
+  lastProgressAt,
+  stuckEvent,
+  stuckSince,
+  transitionEvents,
+  type NotifyEvent,
+} from '../core/notify-events';
 import { releaseEvents } from '../core/notify-release-events';
 import { outboxEntries, type OutboxEntry, type OutboxScope, type OutboxTarget } from '../core/outbox';
 import type { Deps } from './deps';
+import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { describeTarget, targetId, targetsFor } from './notify-config';
 
@@ -63,6 +70,31 @@ export function stuckOutbox(
     const e = stuckEvent(r, release, now, deps.config.policy.stuckAfterSeconds);
     return e ? entriesFor(deps, { kind: 'region', region: r.region }, [e], now.toISOString()) : [];
   });
+}
+
+/**
+ * The timer's look at rollouts without progress: a `rollout.stuck` warning per run while it lasts
+ * (the stuck-region alert counts them), and one region.stuck notification per stall.
+ */
+export async function noteStuck(
+  deps: Deps,
+  release: Release,
+  rollouts: readonly RegionRollout[],
+  log: Logger,
+): Promise<void> {
+  const now = deps.clock.now();
+  for (const r of rollouts) {
+    const since = stuckSince(r, deps.config.policy.stuckAfterSeconds);
+    if (since && now.getTime() >= since.getTime())
+      log.warn('rollout.stuck', {
+        region: r.region,
+        state: r.state,
+        lastProgressAt: lastProgressAt(r),
+        reason: r.reason,
+      });
+  }
+  const rows = stuckOutbox(deps, release, rollouts, now);
+  if (rows.length > 0 && deps.outbox) await deps.outbox.putOutbox(rows);
 }
 
 function between(a: string | undefined, b: string | undefined): number | undefined {

@@ -27,7 +27,7 @@ import { waveGate } from '../core/wave-gate';
 import { retry } from '../core/retry';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
-import { recordTransitionMetrics, regionOutbox, releaseOutbox, stuckOutbox } from './notify-outbox';
+import { noteStuck, recordTransitionMetrics, regionOutbox, releaseOutbox } from './notify-outbox';
 
 /** Shared by every release advanced in one run, so each (region, repository, digest) is checked once. */
 export interface RunCache {
@@ -148,10 +148,7 @@ export async function reconcileRelease(
   const all = [...current.values()];
   outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
   // Also when the release already says done: a crash may have left it in the active index.
-  if (opts.stuckCheck && deps.outbox) {
-    const stuck = stuckOutbox(deps, release, all, deps.clock.now());
-    if (stuck.length > 0) await deps.outbox.putOutbox(stuck);
-  }
+  if (opts.stuckCheck) await noteStuck(deps, release, all, rlog);
   if (!only && all.length > 0 && outcome.waiting === 0) {
     const completedAt = deps.clock.now().toISOString();
     await deps.store.markReleaseDone(release, completedAt, releaseOutbox(deps, release, all, completedAt));

@@ -177,6 +177,16 @@ describe('notifications through the outbox', () => {
     expect(events(json)).toEqual(['region.stuck southeastasia']);
     expect(json.received[0]!.body).toMatchObject({ state: 'waiting-for-replica' });
     expect(String(json.received[0]!.body.reason)).toContain('no progress for 15 min');
+    // The stuck-region alert counts these warnings; they name release, region and digest.
+    const stuck = w.logs.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === 'rollout.stuck');
+    expect(stuck.length).toBeGreaterThan(0);
+    expect(
+      stuck.every(
+        (l) => l.region === 'southeastasia' && l.digest === DIGEST && typeof l.releaseId === 'string',
+      ),
+    ).toBe(true);
   });
 
   it('when ?limit= is not a number in range, then 400 names the parameter', async () => {
