@@ -10,6 +10,7 @@ import type { ReleaseDetailView, ReleaseSummaryView } from '../src/app/status-vi
 import { isTerminal } from '../src/core/model';
 import { LiveView, fmtMs, shortDigest } from './demo-live';
 import { runNaive, type NaiveResult } from './demo-naive';
+import { startNotifySink } from './demo-notify';
 import { DEMO_HELP, DemoOptionsError, parseDemoOptions, type DemoOptions } from './demo-options';
 import { openDashboard, type DashboardCamera } from './demo-screenshot';
 import { startStack, type Stack } from './stack';
@@ -262,6 +263,8 @@ async function main(argv: string[]): Promise<number> {
       `Starting Azurite (in memory), the ACR and AKS simulators and the local Functions host…\n`,
   );
   const hostErrors: string[] = [];
+  // Notifications go to a loopback sink that prints them as they arrive.
+  const sink = await startNotifySink((line) => live.note(`   ${line}`));
   const stack = await startStack({
     regions: o.regions,
     home: o.home,
@@ -273,6 +276,7 @@ async function main(argv: string[]): Promise<number> {
     log: (level, message) => {
       if (level === 'error') hostErrors.push(message);
     },
+    extraSettings: { NOTIFY_TARGETS: JSON.stringify([{ url: sink.url, format: 'json' }]) },
   });
   let camera: DashboardCamera | undefined;
   let stopping: Promise<void> | undefined;
@@ -280,6 +284,7 @@ async function main(argv: string[]): Promise<number> {
     (stopping ??= (async () => {
       await camera?.close().catch(() => undefined);
       await stack.stop();
+      await sink.close();
     })());
   const onSignal = () => {
     process.stdout.write('\nStopping…\n');
@@ -301,6 +306,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         `\n  (the functions logged ${hostErrors.length} error(s); first: ${hostErrors[0]})\n`,
       );
+    process.stdout.write(
+      `  notifications: ${sink.received.length} arrived at the loopback sink (${sink.url})\n`,
+    );
     code = outcome.ok ? 0 : 1;
     if (o.keep) {
       process.stdout.write(`\nThe stack stays up: open ${stack.host.url}/api/dashboard — Ctrl-C to stop.\n`);

@@ -72,6 +72,16 @@ param webhookSecretPrevious string = ''
 })
 param webhookFunctionKey string
 
+@secure()
+@description('NOTIFY_TARGETS (azd: NOTIFY_TARGETS): JSON array of notification targets, kept in Key Vault (the URLs are credentials). Empty: no notifications.')
+param notifyTargets string = ''
+
+@description('STATUS_PAGE_URL (azd: STATUS_PAGE_URL): the dashboard URL notifications link to. Empty: no link.')
+param statusPageUrl string = ''
+
+@description('ALERT_EMAIL (azd: ALERT_EMAIL): e-mail of the action group for the alert rules (failed region, halted release, replication time-out, stuck region). Empty: no alert rules.')
+param alertEmail string = ''
+
 @description('DRY_RUN: "true" plans and records rollouts without running commands on the clusters. Empty means false.')
 @allowed([
   ''
@@ -209,6 +219,18 @@ module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
   }
 }
 
+// Alert rules on the app's exported metrics and logs, when someone is there to receive them.
+module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.resourceId
+    alertEmail: alertEmail
+  }
+}
+
 module vault 'app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
@@ -217,6 +239,7 @@ module vault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     webhookSecrets: webhookSecrets
+    notifyTargets: notifyTargets
   }
 }
 
@@ -285,6 +308,8 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     rolloutConfigJson: string(rolloutConfig)
     webhookSecretsUri: vault.outputs.webhookSecretsUriWithVersion
+    notifyTargetsUri: vault.outputs.notifyTargetsUriWithVersion
+    statusPageUrl: statusPageUrl
     armEndpoint: armEndpoint
     dryRun: dryRun == 'true'
     reconcileSchedule: reconcileSchedule

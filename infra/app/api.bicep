@@ -30,6 +30,11 @@ param reconcileConcurrency int = 8
 @description('Prefix of the app\'s table names (the storage account is this deployment\'s own).')
 param tablePrefix string = 'rollout'
 
+@description('Versioned URI of the Key Vault secret holding NOTIFY_TARGETS.')
+param notifyTargetsUri string
+@description('STATUS_PAGE_URL: the dashboard notifications link to. Empty: no link.')
+param statusPageUrl string = ''
+
 @secure()
 @description('Host-level function key ACR webhooks put in ?code=.')
 param webhookFunctionKey string
@@ -60,6 +65,8 @@ var appSettings = {
   WEBHOOK_NUDGE_BUDGET_MS: '${webhookNudgeBudgetMs}'
   RECONCILE_BUDGET_SECONDS: '${reconcileBudgetSeconds}'
   RECONCILE_CONCURRENCY: '${reconcileConcurrency}'
+  NOTIFY_TARGETS: '@Microsoft.KeyVault(SecretUri=${notifyTargetsUri})'
+  STATUS_PAGE_URL: statusPageUrl
   // ---- Read by the Functions host ----
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId

@@ -10,6 +10,10 @@ param tags object = {}
 @description('Comma-separated webhook secrets, newest first.')
 param webhookSecrets string
 
+@secure()
+@description('NOTIFY_TARGETS (JSON array): the target URLs carry credentials. Empty: no targets.')
+param notifyTargets string = ''
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -40,7 +44,17 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
+resource notifySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'notify-targets'
+  properties: {
+    value: empty(notifyTargets) ? '[]' : notifyTargets
+    contentType: 'application/json; NOTIFY_TARGETS, notification webhook targets'
+  }
+}
+
 output name string = vault.name
 // Versioned: a new secret value changes the app setting, so the app picks it up at once
 // instead of after the Key Vault reference cache (up to 24 h) expires.
 output webhookSecretsUriWithVersion string = secret.properties.secretUriWithVersion
+output notifyTargetsUriWithVersion string = notifySecret.properties.secretUriWithVersion

@@ -6,6 +6,7 @@
 //   <p>heads       PK = <repository>,             RK = 'tag~<tag>' | 'digest~<tag>~<digest>' | '~watch'
 // Every row read back is validated; a row that fails raises CorruptRecordError (never a default).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../core/model';
+import type { OutboxEntry, OutboxStore } from '../core/outbox';
 import type {
   ActiveReleaseEntry,
   CommitResult,
@@ -18,6 +19,7 @@ import type {
 } from '../core/store';
 import { DeliveriesTable } from './tables/deliveries-table';
 import { HeadsTable } from './tables/heads-table';
+import { OutboxTables } from './tables/outbox-table';
 import { RegionTable } from './tables/region-table';
 import { ReleasesTable, type ReleaseQuery } from './tables/releases-table';
 import { SignalsTable } from './tables/signals-table';
@@ -25,13 +27,14 @@ import { TableSet, type TableStoreConnection } from './tables/table-set';
 
 export type { TableStoreConnection } from './tables/table-set';
 
-export class TableRolloutStore implements RolloutStore {
+export class TableRolloutStore implements RolloutStore, OutboxStore {
   private readonly set: TableSet;
   private readonly deliveries: DeliveriesTable;
   private readonly releases: ReleasesTable;
   private readonly regions: RegionTable;
   private readonly signals: SignalsTable;
   private readonly heads: HeadsTable;
+  private readonly outbox: OutboxTables;
 
   constructor(connection: TableStoreConnection, prefix = 'rollout', requestTimeoutMs = 5000) {
     this.set = new TableSet(connection, prefix, requestTimeoutMs);
@@ -40,6 +43,7 @@ export class TableRolloutStore implements RolloutStore {
     this.regions = new RegionTable(this.set.table('regions'));
     this.signals = new SignalsTable(this.set.table('signals'));
     this.heads = new HeadsTable(this.set.table('heads'));
+    this.outbox = new OutboxTables(this.set.table('regions'), this.set.table('releases'));
   }
 
   /** Table operations sent (one per call or listed page, retries not counted), for the benchmarks. */
@@ -95,8 +99,12 @@ export class TableRolloutStore implements RolloutStore {
   getRelease(id: string): Promise<Release | undefined> {
     return this.releases.get(id);
   }
-  markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void> {
-    return this.releases.markDone(release, completedAt);
+  markReleaseDone(
+    release: Pick<Release, 'id' | 'repository'>,
+    completedAt: string,
+    outbox?: readonly OutboxEntry[],
+  ): Promise<void> {
+    return this.releases.markDone(release, completedAt, outbox);
   }
   listActiveReleases(
     repository?: string,
@@ -117,7 +125,21 @@ export class TableRolloutStore implements RolloutStore {
   listLedger(region: string): Promise<LedgerEntry[]> {
     return this.regions.listLedger(region);
   }
-  commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult> {
-    return this.regions.commit(rollout, ledger);
+  commitRegion(
+    rollout: RegionRollout,
+    ledger: LedgerEntry[],
+    outbox?: readonly OutboxEntry[],
+  ): Promise<CommitResult> {
+    return this.regions.commit(rollout, ledger, outbox);
+  }
+
+  listOutbox(regions: readonly string[]): Promise<OutboxEntry[]> {
+    return this.outbox.listOutbox(regions);
+  }
+  putOutbox(entries: readonly OutboxEntry[]): Promise<void> {
+    return this.outbox.putOutbox(entries);
+  }
+  updateOutbox(entry: OutboxEntry) {
+    return this.outbox.updateOutbox(entry);
   }
 }

@@ -5,10 +5,12 @@ import { realSleep } from '../adapters/sleep';
 import { createAcrAdapters, type AcrAdapters } from '../adapters/acr-adapters';
 import { createAksExecutor, type AksExecutor } from '../adapters/aks-executor';
 import { createCredential } from '../adapters/credential';
+import { sendNotification } from '../adapters/notify-sender';
 import { TableRolloutStore } from '../adapters/table-store';
 import { systemClock } from '../core/ports';
 import { parseConfig, type AppConfig } from './config';
 import type { Deps } from './deps';
+import { otelMetrics } from './metrics';
 
 export interface AppDeps extends Deps {
   store: TableRolloutStore;
@@ -40,6 +42,9 @@ export function buildDeps(config: AppConfig): AppDeps {
     clock: systemClock,
     random: Math.random,
     sleep: realSleep,
+    outbox: store,
+    notify: sendNotification,
+    metrics: otelMetrics(),
   };
 }
 

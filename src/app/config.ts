@@ -12,6 +12,8 @@ import {
   parseAksResourceId,
 } from '../core/names';
 import type { RegionConfig, RolloutPolicy, Workload } from '../core/model';
+import { DEFAULT_STUCK_AFTER_SECONDS } from '../core/notify-events';
+import { parseNotifyTargets, statusPageUrlSchema, type NotifyTarget } from './notify-config';
 import { TABLE_PREFIX_PATTERN } from '../core/store';
 
 const region = z.string().refine(isRegion, { message: 'must be an Azure region name such as westeurope' });
@@ -68,6 +70,8 @@ const policySchema = z.strictObject({
   replicaCheckIntervalSeconds: z.number().min(0).default(15),
   rolloutPollIntervalSeconds: z.number().min(0).default(10),
   onFailure: z.enum(['stop', 'revert']).default('stop'),
+  /** A waiting or rolling-out region without progress this long raises region.stuck. */
+  stuckAfterSeconds: z.number().int().min(60).max(86_400).default(DEFAULT_STUCK_AFTER_SECONDS),
 });
 
 export const rolloutConfigSchema = z
@@ -154,6 +158,10 @@ const settingsSchema = z.object({
   RECONCILE_BUDGET_SECONDS: z.coerce.number().int().min(1).max(600).default(50),
   /** Releases advanced in parallel by one timer run. */
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** Notification targets (JSON, see notify-config.ts); parsed there, so its errors never quote a URL. */
+  NOTIFY_TARGETS: z.string().optional(),
+  /** The status page messages link to. */
+  STATUS_PAGE_URL: statusPageUrlSchema,
 });
 
 export interface AppConfig {
@@ -178,6 +186,7 @@ export interface AppConfig {
   reconcileBudgetSeconds: number;
   reconcileConcurrency: number;
   tablePrefix: string;
+  notify: { targets: NotifyTarget[]; statusPageUrl?: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -236,7 +245,9 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
       else problems.push(...formatIssues('ROLLOUT_CONFIG', parsed.error.issues));
     }
   }
-  if (!settings.success || !rollout) throw fail();
+  const notify = parseNotifyTargets(env.NOTIFY_TARGETS);
+  if (!notify.ok) problems.push(...notify.problems);
+  if (!settings.success || !rollout || !notify.ok) throw fail();
   const s = settings.data;
 
   let storage: AppConfig['storage'] | undefined;
@@ -306,6 +317,7 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
     reconcileBudgetSeconds: s.RECONCILE_BUDGET_SECONDS,
     reconcileConcurrency: s.RECONCILE_CONCURRENCY,
     tablePrefix: s.ROLLOUT_TABLE_PREFIX,
+    notify: { targets: notify.targets, statusPageUrl: s.STATUS_PAGE_URL },
   };
 }
 

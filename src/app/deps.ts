@@ -4,6 +4,8 @@ import type { AppConfig } from './config';
 import type { Clock, RegistryListingPort, ReplicaStatusPort, RolloutExecutorPort } from '../core/ports';
 import type { Sleep } from '../core/retry';
 import type { RolloutStore } from '../core/store';
+import type { NotifySend, OutboxStore } from '../core/outbox';
+import type { Metrics } from './metrics';
 
 export interface Deps {
   config: AppConfig;
@@ -16,4 +18,9 @@ export interface Deps {
   random: () => number;
   /** Waits between retries (real timers in the app; tests may pass one that returns at once). */
   sleep: Sleep;
+  /** The notification outbox; without it (or notify) no notification is delivered. */
+  outbox?: OutboxStore | undefined;
+  notify?: NotifySend | undefined;
+  /** Rollout and delivery metrics; default: none recorded. */
+  metrics?: Metrics | undefined;
 }

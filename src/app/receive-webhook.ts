@@ -49,6 +49,36 @@ export async function receiveWebhook(
   input: WebhookInput,
   log: Logger,
 ): Promise<WebhookResult> {
+  const result = await receive(source, input, log);
+  countDelivery(source, input.region, result);
+  return result;
+}
+
+/**
+ * webhook.deliveries {region, outcome}: outcome is the answer's status (recorded, duplicate,
+ * ignored) or error code (unauthorized, invalid-event, …). The region label is a configured
+ * region, `home` for the region-less URL, or `unknown`, so callers cannot grow its cardinality.
+ */
+function countDelivery(source: Deps | (() => Deps), region: string | undefined, result: WebhookResult): void {
+  let deps: Deps;
+  try {
+    deps = typeof source === 'function' ? source() : source;
+  } catch {
+    return; // settings broken: the answer said so; nothing to count with
+  }
+  if (!deps.metrics) return;
+  const known = region === undefined || deps.config.regions.some((r) => r.name === region);
+  deps.metrics.webhookDelivery({
+    region: region === undefined ? 'home' : known ? region : 'unknown',
+    outcome: result.body.status ?? result.body.error ?? `http-${result.status}`,
+  });
+}
+
+async function receive(
+  source: Deps | (() => Deps),
+  input: WebhookInput,
+  log: Logger,
+): Promise<WebhookResult> {
   const gate = authenticateWebhook(
     typeof source === 'function' ? source : () => source,
     input.authorization,

@@ -4,8 +4,12 @@ import { setMaxListeners } from 'node:events';
 import type { CorruptRecordError } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
+import { deliverNotifications } from './notify-deliver';
 import { newRunCache, reconcileRelease } from './reconcile-release';
 import { scanRegistry } from './scan-registry';
+
+/** Wall-clock budget of the notification delivery that ends each run. */
+const NOTIFY_BUDGET_MS = 30_000;
 
 export interface RunSummary {
   active: number;
@@ -65,7 +69,11 @@ export async function reconcileAll(
         continue;
       }
       try {
-        const o = await reconcileRelease(deps, next.releaseId, log, { cache, signal: budget });
+        const o = await reconcileRelease(deps, next.releaseId, log, {
+          cache,
+          signal: budget,
+          stuckCheck: true,
+        });
         summary.advanced++;
         summary.transitions += o.transitions;
         summary.started += o.started;
@@ -81,6 +89,14 @@ export async function reconcileAll(
   await Promise.all(
     Array.from({ length: Math.min(deps.config.reconcileConcurrency, Math.max(1, queue.length)) }, worker),
   );
+  // Notifications last, on their own budget, so a busy run still delivers what it wrote.
+  try {
+    const sent = await deliverNotifications(deps, log, { signal: AbortSignal.timeout(NOTIFY_BUDGET_MS) });
+    summary.errors += sent.errors;
+  } catch (err) {
+    summary.errors++;
+    log.error('notifications.error', { error: errorMessage(err) });
+  }
   summary.durationMs = Date.now() - started;
   // An idle run (nothing active, nothing found) is the common case every 30 s: it stays quiet.
   if (summary.errors > 0 || summary.skippedForBudget > 0) log.warn('reconcile.summary', { ...summary });

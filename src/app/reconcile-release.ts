@@ -29,6 +29,7 @@ import { retry } from '../core/retry';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { newerRolloutsHere, revertRequest, revertTarget, type NewerRolloutCache } from './rollout-context';
+import { noteStuck, recordTransitionMetrics, regionOutbox, releaseOutbox } from './notify-outbox';
 
 /** Shared by every release advanced in one run, so each (region, repository, digest) is checked once. */
 export interface RunCache {
@@ -81,6 +82,8 @@ export async function reconcileRelease(
     checkReplicas?: boolean;
     /** Advance only these regions and the earlier waves that gate them; default all. */
     onlyRegions?: readonly string[];
+    /** The timer: also write region.stuck for rollouts without progress. */
+    stuckCheck?: boolean;
   } = {},
 ): Promise<ReleaseOutcome> {
   const outcome: ReleaseOutcome = {
@@ -149,8 +152,10 @@ export async function reconcileRelease(
   const all = [...current.values()];
   outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
   // Also when the release already says done: a crash may have left it in the active index.
+  if (opts.stuckCheck) await noteStuck(deps, release, all, rlog);
   if (!only && all.length > 0 && outcome.waiting === 0) {
-    await deps.store.markReleaseDone(release, deps.clock.now().toISOString());
+    const completedAt = deps.clock.now().toISOString();
+    await deps.store.markReleaseDone(release, completedAt, releaseOutbox(deps, release, all, completedAt));
     outcome.done = true;
     rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
   }
@@ -338,7 +343,7 @@ async function advanceRollout(
 }
 
 async function commit(
-  { deps, cache, release, outcome }: ReleaseRun,
+  { deps, cache, release, outcome, current }: ReleaseRun,
   prev: RegionRollout,
   decision: Decision,
   ledger: LedgerEntry[],
@@ -346,8 +351,10 @@ async function commit(
 ): Promise<RegionRollout | undefined> {
   const now = deps.clock.now();
   const changes = ledgerChanges(prev, decision.next, release, ledger, now);
-  const result = await deps.store.commitRegion(decision.next, changes);
+  const outbox = regionOutbox(deps, release, prev, decision.next, [...current.values()]);
+  const result = await deps.store.commitRegion(decision.next, changes, outbox);
   if (result.outcome === 'conflict') return undefined;
+  if (deps.metrics) recordTransitionMetrics(deps.metrics, release, prev, decision.next);
   if (changes.length > 0) cache.ledger.delete(prev.region);
   // The write's own ETag lets the next step build on it without reading it back.
   const fresh = result.etag

@@ -44,6 +44,8 @@ export interface RolloutPolicy {
    * it there (the ledger says so), `revert` puts it back on the ledger's last good release.
    */
   onFailure?: 'stop' | 'revert' | undefined;
+  /** No progress this long while waiting or rolling out raises region.stuck (default 900). */
+  stuckAfterSeconds?: number | undefined;
 }
 
 export const REGION_ROLLOUT_STATES = [

@@ -1,6 +1,7 @@
 // The persistence port. Every state change is guarded by an ETag: a write that lost a race
 // returns 'conflict' and the caller re-reads and re-decides (never a blind overwrite).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
+import type { OutboxEntry } from './outbox';
 
 /**
  * The table-name prefix: a letter, then letters and digits, at most 40 characters. Table names
@@ -122,7 +123,12 @@ export interface RolloutStore {
    */
   ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void>;
   getRelease(id: string): Promise<Release | undefined>;
-  markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void>;
+  /** With outbox rows: one ETag-guarded write of the completion and the release's notifications. */
+  markReleaseDone(
+    release: Pick<Release, 'id' | 'repository'>,
+    completedAt: string,
+    outbox?: readonly OutboxEntry[],
+  ): Promise<void>;
   /**
    * Every active release, or only those of one repository (what supersession can involve).
    * A corrupt entry throws CorruptRecordError, unless onCorrupt is given: then that entry is left
@@ -145,7 +151,12 @@ export interface RolloutStore {
 
   /**
    * Atomically writes one region rollout (ETag-guarded) and any ledger entries of the same region
-   * (each ETag-guarded, or created when it has no etag). All or nothing.
+   * (each ETag-guarded, or created when it has no etag), plus the transition's outbox rows (added
+   * unless present). All or nothing.
    */
-  commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult>;
+  commitRegion(
+    rollout: RegionRollout,
+    ledger: LedgerEntry[],
+    outbox?: readonly OutboxEntry[],
+  ): Promise<CommitResult>;
 }

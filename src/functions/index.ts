@@ -1,6 +1,8 @@
 // Entry point for the Functions host: registers the table. Nothing here reads settings at import,
 // so a bad setting fails the calls that need it with a clear message instead of the whole app;
 // the appStart hook logs every problem once when the host starts.
+// First: telemetry must start before the other modules load (see telemetry-start.ts).
+import './telemetry-start';
 import { app } from '@azure/functions';
 import { logConfigAtStart } from '../app/config-check';
 import { Logger, consoleSink } from '../app/logger';

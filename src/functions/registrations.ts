@@ -4,6 +4,7 @@ import { appDeps } from '../app/composition';
 import { acrEventsRegistration } from './acr-events';
 import { dashboardRegistration } from './dashboard';
 import { ledgerRegistration } from './ledger';
+import { notificationsRegistration } from './notifications';
 import { reconcileRegistration } from './reconcile';
 import type { HttpRegistration, ResolveDeps, TimerRegistration } from './registration';
 import { releaseDetailRegistration } from './release-detail';
@@ -21,6 +22,7 @@ export function makeRegistrations(resolveDeps: ResolveDeps): Registrations {
       releasesRegistration(resolveDeps),
       releaseDetailRegistration(resolveDeps),
       ledgerRegistration(resolveDeps),
+      notificationsRegistration(resolveDeps),
       dashboardRegistration(),
     ],
     timers: [reconcileRegistration(resolveDeps)],

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
 import { REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
 import { REASON_CODES } from '../../core/reasons';
+import type { OutboxEntry } from '../../core/outbox';
 import type { CommitResult } from '../../core/store';
+import { outboxAction } from './outbox-table';
 import { count, decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
 import { createIfAbsent, isConflict, listAll, tryGet, type Row, type StoreTable } from './table-set';
 
@@ -173,13 +175,19 @@ export class RegionTable {
     return rows.map((row) => this.toLedger(row));
   }
 
-  async commit(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult> {
+  async commit(
+    rollout: RegionRollout,
+    ledger: LedgerEntry[],
+    outbox: readonly OutboxEntry[] = [],
+  ): Promise<CommitResult> {
     const t = await this.table.client();
     if (ledger.some((l) => l.region !== rollout.region))
       throw new Error('ledger entries must be in the rollout region');
+    if (outbox.some((o) => o.scope.kind !== 'region' || o.scope.region !== rollout.region))
+      throw new Error('outbox entries must be in the rollout region');
     const entity = rolloutEntity(rollout);
     try {
-      if (ledger.length === 0) {
+      if (ledger.length === 0 && outbox.length === 0) {
         const res = rollout.etag
           ? await t.updateEntity(entity, 'Replace', { etag: rollout.etag })
           : await t.createEntity(entity);
@@ -190,6 +198,8 @@ export class RegionTable {
         ...ledger.map((l): TransactionAction =>
           l.etag ? ['update', ledgerEntity(l), 'Replace', { etag: l.etag }] : ['create', ledgerEntity(l)],
         ),
+        // The transition's notifications, in the same all-or-nothing transaction.
+        ...outbox.map(outboxAction),
       ];
       const res = await t.submitTransaction(actions);
       return { outcome: 'ok', etag: res.getResponseForEntity(entity.rowKey)?.etag };

@@ -5,9 +5,19 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
 import type { Release } from '../../core/model';
+import type { OutboxEntry } from '../../core/outbox';
 import { CorruptRecordError, type ActiveReleaseEntry, type ReleasePage } from '../../core/store';
 import { decodeRow, defined, jsonText, rowKeys, stringList, type Entity } from './rows';
-import { createIfAbsent, isNotFound, listAll, tryGet, type Row, type StoreTable } from './table-set';
+import { OUTBOX_PREFIX, outboxAction } from './outbox-table';
+import {
+  createIfAbsent,
+  isConflict,
+  isNotFound,
+  listAll,
+  tryGet,
+  type Row,
+  type StoreTable,
+} from './table-set';
 
 const RELEASE = 'release';
 const ACTIVE = 'active';
@@ -107,14 +117,55 @@ export class ReleasesTable {
     return row ? this.toRelease(row) : undefined;
   }
 
-  async markDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void> {
+  async markDone(
+    release: Pick<Release, 'id' | 'repository'>,
+    completedAt: string,
+    outbox: readonly OutboxEntry[] = [],
+  ): Promise<void> {
     const t = await this.table.client();
-    await t.upsertEntity({ partitionKey: RELEASE, rowKey: release.id, status: 'done', completedAt }, 'Merge');
+    if (outbox.length > 0) await this.completeWithOutbox(release.id, completedAt, outbox);
+    else
+      await t.upsertEntity(
+        { partitionKey: RELEASE, rowKey: release.id, status: 'done', completedAt },
+        'Merge',
+      );
     try {
       await t.deleteEntity(ACTIVE, activeRowKey(release.repository, release.id));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /**
+   * The completion write with the release's notifications: one ETag-guarded transaction in the
+   * release partition. A release already done wrote them with its own completion; a lost race
+   * re-reads (the winner wrote the same rows, keyed by the same events).
+   */
+  private async completeWithOutbox(
+    id: string,
+    completedAt: string,
+    outbox: readonly OutboxEntry[],
+  ): Promise<void> {
+    const t = await this.table.client();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const row = await tryGet(this.table, RELEASE, id);
+      if (!row || row.status === 'done') return;
+      try {
+        await t.submitTransaction([
+          [
+            'update',
+            { partitionKey: RELEASE, rowKey: id, status: 'done', completedAt },
+            'Merge',
+            { etag: row.etag },
+          ],
+          ...outbox.map(outboxAction),
+        ]);
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    throw new Error(`release ${id}: the completion write kept losing races`);
   }
 
   /** A corrupt entry throws, or with onCorrupt is reported there and left out. */
@@ -139,7 +190,8 @@ export class ReleasesTable {
 
   async list(query: ReleaseQuery): Promise<ReleasePage> {
     const t = await this.table.client();
-    let filter = odata`PartitionKey eq ${RELEASE}`;
+    // Release ids are digits; the partition's outbox rows sort after them.
+    let filter = odata`PartitionKey eq ${RELEASE} and RowKey lt ${OUTBOX_PREFIX}`;
     if (query.repository) filter += odata` and repository eq ${query.repository}`;
     if (query.status) filter += odata` and status eq ${query.status}`;
     // A filtered page may come back short (or empty) with a token; read on with pages sized to

@@ -1,0 +1,57 @@
+// The demo's notification sink: a loopback HTTP server the demo names in NOTIFY_TARGETS (json
+// format), printing each notification as it arrives, the way a team channel would show it.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JsonMessageV1 } from '../src/core/notify-format';
+import { fmtMs, shortDigest } from './demo-live';
+
+export interface NotifySink {
+  /** The target URL (loopback, so plain http:// is accepted). */
+  url: string;
+  received: JsonMessageV1[];
+  close(): Promise<void>;
+}
+
+/** One line per message: event, where, what, and the figures it carries. */
+export function describeNotification(m: JsonMessageV1): string {
+  const f = m.figures;
+  const figures = [
+    f?.replicationLagMs !== undefined ? `lag ${fmtMs(f.replicationLagMs)}` : undefined,
+    f?.reactionDelayMs !== undefined ? `reaction ${fmtMs(f.reactionDelayMs)}` : undefined,
+    f?.durationMs !== undefined ? `took ${fmtMs(f.durationMs)}` : undefined,
+  ].filter(Boolean);
+  return (
+    `✉ ${m.event}${m.region ? ` ${m.region}` : ''}: ${m.release.repository}:${m.release.tag} ` +
+    `(${shortDigest(m.release.digest)})${m.state ? ` ${m.state}` : ''}` +
+    (figures.length > 0 ? ` · ${figures.join(' · ')}` : '')
+  );
+}
+
+export async function startNotifySink(print: (line: string) => void): Promise<NotifySink> {
+  const received: JsonMessageV1[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const m = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JsonMessageV1;
+        received.push(m);
+        print(describeNotification(m));
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/demo-channel`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

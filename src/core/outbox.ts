@@ -1,0 +1,109 @@
+// The notification outbox: one row per (event, target), written in the same store transaction
+// as the transition that caused the event (region events in the region's partition with the
+// rollout; release events with the release's completion write). The row key is derived from the
+// event's dedupeKey and the target id, so however often a transition is derived or replayed, one
+// logical event owns one row per target and is delivered at most once (the claim is ETag-guarded).
+// Rows never hold the target URL (a secret): delivery finds the target again by its id.
+import { createHash } from 'node:crypto';
+import type { NotifyEvent } from './notify-events';
+import type { NotifyFormat } from './notify-format';
+import type { WriteResult } from './store';
+
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+/** Where a row lives: the region partition of its rollout, or the release partition. */
+export type OutboxScope = { kind: 'region'; region: string } | { kind: 'release' };
+
+export interface OutboxEntry {
+  scope: OutboxScope;
+  /** `<hash of dedupeKey>~<targetId>`: the row key below the outbox prefix. */
+  key: string;
+  targetId: string;
+  /** Shown by GET /api/notifications; never the path or query. */
+  targetHost: string;
+  format: NotifyFormat;
+  event: NotifyEvent;
+  createdAt: string;
+  /** Absent on a freshly written row: it reads as pending, due at once. */
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt?: string | undefined;
+  lastAttemptAt?: string | undefined;
+  deliveredAt?: string | undefined;
+  lastStatus?: number | undefined;
+  lastError?: string | undefined;
+  etag?: string | undefined;
+}
+
+export interface OutboxTarget {
+  targetId: string;
+  targetHost: string;
+  format: NotifyFormat;
+}
+
+/** The row key of (event, target): stable across processes and replays. */
+export function outboxKey(dedupeKey: string, targetId: string): string {
+  return `${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32)}~${targetId}`;
+}
+
+/** Fresh outbox rows for an event, one per target that wants it. */
+export function outboxEntries(
+  scope: OutboxScope,
+  event: NotifyEvent,
+  targets: readonly OutboxTarget[],
+  createdAt: string,
+): OutboxEntry[] {
+  return targets.map((t) => ({
+    scope,
+    key: outboxKey(event.dedupeKey, t.targetId),
+    targetId: t.targetId,
+    targetHost: t.targetHost,
+    format: t.format,
+    event,
+    createdAt,
+    status: 'pending',
+    attempts: 0,
+  }));
+}
+
+/** Whether the delivery pass should try this row now. */
+export function isDue(e: OutboxEntry, now: Date): boolean {
+  if (e.status !== 'pending') return false;
+  return !e.nextAttemptAt || Date.parse(e.nextAttemptAt) <= now.getTime();
+}
+
+/** The outbox side of the store: listing and ETag-guarded updates of existing rows. */
+export interface OutboxStore {
+  /** Every outbox row of these regions' partitions and of the release partition. */
+  listOutbox(regions: readonly string[]): Promise<OutboxEntry[]>;
+  /** Idempotent: writes rows that are absent, leaves existing rows (and their status) alone. */
+  putOutbox(entries: readonly OutboxEntry[]): Promise<void>;
+  /** Replaces one row if its ETag still matches; on success the row's new ETag. */
+  updateOutbox(entry: OutboxEntry): Promise<{ result: WriteResult; etag?: string | undefined }>;
+}
+
+/** One POST's result as the sender reports it (src/adapters/notify-sender.ts). */
+export interface NotifySendResult {
+  ok: boolean;
+  status?: number | undefined;
+  error?: string | undefined;
+  retryable: boolean;
+  retryAfterSeconds?: number | undefined;
+}
+
+export interface NotifySendLog {
+  info(event: string, fields: Record<string, unknown>): void;
+  warn(event: string, fields: Record<string, unknown>): void;
+}
+
+/** Sends one formatted message once; never throws. */
+export type NotifySend = (
+  target: { url: string; format: NotifyFormat },
+  message: { contentType: 'application/json'; body: string },
+  options: {
+    timeoutMs?: number | undefined;
+    idempotencyKey?: string | undefined;
+    logger?: NotifySendLog | undefined;
+    onOutcome?: ((format: NotifyFormat, outcome: 'ok' | 'retryable' | 'permanent') => void) | undefined;
+  },
+) => Promise<NotifySendResult>;

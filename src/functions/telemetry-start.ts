@@ -1,0 +1,9 @@
+// Imported first by the entry file (index.ts), so OpenTelemetry is set up before any other module
+// loads (HTTP instrumentation patches modules as they load, and the product's meter must come
+// from the exporting provider). Per Microsoft's guidance for the Node.js worker with host.json
+// `telemetryMode: OpenTelemetry`: the worker exports through @azure/monitor-opentelemetry, and
+// only when APPLICATIONINSIGHTS_CONNECTION_STRING is set; startTelemetry never throws.
+import { Logger, consoleSink } from '../app/logger';
+import { startTelemetry } from '../app/telemetry';
+
+export const telemetry = startTelemetry(process.env, new Logger(consoleSink, { hook: 'telemetry' }));
