@@ -1,12 +1,13 @@
 // The shapes the status API returns: what a person (or the dashboard) needs to see where a
 // release went, never the store's bookkeeping (etags, executor handles, lock timestamps).
+import { reactionFrom } from '../core/figures';
 import type { RegionRollout, Release } from '../core/model';
 
 /** Derived durations in milliseconds; null while the later of the two moments is unknown. */
 export interface RolloutFigures {
   /** pushedAt -> replicaReadyAt: how long the region's replica took to hold the digest. */
   replicationLagMs: number | null;
-  /** replicaReadyAt -> startedAt: how long the product took to act once it could. */
+  /** max(replicaReadyAt, release createdAt) -> startedAt: how long the product took to act once it could. */
   reactionDelayMs: number | null;
   /** startedAt -> finishedAt, only once the rollout succeeded or failed. */
   rolloutDurationMs: number | null;
@@ -57,11 +58,14 @@ function between(a: string | undefined, b: string | undefined): number | null {
   return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
-export function rolloutFigures(release: Pick<Release, 'pushedAt'>, r: RegionRollout): RolloutFigures {
+export function rolloutFigures(
+  release: Pick<Release, 'pushedAt'> & Partial<Pick<Release, 'createdAt'>>,
+  r: RegionRollout,
+): RolloutFigures {
   const ended = r.state === 'succeeded' || r.state === 'failed';
   return {
     replicationLagMs: between(release.pushedAt, r.replicaReadyAt),
-    reactionDelayMs: between(r.replicaReadyAt, r.startedAt),
+    reactionDelayMs: between(reactionFrom(release, r), r.startedAt),
     rolloutDurationMs: ended ? between(r.startedAt, r.finishedAt) : null,
   };
 }

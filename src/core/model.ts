@@ -124,7 +124,7 @@ export interface RegionRollout {
   /** Set when a start has been claimed; the handle arrives once the executor accepted it. */
   attemptStartedAt?: string | undefined;
   handle?: RolloutHandle | undefined;
-  /** When the first attempt started (reaction delay = startedAt - replicaReadyAt). */
+  /** When the first attempt started (reaction delay = startedAt - max(replicaReadyAt, release createdAt)). */
   startedAt?: string | undefined;
   finishedAt?: string | undefined;
   lastError?: string | undefined;
