@@ -14,6 +14,7 @@ import type {
   ReleasePage,
   RolloutStore,
   TagHead,
+  VerificationUpdate,
   WriteResult,
 } from '../core/store';
 import { DeliveriesTable } from './tables/deliveries-table';
@@ -97,6 +98,9 @@ export class TableRolloutStore implements RolloutStore {
   }
   markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void> {
     return this.releases.markDone(release, completedAt);
+  }
+  recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void> {
+    return this.releases.recordVerification(release, update);
   }
   listActiveReleases(
     repository?: string,

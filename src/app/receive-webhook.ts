@@ -10,6 +10,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
+import { verifyAtIntake } from './verify-push';
 import { authenticateWebhook } from './webhook-auth';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -29,7 +30,7 @@ export interface WebhookInput {
 export interface WebhookResult {
   status: number;
   body: {
-    status?: 'recorded' | 'duplicate' | 'ignored';
+    status?: 'recorded' | 'duplicate' | 'ignored' | 'rejected';
     releases?: string[];
     reason?: string;
     error?: string;
@@ -126,7 +127,7 @@ export async function receiveWebhook(
   }
 
   // First time (or a repeat of a delivery whose processing was cut short): process it.
-  const processed = await processEvent(deps, event, input.region);
+  const processed = await processEvent(deps, event, input.region, dlog);
   const complete: DeliveryRecord = {
     ...delivery,
     outcome: processed.status,
@@ -134,14 +135,15 @@ export async function receiveWebhook(
     releaseIds: processed.releases,
   };
   await deps.store.completeDelivery(complete);
-  dlog.info('webhook.recorded', {
-    outcome: processed.status,
-    reason: processed.reason,
-    releaseIds: processed.releases,
-  });
+  const fields = { outcome: processed.status, reason: processed.reason, releaseIds: processed.releases };
+  // A push the registry does not hold: a forged or mistaken delivery someone should look at.
+  if (processed.status === 'rejected') dlog.warn('webhook.rejected', fields);
+  else dlog.info('webhook.recorded', fields);
 
-  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0)
-    await nudge(deps, processed.releases, dlog, input.region);
+  // The registry check spent part of the answer's time: the nudge gets what is left.
+  const nudgeBudgetMs = config.nudgeBudgetMs - processed.verifyMs;
+  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0 && nudgeBudgetMs > 0)
+    await nudge(deps, processed.releases, dlog, input.region, nudgeBudgetMs);
   const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
   return {
     status: 202,
@@ -182,19 +184,33 @@ function deliveryOf(
 }
 
 interface Processed {
-  status: 'recorded' | 'ignored';
+  status: 'recorded' | 'ignored' | 'rejected';
   releases: string[];
   reason?: string | undefined;
+  /** Time spent asking the registry about the push. */
+  verifyMs: number;
 }
 
 async function processEvent(
   deps: Deps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
   region: string | undefined,
+  log: Logger,
 ): Promise<Processed> {
   if (event.action !== 'push')
-    return { status: 'ignored', releases: [], reason: `${event.action} events are recorded only` };
+    return {
+      status: 'ignored',
+      releases: [],
+      reason: `${event.action} events are recorded only`,
+      verifyMs: 0,
+    };
   const { repository, digest, tag = '', mediaType } = event.target;
+  // Before anything is recorded from it (a readiness signal, a tag head): is this the registry's push?
+  const check = await verifyAtIntake(deps, { repository, tag, digest }, log);
+  const verifyMs = check.elapsedMs;
+  if (check.kind === 'rejected')
+    return { status: 'rejected', releases: [], reason: `registry check: ${check.reason}`, verifyMs };
+  const verification = check.kind === 'planned' ? check.fields : undefined;
 
   // A push seen on a regional URL means that region's replica holds the digest.
   let regionSeenBefore = false;
@@ -216,6 +232,7 @@ async function processEvent(
       status: signalIsNew ? 'recorded' : 'ignored',
       releases: [],
       reason: 'digest-only push (no tag): no release',
+      verifyMs,
     };
 
   const planned = await planRelease(deps, {
@@ -227,12 +244,13 @@ async function processEvent(
     source: 'webhook',
     region,
     regionSeenBefore,
+    verification,
   });
-  if (planned.kind === 'planned') return { status: 'recorded', releases: [planned.releaseId] };
+  if (planned.kind === 'planned') return { status: 'recorded', releases: [planned.releaseId], verifyMs };
   // Not a new release, but a regional signal may still move an earlier release of this digest on.
   const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
-  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason };
-  return { status: 'ignored', releases: [], reason: planned.reason };
+  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason, verifyMs };
+  return { status: 'ignored', releases: [], reason: planned.reason, verifyMs };
 }
 
 /**
@@ -246,8 +264,9 @@ async function nudge(
   releaseIds: string[],
   log: Logger,
   region: string | undefined,
+  budgetMs: number,
 ): Promise<void> {
-  const budget = AbortSignal.timeout(deps.config.nudgeBudgetMs);
+  const budget = AbortSignal.timeout(budgetMs);
   // Every call of the nudge listens on this one signal.
   setMaxListeners(0, budget);
   const work = Promise.all(
@@ -263,7 +282,7 @@ async function nudge(
   );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deps.config.nudgeBudgetMs + 500);
+    timer = setTimeout(() => resolve('late'), budgetMs + 500);
   });
   const first = await Promise.race([work.then(() => 'done' as const), deadline]);
   clearTimeout(timer);

@@ -84,6 +84,10 @@ export function releaseFields(release: Release): ReleaseFields {
     status: release.status,
     completedAt: release.completedAt,
     regions: release.regions,
+    verification: release.verification,
+    verifiedAt: release.verifiedAt,
+    // Why it is unverified or rejected; a reason left from before it was verified is not shown.
+    verificationReason: release.verification === 'verified' ? undefined : release.verificationReason,
   };
 }
 

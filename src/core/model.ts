@@ -51,6 +51,7 @@ export const REGION_ROLLOUT_STATES = [
   'replication-timed-out',
   'halted',
   'dry-run',
+  'rejected',
 ] as const;
 export type RegionRolloutState = (typeof REGION_ROLLOUT_STATES)[number];
 
@@ -61,6 +62,7 @@ export const TERMINAL_STATES: ReadonlySet<RegionRolloutState> = new Set([
   'replication-timed-out',
   'halted',
   'dry-run',
+  'rejected',
 ]);
 export function isTerminal(state: RegionRolloutState): boolean {
   return TERMINAL_STATES.has(state);
@@ -87,7 +89,19 @@ export interface Release {
   completedAt?: string | undefined;
   /** Region names targeted by this release. */
   regions: string[];
+  /**
+   * The push checked against the home registry (a manifest HEAD by tag): `verified` (the tag points
+   * at this digest), `unverified` (the registry could not be asked in time: no rollout starts until
+   * it is verified) or `rejected` (the registry does not hold this push). Absent on older records.
+   */
+  verification?: ReleaseVerification | undefined;
+  /** When the registry confirmed the push (the scan reads it from the registry: at planning). */
+  verifiedAt?: string | undefined;
+  /** Why the release is unverified or rejected, in words. */
+  verificationReason?: string | undefined;
 }
+
+export type ReleaseVerification = 'verified' | 'unverified' | 'rejected';
 
 /** The durable reference to an executing rollout, as the executor returned it. */
 export interface RolloutHandle {

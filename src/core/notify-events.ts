@@ -71,7 +71,12 @@ const REGION_EVENT_OF: Partial<Record<RegionRolloutState, NotifyEventName>> = {
   'replication-timed-out': 'region.replication-timed-out',
 };
 
-const UNSUCCESSFUL: ReadonlySet<RegionRolloutState> = new Set(['failed', 'replication-timed-out', 'halted']);
+const UNSUCCESSFUL: ReadonlySet<RegionRolloutState> = new Set([
+  'failed',
+  'replication-timed-out',
+  'halted',
+  'rejected',
+]);
 const TERMINAL: ReadonlySet<RegionRolloutState> = new Set([
   'succeeded',
   'failed',
@@ -79,6 +84,7 @@ const TERMINAL: ReadonlySet<RegionRolloutState> = new Set([
   'replication-timed-out',
   'halted',
   'dry-run',
+  'rejected',
 ]);
 
 export function dedupeKey(

@@ -28,6 +28,8 @@ export const REASON_CODES = [
   'cluster-busy-retrying',
   'cluster-busy-exhausted',
   'dry-run',
+  'waiting-for-verification',
+  'push-rejected',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -108,4 +110,11 @@ export const REASONS = {
   clusterBusyExhausted: (refusals: number, why: string) =>
     reason('cluster-busy-exhausted', `failed: cluster refused ${refusals} starts: ${why}`),
   dryRun: reason('dry-run', 'dry run: the command was recorded, not run'),
+  waitingForVerification: (why: string | undefined) =>
+    reason(
+      'waiting-for-verification',
+      `waiting for the registry to confirm the push before the first rollout${why ? ` (${why})` : ''}`,
+    ),
+  pushRejected: (why: string | undefined) =>
+    reason('push-rejected', `rejected: the registry does not hold this push${why ? ` (${why})` : ''}`),
 };

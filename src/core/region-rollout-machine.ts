@@ -9,6 +9,7 @@
 //      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals)
 //   pending --newer release--> superseded;  waiting --deadline--> replication-timed-out
 //   pending --earlier wave failed--> halted;  replica-ready --DRY_RUN--> dry-run
+//   pending --registry rejected the push--> rejected;  replica-ready of an unverified push waits
 //   (pending = waiting-for-replica or replica-ready; a replica found ready goes on as
 //    replica-ready in the same step; the terminal states never change)
 import { addSeconds, backoffSeconds } from './backoff';
@@ -55,6 +56,7 @@ const STEPS: Readonly<Record<RegionRolloutState, StateStep>> = {
   'replication-timed-out': ended,
   halted: ended,
   'dry-run': ended,
+  rejected: ended,
 };
 
 /** What must be observed before deciding (the orchestrator does the I/O). */

@@ -2,6 +2,10 @@
 // returns 'conflict' and the caller re-reads and re-decides (never a blind overwrite).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
 
+/** A verification outcome recorded on an existing release. */
+export type VerificationUpdate = Required<Pick<Release, 'verification'>> &
+  Pick<Release, 'verifiedAt' | 'verificationReason'>;
+
 /**
  * The table-name prefix: a letter, then letters and digits, at most 40 characters. Table names
  * are 3-63 letters and digits, and the longest suffix the store appends is `deliveries` (10),
@@ -25,7 +29,8 @@ export interface DeliveryRecord {
   eventAt?: string | undefined;
   receivedAt: string;
   /** Filled once processing finished; absent means a crash mid-way (re-processed on repeat). */
-  outcome?: 'recorded' | 'ignored' | undefined;
+  /** rejected: the registry does not hold the push the delivery claims (nothing was planned). */
+  outcome?: 'recorded' | 'ignored' | 'rejected' | undefined;
   reason?: string | undefined;
   releaseIds: string[];
   /** The body as received, truncated to fit a table property. */
@@ -123,6 +128,8 @@ export interface RolloutStore {
   ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void>;
   getRelease(id: string): Promise<Release | undefined>;
   markReleaseDone(release: Pick<Release, 'id' | 'repository'>, completedAt: string): Promise<void>;
+  /** Records what the registry said about the release's push (a merge of those fields only). */
+  recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void>;
   /**
    * Every active release, or only those of one repository (what supersession can involve).
    * A corrupt entry throws CorruptRecordError, unless onCorrupt is given: then that entry is left

@@ -14,6 +14,7 @@ const STATE_HELP: Record<(typeof REGION_ROLLOUT_STATES)[number], string> = {
   'replication-timed-out': 'the replica never held it in time',
   halted: 'an earlier wave failed, so this one did not start',
   'dry-run': 'dry run: the command was recorded, not run',
+  rejected: 'the registry does not hold this push, so nothing ran',
 };
 
 const STYLE = `
@@ -74,6 +75,7 @@ td.none { color: var(--muted); }
 .st-replication-timed-out { background: #fde4d4; border-left-color: #d24a00; color: #5e2000; }
 .st-halted { background: #efe6f7; border-left-color: #8764b8; color: #3a215f; }
 .st-dry-run { background: #dff3f3; border-left-color: #038387; color: #013d40; }
+.st-rejected { background: #fde7e9; border-left-color: #750b1c; color: #4b0610; }
 td.st-rolling-out .state::after { content: ""; display: inline-block; width: 8px; height: 8px; margin-left: 6px;
   border-radius: 50%; background: #0f6cbd; animation: pulse 1s ease-in-out infinite; }
 @keyframes pulse { 50% { opacity: .25; } }

@@ -5,7 +5,12 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
 import type { Release } from '../../core/model';
-import { CorruptRecordError, type ActiveReleaseEntry, type ReleasePage } from '../../core/store';
+import {
+  CorruptRecordError,
+  type ActiveReleaseEntry,
+  type ReleasePage,
+  type VerificationUpdate,
+} from '../../core/store';
 import { decodeRow, defined, jsonText, rowKeys, stringList, type Entity } from './rows';
 import { createIfAbsent, isNotFound, listAll, tryGet, type Row, type StoreTable } from './table-set';
 
@@ -26,6 +31,9 @@ const releaseSchema = z.object({
   status: z.enum(['active', 'done']),
   completedAt: z.string().optional(),
   regions: jsonText(stringList),
+  verification: z.enum(['verified', 'unverified', 'rejected']).optional(),
+  verifiedAt: z.string().optional(),
+  verificationReason: z.string().optional(),
 });
 
 const activeSchema = z.object({
@@ -61,6 +69,9 @@ function releaseEntity(r: Release): Entity {
       status: r.status,
       completedAt: r.completedAt,
       regions: JSON.stringify(r.regions),
+      verification: r.verification,
+      verifiedAt: r.verifiedAt,
+      verificationReason: r.verificationReason,
     }),
   };
 }
@@ -115,6 +126,11 @@ export class ReleasesTable {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  async recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void> {
+    const t = await this.table.client();
+    await t.upsertEntity({ partitionKey: RELEASE, rowKey: release.id, ...defined({ ...update }) }, 'Merge');
   }
 
   /** A corrupt entry throws, or with onCorrupt is reported there and left out. */
