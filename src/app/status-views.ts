@@ -38,6 +38,9 @@ export interface RolloutDetailView extends RolloutSummaryView {
   logsTail?: string | undefined;
   command?: string | undefined;
   skippedWorkloads?: string[] | undefined;
+  /** Starts ARM failed (5xx, unreachable) and the deadline of that budget. */
+  armErrors?: number | undefined;
+  armErrorDeadline?: string | undefined;
 }
 
 /** The release record as stored (it holds nothing internal). */
@@ -120,6 +123,8 @@ export function rolloutDetail(release: Release, r: RegionRollout): RolloutDetail
     logsTail: r.logsTail,
     command: r.command,
     skippedWorkloads: r.skippedWorkloads,
+    armErrors: r.armErrors,
+    armErrorDeadline: r.armErrorDeadline,
   };
 }
 

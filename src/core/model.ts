@@ -133,6 +133,10 @@ export interface RegionRollout {
   attempts: number;
   /** Starts the cluster turned away as busy or throttled (429/409); bounded separately. */
   throttled?: number | undefined;
+  /** Starts ARM answered with a 5xx (or could not be reached); bounded by count and deadline. */
+  armErrors?: number | undefined;
+  /** Set at the first ARM error: after it, the next ARM error fails the rollout. */
+  armErrorDeadline?: string | undefined;
   /** Earliest time the reconciler should look at this rollout again. */
   nextCheckAt: string;
   /** Set when a start has been claimed; the handle arrives once the executor accepted it. */

@@ -71,7 +71,14 @@ export interface RolloutRequest {
 export type RolloutStartResult =
   | { kind: 'started'; handle: RolloutHandle }
   /** Not started. transient: retry later (429, 409, 5xx); otherwise permanent (403, disabled, not found). */
-  | { kind: 'rejected'; transient: boolean; reason: string; retryAfterSeconds?: number | undefined };
+  | {
+      kind: 'rejected';
+      transient: boolean;
+      reason: string;
+      retryAfterSeconds?: number | undefined;
+      /** ARM itself failed (5xx, unreachable): counted toward the ARM error budget, not as "busy". */
+      armError?: boolean | undefined;
+    };
 
 export type RolloutStatus =
   | { kind: 'running' }

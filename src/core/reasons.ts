@@ -30,6 +30,8 @@ export const REASON_CODES = [
   'dry-run',
   'waiting-for-verification',
   'push-rejected',
+  'arm-error-retrying',
+  'arm-error-exhausted',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -114,6 +116,16 @@ export const REASONS = {
     reason(
       'waiting-for-verification',
       `waiting for the registry to confirm the push before the first rollout${why ? ` (${why})` : ''}`,
+    ),
+  armErrorRetrying: (waitSeconds: number, errors: number, max: number, deadline: string, why: string) =>
+    reason(
+      'arm-error-retrying',
+      `ARM error ${errors} of ${max} (until ${deadline}), retrying in ${Math.round(waitSeconds)}s: ${why}`,
+    ),
+  armErrorExhausted: (errors: number, budget: string, why: string) =>
+    reason(
+      'arm-error-exhausted',
+      `failed: ARM errors exhausted the budget (${errors} errors; ${budget}): ${why}`,
     ),
   pushRejected: (why: string | undefined) =>
     reason('push-rejected', `rejected: the registry does not hold this push${why ? ` (${why})` : ''}`),

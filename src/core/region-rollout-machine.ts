@@ -6,7 +6,8 @@
 //   rolling-out --succeeded--> succeeded | --failed--> replica-ready (backoff) | failed
 //     (failed: the executor said so, a claimed start stayed unconfirmed past the grace, or no
 //      outcome past rolloutTimeoutSeconds; a start refused as busy returns to replica-ready
-//      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals)
+//      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals; a start ARM
+//      failed (5xx) likewise, bounded by MAX_ARM_ERRORS and ARM_ERROR_BUDGET_SECONDS)
 //   pending --newer release--> superseded;  waiting --deadline--> replication-timed-out
 //   pending --earlier wave failed--> halted;  replica-ready --DRY_RUN--> dry-run
 //   pending --registry rejected the push--> rejected;  replica-ready of an unverified push waits
@@ -16,6 +17,7 @@ import { addSeconds, backoffSeconds } from './backoff';
 import type { ReadinessSignal, RegionRollout, RegionRolloutState } from './model';
 import type { RolloutStartResult } from './ports';
 import { CAUSES, REASONS } from './reasons';
+import { refusedByArmError } from './rollout-states/arm-errors';
 import { pending, replicaReady, waitingForReplica } from './rollout-states/pending';
 import { rollingOut } from './rollout-states/rolling-out';
 import {
@@ -85,6 +87,8 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
       handle: result.handle,
       nextCheckAt: addSeconds(ctx.now, ctx.policy.rolloutPollIntervalSeconds).toISOString(),
     };
+  } else if (result.transient && result.armError) {
+    next = refusedByArmError(claimed, result.reason, result.retryAfterSeconds, ctx);
   } else if (result.transient) {
     next = refusedAsBusy(claimed, result.reason, result.retryAfterSeconds, ctx);
   } else {
