@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseAcrEvent, type AcrEvent } from '../core/acr-event';
-import { isRegion } from '../core/names';
+import { isRegion, tagMatches } from '../core/names';
 import type { DeliveryRecord } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
@@ -206,7 +206,13 @@ async function processEvent(
     };
   const { repository, digest, tag = '', mediaType } = event.target;
   // Before anything is recorded from it (a readiness signal, a tag head): is this the registry's push?
-  const check = await verifyAtIntake(deps, { repository, tag, digest }, log);
+  // Only for pushes a workload watches: the others plan nothing, so they cost no registry call.
+  const watched = deps.config.workloads.some(
+    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
+  );
+  const check = watched
+    ? await verifyAtIntake(deps, { repository, tag, digest }, log)
+    : ({ kind: 'none', elapsedMs: 0 } as const);
   const verifyMs = check.elapsedMs;
   if (check.kind === 'rejected')
     return { status: 'rejected', releases: [], reason: `registry check: ${check.reason}`, verifyMs };

@@ -164,7 +164,12 @@ describe('ARM errors', () => {
     expect(busy.reason).toMatch(/^cluster busy, retrying in 40s/);
     expect(busy.armErrors).toBe(2);
     let r = busy;
-    for (let i = 0; i < 5 && r.state !== 'succeeded'; i++) r = await t.runWhenDue(id);
+    // The simulated rollout takes real milliseconds: poll with a deadline, never a fixed count.
+    const deadline = Date.now() + 20_000;
+    while (r.state !== 'succeeded' && r.state !== 'failed' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      r = await t.runWhenDue(id);
+    }
     expect(r.state).toBe('succeeded');
     expect(r.attempts).toBe(1);
     expect(r.armErrors).toBe(2);

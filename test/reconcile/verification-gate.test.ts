@@ -34,8 +34,8 @@ function setup() {
   const verifier = new ScriptedVerifier();
   t.deps.pushVerifier = verifier;
   let seq = 0;
-  const push = (region: string, digest: string, tag = '1.0.0') => {
-    t.registry.hold(region, 'my-app', digest);
+  const push = (region: string, digest: string, tag = '1.0.0', repository = 'my-app') => {
+    t.registry.hold(region, repository, digest);
     return receiveWebhook(
       t.deps,
       {
@@ -47,7 +47,7 @@ function setup() {
               id: `evt-${++seq}`,
               timestamp: t.clock.now().toISOString(),
               digest,
-              repository: 'my-app',
+              repository,
               tag,
             }),
           ),
@@ -134,5 +134,12 @@ describe('verification gate', () => {
     const [release] = t.store.allReleases();
     expect(release?.verification).toBe('verified');
     expect(t.executor.started.map((s) => s.region)).toContain('eastus');
+  });
+
+  it('when no workload watches the push, then it is ignored without asking the registry', async () => {
+    const t = setup();
+    const answer = await t.push('eastus', FORGED, '1.0.0', 'not-watched');
+    expect(answer.body.status).toBe('ignored');
+    expect(t.verifier.calls).toBe(0);
   });
 });
