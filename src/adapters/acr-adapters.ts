@@ -1,9 +1,10 @@
 // Builds the registry readiness adapters over one shared HTTP layer and token cache, so the
 // replica check and the tag scan reuse tokens and report one set of request counters.
 import type { TokenCredential } from '@azure/core-auth';
-import type { RegistryListingPort, ReplicaStatusPort } from '../core/ports';
+import type { PushVerifierPort, RegistryListingPort, ReplicaStatusPort } from '../core/ports';
 import { AcrClient } from './acr-client';
 import { AcrHttp } from './acr-http';
+import { AcrPushVerifier } from './acr-push-verifier';
 import { AcrRegistryListing } from './acr-registry-listing';
 import { AcrReplicaStatus } from './acr-replica-status';
 import { AcrTokenProvider } from './acr-token-provider';
@@ -32,6 +33,8 @@ export interface AcrAdaptersConfig {
 export interface AcrAdapters {
   replicaStatus: ReplicaStatusPort;
   registryListing: RegistryListingPort;
+  /** Checks a webhook's push against the home registry. */
+  pushVerifier: PushVerifierPort;
   /** HTTP requests made so far: registry calls (retries included) and token endpoint calls. */
   stats: () => { requests: number; tokenRequests: number };
 }
@@ -57,6 +60,7 @@ export function createAcrAdapters(cfg: AcrAdaptersConfig): AcrAdapters {
   return {
     replicaStatus: new AcrReplicaStatus(client, cfg.regionalEndpoint),
     registryListing: new AcrRegistryListing(client, cfg.endpoint),
+    pushVerifier: new AcrPushVerifier(client, cfg.endpoint),
     stats: () => ({ ...http.counters }),
   };
 }

@@ -150,6 +150,14 @@ const transient = (reason: string, retryAfterSeconds: number | undefined): Rollo
   retryAfterSeconds,
 });
 
+const armError = (reason: string, retryAfterSeconds: number | undefined): RolloutStartResult => ({
+  kind: 'rejected',
+  transient: true,
+  reason,
+  retryAfterSeconds,
+  armError: true,
+});
+
 /** A failed step of a start (`during` says which), on `where` (e.g. "cluster rg/name"). */
 export function startRejection(f: ArmFailure, where: string, during: string): RolloutStartResult {
   const detail = describeFailure(f);
@@ -170,8 +178,10 @@ export function startRejection(f: ArmFailure, where: string, during: string): Ro
     case 'client':
       return permanent(`ARM refused ${during} on ${where} (${detail})`);
     case 'server':
+      // Not "busy": ARM failed. The command never ran (a 5xx proves it was not accepted).
+      return armError(`ARM error while ${during} on ${where} (${detail})`, f.retryAfterSeconds);
     case 'refused':
-      return transient(`ARM unavailable while ${during} on ${where} (${detail})`, f.retryAfterSeconds);
+      return armError(`ARM unreachable while ${during} on ${where} (${detail})`, f.retryAfterSeconds);
     case 'network':
     case 'timeout':
       // The POST may have reached ARM: we do not resend it; the reconciler decides later.

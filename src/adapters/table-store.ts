@@ -15,6 +15,7 @@ import type {
   ReleasePage,
   RolloutStore,
   TagHead,
+  VerificationUpdate,
   WriteResult,
 } from '../core/store';
 import { DeliveriesTable } from './tables/deliveries-table';
@@ -105,6 +106,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     outbox?: readonly OutboxEntry[],
   ): Promise<void> {
     return this.releases.markDone(release, completedAt, outbox);
+  }
+  recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void> {
+    return this.releases.recordVerification(release, update);
   }
   listActiveReleases(
     repository?: string,

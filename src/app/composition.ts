@@ -38,6 +38,7 @@ export function buildDeps(config: AppConfig): AppDeps {
     acr,
     replicaStatus: acr.replicaStatus,
     registryListing: acr.registryListing,
+    pushVerifier: acr.pushVerifier,
     executor,
     clock: systemClock,
     random: Math.random,

@@ -1,7 +1,13 @@
 // What the use cases need, assembled by the composition root (real adapters in Azure,
 // simulators locally, in-memory fakes in tests).
 import type { AppConfig } from './config';
-import type { Clock, RegistryListingPort, ReplicaStatusPort, RolloutExecutorPort } from '../core/ports';
+import type {
+  Clock,
+  PushVerifierPort,
+  RegistryListingPort,
+  ReplicaStatusPort,
+  RolloutExecutorPort,
+} from '../core/ports';
 import type { Sleep } from '../core/retry';
 import type { RolloutStore } from '../core/store';
 import type { NotifySend, OutboxStore } from '../core/outbox';
@@ -12,6 +18,11 @@ export interface Deps {
   store: RolloutStore;
   replicaStatus: ReplicaStatusPort;
   registryListing: RegistryListingPort;
+  /**
+   * Checks a webhook's push against the home registry before it is planned (the app always has
+   * one; without it, as in tests of other concerns, pushes are planned without verification).
+   */
+  pushVerifier?: PushVerifierPort | undefined;
   executor: RolloutExecutorPort;
   clock: Clock;
   /** Uniform [0, 1) source for backoff jitter. */

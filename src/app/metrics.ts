@@ -106,7 +106,7 @@ export function otelMetrics(provider?: MeterProvider): Metrics {
  */
 export function recordRegionFinished(
   m: Metrics,
-  release: Pick<Release, 'repository' | 'pushedAt'>,
+  release: Pick<Release, 'repository' | 'pushedAt'> & Partial<Pick<Release, 'createdAt'>>,
   r: RegionRollout,
 ): void {
   const a = { region: r.region, repository: release.repository };

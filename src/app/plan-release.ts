@@ -4,6 +4,7 @@
 import { activeEntryOf, initialRollouts, planTargets } from '../core/release-planning';
 import { makeReleaseId } from '../core/release-id';
 import type { Release } from '../core/model';
+import type { VerificationUpdate } from '../core/store';
 import type { Deps } from './deps';
 
 export interface PushSighting {
@@ -18,6 +19,8 @@ export interface PushSighting {
   region?: string | undefined;
   /** True when this region had already reported (repository, digest) before this delivery. */
   regionSeenBefore?: boolean | undefined;
+  /** What the registry said about the push (src/app/verify-push.ts); absent: not checked. */
+  verification?: VerificationUpdate | undefined;
 }
 
 export type PlanOutcome =
@@ -95,9 +98,15 @@ async function ensure(
     createdAt: now.toISOString(),
     status: 'active',
     regions: Object.keys(targets),
+    ...push.verification,
   };
   // ensureRelease writes the release last, so an existing one is complete: nothing to repair.
-  if (existing) return;
+  // A later sighting the registry confirmed (another region's webhook, the scan) verifies it.
+  if (existing) {
+    if (existing.verification === 'unverified' && push.verification?.verification === 'verified')
+      await deps.store.recordVerification(existing, push.verification);
+    return;
+  }
   const rollouts = initialRollouts(release, targets, deps.config.regions, now);
   await deps.store.ensureRelease(release, rollouts, activeEntryOf(release, targets));
 }

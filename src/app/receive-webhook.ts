@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseAcrEvent, type AcrEvent } from '../core/acr-event';
-import { isRegion } from '../core/names';
+import { isRegion, tagMatches } from '../core/names';
 import type { DeliveryRecord } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
+import { verifyAtIntake } from './verify-push';
 import { authenticateWebhook } from './webhook-auth';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -29,7 +30,7 @@ export interface WebhookInput {
 export interface WebhookResult {
   status: number;
   body: {
-    status?: 'recorded' | 'duplicate' | 'ignored';
+    status?: 'recorded' | 'duplicate' | 'ignored' | 'rejected';
     releases?: string[];
     reason?: string;
     error?: string;
@@ -156,7 +157,7 @@ async function receive(
   }
 
   // First time (or a repeat of a delivery whose processing was cut short): process it.
-  const processed = await processEvent(deps, event, input.region);
+  const processed = await processEvent(deps, event, input.region, dlog);
   const complete: DeliveryRecord = {
     ...delivery,
     outcome: processed.status,
@@ -164,14 +165,15 @@ async function receive(
     releaseIds: processed.releases,
   };
   await deps.store.completeDelivery(complete);
-  dlog.info('webhook.recorded', {
-    outcome: processed.status,
-    reason: processed.reason,
-    releaseIds: processed.releases,
-  });
+  const fields = { outcome: processed.status, reason: processed.reason, releaseIds: processed.releases };
+  // A push the registry does not hold: a forged or mistaken delivery someone should look at.
+  if (processed.status === 'rejected') dlog.warn('webhook.rejected', fields);
+  else dlog.info('webhook.recorded', fields);
 
-  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0)
-    await nudge(deps, processed.releases, dlog, input.region);
+  // The registry check spent part of the answer's time: the nudge gets what is left.
+  const nudgeBudgetMs = config.nudgeBudgetMs - processed.verifyMs;
+  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0 && nudgeBudgetMs > 0)
+    await nudge(deps, processed.releases, dlog, input.region, nudgeBudgetMs);
   const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
   return {
     status: 202,
@@ -212,19 +214,39 @@ function deliveryOf(
 }
 
 interface Processed {
-  status: 'recorded' | 'ignored';
+  status: 'recorded' | 'ignored' | 'rejected';
   releases: string[];
   reason?: string | undefined;
+  /** Time spent asking the registry about the push. */
+  verifyMs: number;
 }
 
 async function processEvent(
   deps: Deps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
   region: string | undefined,
+  log: Logger,
 ): Promise<Processed> {
   if (event.action !== 'push')
-    return { status: 'ignored', releases: [], reason: `${event.action} events are recorded only` };
+    return {
+      status: 'ignored',
+      releases: [],
+      reason: `${event.action} events are recorded only`,
+      verifyMs: 0,
+    };
   const { repository, digest, tag = '', mediaType } = event.target;
+  // Before anything is recorded from it (a readiness signal, a tag head): is this the registry's push?
+  // Only for pushes a workload watches: the others plan nothing, so they cost no registry call.
+  const watched = deps.config.workloads.some(
+    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
+  );
+  const check = watched
+    ? await verifyAtIntake(deps, { repository, tag, digest }, log)
+    : ({ kind: 'none', elapsedMs: 0 } as const);
+  const verifyMs = check.elapsedMs;
+  if (check.kind === 'rejected')
+    return { status: 'rejected', releases: [], reason: `registry check: ${check.reason}`, verifyMs };
+  const verification = check.kind === 'planned' ? check.fields : undefined;
 
   // A push seen on a regional URL means that region's replica holds the digest.
   let regionSeenBefore = false;
@@ -246,6 +268,7 @@ async function processEvent(
       status: signalIsNew ? 'recorded' : 'ignored',
       releases: [],
       reason: 'digest-only push (no tag): no release',
+      verifyMs,
     };
 
   const planned = await planRelease(deps, {
@@ -257,12 +280,13 @@ async function processEvent(
     source: 'webhook',
     region,
     regionSeenBefore,
+    verification,
   });
-  if (planned.kind === 'planned') return { status: 'recorded', releases: [planned.releaseId] };
+  if (planned.kind === 'planned') return { status: 'recorded', releases: [planned.releaseId], verifyMs };
   // Not a new release, but a regional signal may still move an earlier release of this digest on.
   const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
-  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason };
-  return { status: 'ignored', releases: [], reason: planned.reason };
+  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason, verifyMs };
+  return { status: 'ignored', releases: [], reason: planned.reason, verifyMs };
 }
 
 /**
@@ -276,8 +300,9 @@ async function nudge(
   releaseIds: string[],
   log: Logger,
   region: string | undefined,
+  budgetMs: number,
 ): Promise<void> {
-  const budget = AbortSignal.timeout(deps.config.nudgeBudgetMs);
+  const budget = AbortSignal.timeout(budgetMs);
   // Every call of the nudge listens on this one signal.
   setMaxListeners(0, budget);
   const work = Promise.all(
@@ -293,7 +318,7 @@ async function nudge(
   );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deps.config.nudgeBudgetMs + 500);
+    timer = setTimeout(() => resolve('late'), budgetMs + 500);
   });
   const first = await Promise.race([work.then(() => 'done' as const), deadline]);
   clearTimeout(timer);

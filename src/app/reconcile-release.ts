@@ -30,6 +30,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { newerRolloutsHere, revertRequest, revertTarget, type NewerRolloutCache } from './rollout-context';
 import { noteStuck, recordTransitionMetrics, regionOutbox, releaseOutbox } from './notify-outbox';
+import { verifyBeforeStart } from './verify-push';
 
 /** Shared by every release advanced in one run, so each (region, repository, digest) is checked once. */
 export interface RunCache {
@@ -95,17 +96,21 @@ export async function reconcileRelease(
     done: false,
   };
   const cache = opts.cache ?? newRunCache();
-  const release = await deps.store.getRelease(releaseId);
-  if (!release) {
+  const found = await deps.store.getRelease(releaseId);
+  if (!found) {
     log.warn('release.missing', { releaseId });
     return outcome;
   }
   const rlog = log.with({
     releaseId,
-    repository: release.repository,
-    tag: release.tag,
-    digest: release.digest,
+    repository: found.repository,
+    tag: found.tag,
+    digest: found.digest,
   });
+  // A push the registry could not confirm at intake is confirmed (or refuted) before any of its
+  // rollouts may start, once per run; the webhook's nudge leaves that to the timer.
+  const release =
+    opts.checkReplicas === false ? found : await verifyBeforeStart(deps, found, rlog, opts.signal);
   // Limited to some regions (a nudge), earlier waves come too: they gate those regions, and a
   // finished rollout there that nobody has polled yet would otherwise hold them until the timer.
   const only = opts.onlyRegions;

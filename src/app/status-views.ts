@@ -1,12 +1,13 @@
 // The shapes the status API returns: what a person (or the dashboard) needs to see where a
 // release went, never the store's bookkeeping (etags, executor handles, lock timestamps).
+import { reactionFrom } from '../core/figures';
 import type { RegionRollout, Release } from '../core/model';
 
 /** Derived durations in milliseconds; null while the later of the two moments is unknown. */
 export interface RolloutFigures {
   /** pushedAt -> replicaReadyAt: how long the region's replica took to hold the digest. */
   replicationLagMs: number | null;
-  /** replicaReadyAt -> startedAt: how long the product took to act once it could. */
+  /** max(replicaReadyAt, release createdAt) -> startedAt: how long the product took to act once it could. */
   reactionDelayMs: number | null;
   /** startedAt -> finishedAt, only once the rollout succeeded or failed. */
   rolloutDurationMs: number | null;
@@ -39,6 +40,9 @@ export interface RolloutDetailView extends RolloutSummaryView {
   skippedWorkloads?: string[] | undefined;
   revertTo?: RegionRollout['revertTo'];
   newerEnded?: string[] | undefined;
+  /** Starts ARM failed (5xx, unreachable) and the deadline of that budget. */
+  armErrors?: number | undefined;
+  armErrorDeadline?: string | undefined;
 }
 
 /** The release record as stored (it holds nothing internal). */
@@ -59,11 +63,14 @@ function between(a: string | undefined, b: string | undefined): number | null {
   return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
-export function rolloutFigures(release: Pick<Release, 'pushedAt'>, r: RegionRollout): RolloutFigures {
+export function rolloutFigures(
+  release: Pick<Release, 'pushedAt'> & Partial<Pick<Release, 'createdAt'>>,
+  r: RegionRollout,
+): RolloutFigures {
   const ended = r.state === 'succeeded' || r.state === 'failed';
   return {
     replicationLagMs: between(release.pushedAt, r.replicaReadyAt),
-    reactionDelayMs: between(r.replicaReadyAt, r.startedAt),
+    reactionDelayMs: between(reactionFrom(release, r), r.startedAt),
     rolloutDurationMs: ended ? between(r.startedAt, r.finishedAt) : null,
   };
 }
@@ -82,6 +89,10 @@ export function releaseFields(release: Release): ReleaseFields {
     status: release.status,
     completedAt: release.completedAt,
     regions: release.regions,
+    verification: release.verification,
+    verifiedAt: release.verifiedAt,
+    // Why it is unverified or rejected; a reason left from before it was verified is not shown.
+    verificationReason: release.verification === 'verified' ? undefined : release.verificationReason,
   };
 }
 
@@ -116,6 +127,8 @@ export function rolloutDetail(release: Release, r: RegionRollout): RolloutDetail
     skippedWorkloads: r.skippedWorkloads,
     revertTo: r.revertTo,
     newerEnded: r.newerEnded,
+    armErrors: r.armErrors,
+    armErrorDeadline: r.armErrorDeadline,
   };
 }
 

@@ -60,6 +60,7 @@ export const REGION_ROLLOUT_STATES = [
   'replication-timed-out',
   'halted',
   'dry-run',
+  'rejected',
 ] as const;
 export type RegionRolloutState = (typeof REGION_ROLLOUT_STATES)[number];
 
@@ -70,6 +71,7 @@ export const TERMINAL_STATES: ReadonlySet<RegionRolloutState> = new Set([
   'replication-timed-out',
   'halted',
   'dry-run',
+  'rejected',
 ]);
 export function isTerminal(state: RegionRolloutState): boolean {
   return TERMINAL_STATES.has(state);
@@ -96,7 +98,19 @@ export interface Release {
   completedAt?: string | undefined;
   /** Region names targeted by this release. */
   regions: string[];
+  /**
+   * The push checked against the home registry (a manifest HEAD by tag): `verified` (the tag points
+   * at this digest), `unverified` (the registry could not be asked in time: no rollout starts until
+   * it is verified) or `rejected` (the registry does not hold this push). Absent on older records.
+   */
+  verification?: ReleaseVerification | undefined;
+  /** When the registry confirmed the push (the scan reads it from the registry: at planning). */
+  verifiedAt?: string | undefined;
+  /** Why the release is unverified or rejected, in words. */
+  verificationReason?: string | undefined;
 }
+
+export type ReleaseVerification = 'verified' | 'unverified' | 'rejected';
 
 /** The durable reference to an executing rollout, as the executor returned it. */
 export interface RolloutHandle {
@@ -128,12 +142,16 @@ export interface RegionRollout {
   attempts: number;
   /** Starts the cluster turned away as busy or throttled (429/409); bounded separately. */
   throttled?: number | undefined;
+  /** Starts ARM answered with a 5xx (or could not be reached); bounded by count and deadline. */
+  armErrors?: number | undefined;
+  /** Set at the first ARM error: after it, the next ARM error fails the rollout. */
+  armErrorDeadline?: string | undefined;
   /** Earliest time the reconciler should look at this rollout again. */
   nextCheckAt: string;
   /** Set when a start has been claimed; the handle arrives once the executor accepted it. */
   attemptStartedAt?: string | undefined;
   handle?: RolloutHandle | undefined;
-  /** When the first attempt started (reaction delay = startedAt - replicaReadyAt). */
+  /** When the first attempt started (reaction delay = startedAt - max(replicaReadyAt, release createdAt)). */
   startedAt?: string | undefined;
   finishedAt?: string | undefined;
   lastError?: string | undefined;

@@ -2,6 +2,7 @@
 // (previous record, next record, release, the release's other rollouts). The caller writes the
 // events into the outbox in the same transition that changed the record; `dedupeKey` names the
 // logical event, so (dedupeKey, target) is delivered exactly once however often it is derived.
+import { reactionFrom } from './figures';
 import type { RegionRollout, RegionRolloutState, Release } from './model';
 
 export const NOTIFY_EVENTS = [
@@ -58,7 +59,8 @@ export interface NotifyEvent {
 export interface TransitionInput {
   prev: RegionRollout;
   next: RegionRollout;
-  release: Pick<Release, 'id' | 'repository' | 'tag' | 'digest' | 'pushedAt'>;
+  release: Pick<Release, 'id' | 'repository' | 'tag' | 'digest' | 'pushedAt'> &
+    Partial<Pick<Release, 'createdAt'>>;
   /** The release's other region rollouts as they stand after this transition. */
   others: readonly RegionRollout[];
 }
@@ -69,7 +71,12 @@ const REGION_EVENT_OF: Partial<Record<RegionRolloutState, NotifyEventName>> = {
   'replication-timed-out': 'region.replication-timed-out',
 };
 
-const UNSUCCESSFUL: ReadonlySet<RegionRolloutState> = new Set(['failed', 'replication-timed-out', 'halted']);
+const UNSUCCESSFUL: ReadonlySet<RegionRolloutState> = new Set([
+  'failed',
+  'replication-timed-out',
+  'halted',
+  'rejected',
+]);
 const TERMINAL: ReadonlySet<RegionRolloutState> = new Set([
   'succeeded',
   'failed',
@@ -77,6 +84,7 @@ const TERMINAL: ReadonlySet<RegionRolloutState> = new Set([
   'replication-timed-out',
   'halted',
   'dry-run',
+  'rejected',
 ]);
 
 export function dedupeKey(
@@ -109,12 +117,12 @@ function definedOnly(f: NotifyFigures): NotifyFigures | undefined {
 
 /** The figures of one region rollout, as far as its timestamps know them. */
 export function regionFigures(
-  release: Pick<Release, 'pushedAt'>,
+  release: Pick<Release, 'pushedAt'> & Partial<Pick<Release, 'createdAt'>>,
   r: RegionRollout,
 ): NotifyFigures | undefined {
   return definedOnly({
     replicationLagMs: between(release.pushedAt, r.replicaReadyAt),
-    reactionDelayMs: between(r.replicaReadyAt, r.startedAt),
+    reactionDelayMs: between(reactionFrom(release, r), r.startedAt),
     durationMs:
       r.state === 'succeeded' || r.state === 'failed' ? between(r.startedAt, r.finishedAt) : undefined,
   });

@@ -37,6 +37,20 @@ export interface RegistryListingPort {
   recentTags(repository: string, limit: number, signal?: AbortSignal): Promise<TagListing[]>;
 }
 
+/** What the home registry says about a pushed (repository, tag, digest). */
+export type PushVerification =
+  /** The tag (or, for a push by digest only, the digest) resolves to exactly this digest. */
+  | { outcome: 'verified' }
+  /** The registry answered, and not with this digest (404, or the tag points elsewhere). */
+  | { outcome: 'mismatch'; reason: string }
+  /** No usable answer (network, timeout, 401/403, 5xx): the push is neither confirmed nor refuted. */
+  | { outcome: 'unreachable'; reason: string };
+
+/** Checks a push announced by a webhook against the home registry. Never throws. */
+export interface PushVerifierPort {
+  verify(repository: string, tag: string, digest: string, signal?: AbortSignal): Promise<PushVerification>;
+}
+
 /** Everything needed to roll one release out on one cluster. */
 export interface RolloutRequest {
   releaseId: string;
@@ -62,7 +76,14 @@ export interface RolloutRequest {
 export type RolloutStartResult =
   | { kind: 'started'; handle: RolloutHandle }
   /** Not started. transient: retry later (429, 409, 5xx); otherwise permanent (403, disabled, not found). */
-  | { kind: 'rejected'; transient: boolean; reason: string; retryAfterSeconds?: number | undefined };
+  | {
+      kind: 'rejected';
+      transient: boolean;
+      reason: string;
+      retryAfterSeconds?: number | undefined;
+      /** ARM itself failed (5xx, unreachable): counted toward the ARM error budget, not as "busy". */
+      armError?: boolean | undefined;
+    };
 
 export type RolloutStatus =
   | { kind: 'running' }

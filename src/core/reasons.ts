@@ -32,6 +32,10 @@ export const REASON_CODES = [
   'reverting',
   'reverted',
   'revert-failed',
+  'waiting-for-verification',
+  'push-rejected',
+  'arm-error-retrying',
+  'arm-error-exhausted',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -127,4 +131,21 @@ export const REASONS = {
   reverted: (failure: string, to: string) => reason('reverted', `${failure}; reverted to release ${to}`),
   revertFailed: (failure: string, to: string, why: string) =>
     reason('revert-failed', `${failure}; revert to release ${to} failed: ${why}`),
+  waitingForVerification: (why: string | undefined) =>
+    reason(
+      'waiting-for-verification',
+      `waiting for the registry to confirm the push before the first rollout${why ? ` (${why})` : ''}`,
+    ),
+  armErrorRetrying: (waitSeconds: number, errors: number, max: number, deadline: string, why: string) =>
+    reason(
+      'arm-error-retrying',
+      `ARM error ${errors} of ${max} (until ${deadline}), retrying in ${Math.round(waitSeconds)}s: ${why}`,
+    ),
+  armErrorExhausted: (errors: number, budget: string, why: string) =>
+    reason(
+      'arm-error-exhausted',
+      `failed: ARM errors exhausted the budget (${errors} errors; ${budget}): ${why}`,
+    ),
+  pushRejected: (why: string | undefined) =>
+    reason('push-rejected', `rejected: the registry does not hold this push${why ? ` (${why})` : ''}`),
 };

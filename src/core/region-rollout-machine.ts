@@ -6,19 +6,22 @@
 //   rolling-out --succeeded--> succeeded | --failed--> replica-ready (backoff) | failed
 //     (failed: the executor said so, a claimed start stayed unconfirmed past the grace, or no
 //      outcome past rolloutTimeoutSeconds; a start refused as busy returns to replica-ready
-//      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals)
+//      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals; a start ARM
+//      failed (5xx) likewise, bounded by MAX_ARM_ERRORS and ARM_ERROR_BUDGET_SECONDS)
 //   pending --newer release--> superseded;  waiting --deadline--> replication-timed-out
 //   pending --earlier wave failed--> halted;  replica-ready --DRY_RUN--> dry-run
 //   rolling-out --failed for good after its command ran, onFailure revert--> reverting
 //     --revert outcome--> failed (reason code reverted or revert-failed)
 //   pending --newer release pending here--> waits (waiting-for-newer-release); superseded once
 //     it rolls out here, goes ahead if it ends here without (src/core/supersession.ts)
+//   pending --registry rejected the push--> rejected;  replica-ready of an unverified push waits
 //   (pending = waiting-for-replica or replica-ready; a replica found ready goes on as
 //    replica-ready in the same step; the terminal states never change)
 import { addSeconds, backoffSeconds } from './backoff';
 import type { ReadinessSignal, RegionRollout, RegionRolloutState } from './model';
 import type { RolloutStartResult } from './ports';
 import { CAUSES, REASONS } from './reasons';
+import { refusedByArmError } from './rollout-states/arm-errors';
 import { pending, replicaReady, waitingForReplica } from './rollout-states/pending';
 import { afterRevertStart, reverting } from './rollout-states/reverting';
 import { rollingOut } from './rollout-states/rolling-out';
@@ -61,6 +64,7 @@ const STEPS: Readonly<Record<RegionRolloutState, StateStep>> = {
   'replication-timed-out': ended,
   halted: ended,
   'dry-run': ended,
+  rejected: ended,
 };
 
 /** What must be observed before deciding (the orchestrator does the I/O). */
@@ -90,6 +94,8 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
       handle: result.handle,
       nextCheckAt: addSeconds(ctx.now, ctx.policy.rolloutPollIntervalSeconds).toISOString(),
     };
+  } else if (result.transient && result.armError) {
+    next = refusedByArmError(claimed, result.reason, result.retryAfterSeconds, ctx);
   } else if (result.transient) {
     next = refusedAsBusy(claimed, result.reason, result.retryAfterSeconds, ctx);
   } else {

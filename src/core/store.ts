@@ -3,6 +3,10 @@
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
 import type { OutboxEntry } from './outbox';
 
+/** A verification outcome recorded on an existing release. */
+export type VerificationUpdate = Required<Pick<Release, 'verification'>> &
+  Pick<Release, 'verifiedAt' | 'verificationReason'>;
+
 /**
  * The table-name prefix: a letter, then letters and digits, at most 40 characters. Table names
  * are 3-63 letters and digits, and the longest suffix the store appends is `deliveries` (10),
@@ -26,7 +30,8 @@ export interface DeliveryRecord {
   eventAt?: string | undefined;
   receivedAt: string;
   /** Filled once processing finished; absent means a crash mid-way (re-processed on repeat). */
-  outcome?: 'recorded' | 'ignored' | undefined;
+  /** rejected: the registry does not hold the push the delivery claims (nothing was planned). */
+  outcome?: 'recorded' | 'ignored' | 'rejected' | undefined;
   reason?: string | undefined;
   releaseIds: string[];
   /** The body as received, truncated to fit a table property. */
@@ -129,6 +134,8 @@ export interface RolloutStore {
     completedAt: string,
     outbox?: readonly OutboxEntry[],
   ): Promise<void>;
+  /** Records what the registry said about the release's push (a merge of those fields only). */
+  recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void>;
   /**
    * Every active release, or only those of one repository (what supersession can involve).
    * A corrupt entry throws CorruptRecordError, unless onCorrupt is given: then that entry is left

@@ -23,6 +23,7 @@ export const STATE_HELP: Record<RegionRolloutState | IssueTwelveState, string> =
   'replication-timed-out': 'the replica never held it in time',
   halted: 'an earlier wave failed, so this one did not start',
   'dry-run': 'dry run: the command was recorded, not run',
+  rejected: 'the registry does not hold this push, so nothing ran',
   reverting: 'it failed; putting the workloads back on their last good release',
   'awaiting-approval': 'its wave needs an operator’s approval (Approve wave)',
   canceled: 'an operator canceled it before it started',

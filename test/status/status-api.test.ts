@@ -225,7 +225,9 @@ describe('GET /api/releases/{id}', () => {
       expect(r.figures.replicationLagMs).toBe(
         Math.max(0, Date.parse(r.replicaReadyAt!) - Date.parse(d.pushedAt)),
       );
-      expect(r.figures.reactionDelayMs).toBe(Date.parse(r.startedAt!) - Date.parse(r.replicaReadyAt!));
+      // Reaction: from the later of replicaReadyAt and the release's createdAt (issue 11 point 7).
+      const ready = Math.max(Date.parse(r.replicaReadyAt!), Date.parse(d.createdAt));
+      expect(r.figures.reactionDelayMs).toBe(Date.parse(r.startedAt!) - ready);
       expect(r.figures.rolloutDurationMs).toBe(Date.parse(r.finishedAt!) - Date.parse(r.startedAt!));
       expect(r).not.toHaveProperty('etag');
       expect(r).not.toHaveProperty('handle');

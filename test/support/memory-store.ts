@@ -10,6 +10,7 @@ import type {
   ReleasePage,
   RolloutStore,
   TagHead,
+  VerificationUpdate,
   WriteResult,
 } from '../../src/core/store';
 
@@ -107,6 +108,11 @@ export class MemoryRolloutStore implements RolloutStore {
     await this.tick();
     const r = this.releases.get(id);
     return r ? clone(r) : undefined;
+  }
+  async recordVerification({ id }: { id: string }, update: VerificationUpdate) {
+    await this.tick();
+    const r = this.releases.get(id);
+    if (r) this.releases.set(id, { ...r, ...clone(update) });
   }
   async markReleaseDone({ id }: { id: string }, completedAt: string) {
     await this.tick();

@@ -18,7 +18,7 @@ const deliverySchema = z.object({
   mediaType: z.string().optional(),
   eventAt: z.string().optional(),
   receivedAt: z.string(),
-  outcome: z.enum(['recorded', 'ignored']).optional(),
+  outcome: z.enum(['recorded', 'ignored', 'rejected']).optional(),
   reason: z.string().optional(),
   releaseIds: jsonText(stringList),
   payload: z.string(),

@@ -6,7 +6,12 @@ import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
 import type { Release } from '../../core/model';
 import type { OutboxEntry } from '../../core/outbox';
-import { CorruptRecordError, type ActiveReleaseEntry, type ReleasePage } from '../../core/store';
+import {
+  CorruptRecordError,
+  type ActiveReleaseEntry,
+  type ReleasePage,
+  type VerificationUpdate,
+} from '../../core/store';
 import { decodeRow, defined, jsonText, rowKeys, stringList, type Entity } from './rows';
 import { OUTBOX_PREFIX, outboxAction } from './outbox-table';
 import {
@@ -36,6 +41,9 @@ const releaseSchema = z.object({
   status: z.enum(['active', 'done']),
   completedAt: z.string().optional(),
   regions: jsonText(stringList),
+  verification: z.enum(['verified', 'unverified', 'rejected']).optional(),
+  verifiedAt: z.string().optional(),
+  verificationReason: z.string().optional(),
 });
 
 const activeSchema = z.object({
@@ -71,6 +79,9 @@ function releaseEntity(r: Release): Entity {
       status: r.status,
       completedAt: r.completedAt,
       regions: JSON.stringify(r.regions),
+      verification: r.verification,
+      verifiedAt: r.verifiedAt,
+      verificationReason: r.verificationReason,
     }),
   };
 }
@@ -166,6 +177,11 @@ export class ReleasesTable {
       }
     }
     throw new Error(`release ${id}: the completion write kept losing races`);
+  }
+
+  async recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void> {
+    const t = await this.table.client();
+    await t.upsertEntity({ partitionKey: RELEASE, rowKey: release.id, ...defined({ ...update }) }, 'Merge');
   }
 
   /** A corrupt entry throws, or with onCorrupt is reported there and left out. */

@@ -17,7 +17,10 @@ import {
 
 /** Supersession and halting apply to every pending rollout, ready or not. */
 function supersededOrHalted(r: RegionRollout, ctx: StepContext): Outcome | undefined {
-  const { plan, gate, now } = ctx;
+  const { plan, gate, now, release } = ctx;
+  // The registry said this push is not what the webhook claimed: nothing of it may run.
+  if (release.verification === 'rejected')
+    return stay(terminal(r, 'rejected', REASONS.pushRejected(release.verificationReason), now));
   if (plan.pending.length === 0) {
     const reason = plan.supersededBy
       ? REASONS.supersededBy(plan.supersededBy)
@@ -122,6 +125,11 @@ export function replicaReady(r: RegionRollout, _obs: Observation, ctx: StepConte
   const lock = plan.lockedBy[0];
   if (lock) {
     const why = REASONS.waitingForLock(lock.releaseId, lock.workload);
+    return stay({ ...because(r, why), nextCheckAt: poll.toISOString() });
+  }
+  // Registry unreachable when the push was planned: the first start waits for its confirmation.
+  if (ctx.release.verification === 'unverified') {
+    const why = REASONS.waitingForVerification(ctx.release.verificationReason);
     return stay({ ...because(r, why), nextCheckAt: poll.toISOString() });
   }
   if (Date.parse(r.nextCheckAt) > now.getTime()) return stay(r);

@@ -28,7 +28,7 @@ export interface Observation {
 }
 
 export interface StepContext {
-  release: Pick<Release, 'id' | 'pushedAt'>;
+  release: Pick<Release, 'id' | 'pushedAt'> & Partial<Pick<Release, 'verification' | 'verificationReason'>>;
   policy: RolloutPolicy;
   now: Date;
   gate: WaveGate;
