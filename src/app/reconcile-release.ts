@@ -20,7 +20,7 @@ import {
   type RegionRollout,
   type Release,
 } from '../core/model';
-import type { ReplicaCheck, RolloutRequest } from '../core/ports';
+import type { ReplicaCheck, RolloutRequest, RolloutStartResult } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
@@ -201,15 +201,25 @@ function checkReplica(
   return p;
 }
 
-export function rolloutRequest(deps: Deps, release: Release, r: RegionRollout): RolloutRequest {
+export function rolloutRequest(
+  deps: Deps,
+  release: Release,
+  r: RegionRollout,
+  ledger: readonly LedgerEntry[] = [],
+): RolloutRequest {
   const region = deps.config.regions.find((x) => x.name === r.region);
   if (!region) throw new Error(`region ${r.region} is no longer configured`);
   const keys = new Set(changedWorkloads(r));
+  // The fence tests the release the ledger last recorded for each workload (or its absence).
+  const recorded = new Map(ledger.map((l) => [l.workload, l.releaseId || undefined]));
   return {
     releaseId: release.id,
     region: r.region,
     cluster: region.cluster,
-    workloads: deps.config.workloads.filter((w) => keys.has(workloadKey(w))),
+    pushedAt: release.pushedAt,
+    workloads: deps.config.workloads
+      .filter((w) => keys.has(workloadKey(w)))
+      .map((w) => ({ ...w, expectedRelease: recorded.get(workloadKey(w)) })),
     image: {
       loginServer: deps.config.registry.loginServer,
       repository: release.repository,
@@ -250,7 +260,7 @@ async function advanceRollout(
     }
     if (need === 'poll-rollout' && r.handle) {
       obs.status = await deps.executor
-        .status(rolloutRequest(deps, release, r), r.handle, abort)
+        .status(rolloutRequest(deps, release, r, ledger), r.handle, abort)
         .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
     }
 
@@ -258,7 +268,7 @@ async function advanceRollout(
     // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
     if (decision.action === 'start-rollout' && abort?.aborted) return r;
     if (decision.action === 'start-rollout' && deps.config.dryRun) {
-      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next));
+      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next, ledger));
       decision = dryRunInstead(r, decision, command, ctx);
     }
     if (!decision.changed) return r;
@@ -277,17 +287,17 @@ async function advanceRollout(
     if (decision.action !== 'start-rollout') return r;
 
     // We hold the claim: start exactly once. A throw here is ambiguous (the command may have
-    // been accepted), so the claim stays and the grace period decides.
+    // been accepted), so the claim stays and the same fenced change is re-sent later.
     outcome.started++;
-    let result;
+    let result: RolloutStartResult;
     try {
       // Not tied to the caller's deadline: abandoning an accepted start would cost a retry.
-      result = await deps.executor.start(rolloutRequest(deps, release, r));
+      result = await deps.executor.start(rolloutRequest(deps, release, r, ledger));
     } catch (err) {
       outcome.errors++;
-      log.error('rollout.start-ambiguous', { error: errorMessage(err) });
-      return r;
+      result = { kind: 'ambiguous', reason: errorMessage(err) };
     }
+    if (result.kind === 'ambiguous') log.warn('rollout.start-ambiguous', { reason: result.reason });
     const after = afterStart(r, result, { ...ctx, now: deps.clock.now() });
     // The cluster has the command now: losing this write would leave the claim without its handle
     // (the workload locked until the start grace ends, then a second command). So a storage

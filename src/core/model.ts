@@ -117,6 +117,8 @@ export interface RegionRollout {
   lastCheckResult?: ReplicaPresence | undefined;
   /** Attempts started so far. */
   attempts: number;
+  /** Re-sends of the same fenced change after an ambiguous or unconfirmed start (same attempt). */
+  resends?: number | undefined;
   /** Starts the cluster turned away as busy or throttled (429/409); bounded separately. */
   throttled?: number | undefined;
   /** Earliest time the reconciler should look at this rollout again. */

@@ -28,6 +28,10 @@ export const REASON_CODES = [
   'cluster-busy-retrying',
   'cluster-busy-exhausted',
   'dry-run',
+  'start-ambiguous',
+  'start-resent',
+  'newer-change-present',
+  'start-resends-exhausted',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -108,4 +112,18 @@ export const REASONS = {
   clusterBusyExhausted: (refusals: number, why: string) =>
     reason('cluster-busy-exhausted', `failed: cluster refused ${refusals} starts: ${why}`),
   dryRun: reason('dry-run', 'dry run: the command was recorded, not run'),
+  startAmbiguous: (attempt: number, why: string, waitSeconds: number) =>
+    reason(
+      'start-ambiguous',
+      `attempt ${attempt}: the start may have reached the cluster (${why}); the claim is kept and the same fenced change is re-sent in ${Math.round(waitSeconds)}s`,
+    ),
+  startResent: (attempt: number, resend: number) =>
+    reason('start-resent', `attempt ${attempt}: re-sending the same fenced change (re-send ${resend})`),
+  newerChangePresent: (why: string) =>
+    reason('newer-change-present', `not applied: a newer change is already on the workload (${why})`),
+  startResendsExhausted: (resends: number) =>
+    reason(
+      'start-resends-exhausted',
+      `failed: the start stayed unconfirmed after ${resends} re-sends of the fenced change`,
+    ),
 };
