@@ -385,7 +385,8 @@ export class AksSimulator {
       );
 
     if (operation === 'get') return send(200, () => json(res, 200, managedClusterBody(cluster)));
-    if (operation === 'runCommand') return this.runCommand(cluster, record, res, send);
+    if (operation === 'runCommand')
+      return this.runCommand(cluster, record, res, send, hang ? fault?.commandStartDelayMs : undefined);
     return this.commandResult(cluster, m[5] ?? '', record, res, send);
   }
 
@@ -394,6 +395,7 @@ export class AksSimulator {
     record: SimRequestRecord,
     res: http.ServerResponse,
     send: (status: number, fn: () => void) => void,
+    lateByMs?: number,
   ): void {
     const payload = record.body as
       { command?: unknown; context?: unknown; clusterToken?: unknown } | undefined;
@@ -423,7 +425,7 @@ export class AksSimulator {
     });
     const notScheduled =
       this.faults.take('runCommand', cluster.name, (r) => r.effect === 'pod-not-scheduled') !== undefined;
-    const run = this.execute(command, payload.command, clusterToken, notScheduled).finally(() =>
+    const run = this.execute(command, payload.command, clusterToken, notScheduled, lateByMs).finally(() =>
       this.pending.delete(run),
     );
     this.pending.add(run);
@@ -446,9 +448,11 @@ export class AksSimulator {
     script: string,
     clusterToken: string,
     notScheduled: boolean,
+    lateByMs?: number,
   ): Promise<void> {
     try {
-      await sleep(this.tunables.commandStartDelayMs, undefined, { signal: this.abort.signal });
+      const delay = lateByMs ?? this.tunables.commandStartDelayMs;
+      await sleep(delay, undefined, { signal: this.abort.signal });
       if (notScheduled) {
         command.state = 'failed';
         command.reason =
