@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WORKLOAD_KINDS, parseAksResourceId, type WorkloadKind } from '../../src/core/names';
 import type { Json } from '../k8s-simulator/patch';
+import type { KubernetesApiAccess } from './kubectl-runner';
 
 export interface SimContainer {
   name: string;
@@ -22,6 +23,11 @@ export interface SimClusterConfig {
   aadManaged?: boolean;
   disableRunCommand?: boolean;
   workloads: SimWorkloadConfig[];
+  /**
+   * Run scripts with the real sh + kubectl against this Kubernetes API (the region's
+   * dev/k8s-simulator) instead of the in-process executor; the workloads then live there.
+   */
+  kubernetesApi?: KubernetesApiAccess | undefined;
 }
 
 /** Does region R's replica hold repository@digest? May ask another process, hence async. */
@@ -104,6 +110,7 @@ export class SimCluster {
   readonly resourceGroup: string;
   aadManaged: boolean;
   disableRunCommand: boolean;
+  readonly kubernetesApi: KubernetesApiAccess | undefined;
   private readonly workloads = new Map<string, SimWorkload>();
 
   constructor(
@@ -124,6 +131,7 @@ export class SimCluster {
     this.region = config.region;
     this.aadManaged = config.aadManaged ?? false;
     this.disableRunCommand = config.disableRunCommand ?? false;
+    this.kubernetesApi = config.kubernetesApi;
     for (const w of config.workloads) {
       if (!(WORKLOAD_KINDS as readonly string[]).includes(w.kind)) throw new Error(`unknown kind ${w.kind}`);
       const sw = new SimWorkload(w);

@@ -14,7 +14,8 @@ import {
   type SimClusterConfig,
   type SimWorkloadState,
 } from './cluster';
-import { executeScript } from './commands';
+import { executeScript, type ScriptOutcome } from './commands';
+import { KubectlRunner } from './kubectl-runner';
 import { FaultBook, validateFaultRule, type FaultRule } from './faults';
 import { managedClusterBody } from './cluster-body';
 
@@ -139,6 +140,7 @@ export class AksSimulator {
     return c;
   })();
   private readonly pending = new Set<Promise<void>>();
+  private readonly runners = new Map<SimCluster, KubectlRunner>();
   private readonly requestLog: SimRequestRecord[] = [];
   private readonly runCommandLog: SimRunCommandRecord[] = [];
   private readonly pullLog: PullRecord[] = [];
@@ -183,6 +185,7 @@ export class AksSimulator {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.pending]);
+    for (const r of this.runners.values()) r.dispose();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -465,7 +468,7 @@ export class AksSimulator {
       const outcome =
         command.cluster.aadManaged && clusterToken !== expected
           ? { exitCode: 1, logs: 'error: You must be logged in to the server (Unauthorized)\n' }
-          : await executeScript(command.cluster, script);
+          : await this.runScript(command.cluster, script);
       command.exitCode = outcome.exitCode;
       command.logs = outcome.logs;
       // The command ran to its end: provisioning succeeded, whatever the exit code.
@@ -477,6 +480,17 @@ export class AksSimulator {
       command.reason = `simulator error: ${(e as Error).message}`;
       command.finishedAt = new Date().toISOString();
     }
+  }
+
+  /** The real sh + kubectl against the region's Kubernetes API when configured, else in process. */
+  private runScript(cluster: SimCluster, script: string): Promise<ScriptOutcome> {
+    if (!cluster.kubernetesApi) return executeScript(cluster, script);
+    let runner = this.runners.get(cluster);
+    if (!runner) {
+      runner = new KubectlRunner(cluster.kubernetesApi);
+      this.runners.set(cluster, runner);
+    }
+    return runner.run(script, this.abort.signal);
   }
 
   private commandResult(
