@@ -284,6 +284,7 @@ export class AksSimulator {
         ...r,
         clusterToken: r.clusterToken ? '(set)' : '',
         state: this.commands.get(r.commandId)?.state,
+        exitCode: this.commands.get(r.commandId)?.exitCode,
       })),
       pulls: this.pullLog,
       pullFailures,

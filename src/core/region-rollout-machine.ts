@@ -22,7 +22,7 @@ import { pending, replicaReady, waitingForReplica } from './rollout-states/pendi
 import { rollingOut } from './rollout-states/rolling-out';
 import {
   MAX_THROTTLED_STARTS,
-  START_AMBIGUOUS_WAIT_SECONDS,
+  ambiguousWaitSeconds,
   because,
   failAttempt,
   finish,
@@ -41,6 +41,7 @@ export {
   START_AMBIGUOUS_WAIT_SECONDS,
   ROLLOUT_TIMEOUT_GRACE_SECONDS,
   START_GRACE_SECONDS,
+  ambiguousWaitSeconds,
   failAttempt,
   type Action,
   type Decision,
@@ -104,7 +105,7 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
  * release, and the same fenced change is re-sent after a bounded wait (rolling-out, no handle).
  */
 function keepAmbiguousClaim(claimed: RegionRollout, why: string, ctx: StepContext): RegionRollout {
-  const wait = START_AMBIGUOUS_WAIT_SECONDS;
+  const wait = ambiguousWaitSeconds(ctx.policy);
   return {
     ...because(claimed, REASONS.startAmbiguous(claimed.attempts, why, wait)),
     handle: undefined,

@@ -3,7 +3,7 @@ import type { RegionRollout, RolloutPolicy } from '../../src/core/model';
 import type { RolloutStatus } from '../../src/core/ports';
 import type { ReasonCode } from '../../src/core/reasons';
 import {
-  START_AMBIGUOUS_WAIT_SECONDS,
+  ambiguousWaitSeconds,
   afterStart,
   decide,
   dryRunInstead,
@@ -331,7 +331,9 @@ describe('region rollout state machine', () => {
       reasonCode: 'start-ambiguous',
     });
     expect(d.next.handle).toBeUndefined();
-    expect(Date.parse(d.next.nextCheckAt) - ctx().now.getTime()).toBe(START_AMBIGUOUS_WAIT_SECONDS * 1000);
+    expect(Date.parse(d.next.nextCheckAt) - ctx().now.getTime()).toBe(
+      ambiguousWaitSeconds(ctx().policy) * 1000,
+    );
   });
 
   it('when the cluster accepts the start, then the handle is kept for later runs', () => {
