@@ -2,6 +2,8 @@
 // image pulls fail while the region's replica lacks the digest, as a real kubelet's would.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WORKLOAD_KINDS, parseAksResourceId, type WorkloadKind } from '../../src/core/names';
+import type { Json } from '../k8s-simulator/patch';
+import type { KubernetesApiAccess } from './kubectl-runner';
 
 export interface SimContainer {
   name: string;
@@ -21,6 +23,11 @@ export interface SimClusterConfig {
   aadManaged?: boolean;
   disableRunCommand?: boolean;
   workloads: SimWorkloadConfig[];
+  /**
+   * Run scripts with the real sh + kubectl against this Kubernetes API (the region's
+   * dev/k8s-simulator) instead of the in-process executor; the workloads then live there.
+   */
+  kubernetesApi?: KubernetesApiAccess | undefined;
 }
 
 /** Does region R's replica hold repository@digest? May ask another process, hence async. */
@@ -62,6 +69,8 @@ export interface SimWorkloadState {
 class SimWorkload {
   readonly containers: SimContainer[];
   readonly annotations: Record<string, string> = {};
+  /** Whether metadata.annotations exists (a JSON patch can tell an empty map from none). */
+  hasAnnotationsMap = false;
   rollout: Rollout | undefined;
   constructor(readonly config: SimWorkloadConfig) {
     this.containers = config.containers.map((c) => ({ ...c }));
@@ -101,6 +110,7 @@ export class SimCluster {
   readonly resourceGroup: string;
   aadManaged: boolean;
   disableRunCommand: boolean;
+  readonly kubernetesApi: KubernetesApiAccess | undefined;
   private readonly workloads = new Map<string, SimWorkload>();
 
   constructor(
@@ -121,6 +131,7 @@ export class SimCluster {
     this.region = config.region;
     this.aadManaged = config.aadManaged ?? false;
     this.disableRunCommand = config.disableRunCommand ?? false;
+    this.kubernetesApi = config.kubernetesApi;
     for (const w of config.workloads) {
       if (!(WORKLOAD_KINDS as readonly string[]).includes(w.kind)) throw new Error(`unknown kind ${w.kind}`);
       const sw = new SimWorkload(w);
@@ -190,6 +201,36 @@ export class SimCluster {
     };
   }
 
+  /** The object as a JSON patch sees it (annotations and the pod template's containers). */
+  jsonView(w: SimWorkload): Json {
+    return {
+      metadata:
+        Object.keys(w.annotations).length > 0 || w.hasAnnotationsMap
+          ? { annotations: { ...w.annotations } }
+          : {},
+      spec: { template: { spec: { containers: w.containers.map((c) => ({ ...c })) } } },
+    };
+  }
+
+  /** Writes a patched JSON view back: annotations as they are, each changed image as set image would. */
+  async applyJsonView(w: SimWorkload, view: Json): Promise<void> {
+    const v = view as {
+      metadata?: { annotations?: Record<string, string> | null };
+      spec?: { template?: { spec?: { containers?: SimContainer[] } } };
+    };
+    const containers = v.spec?.template?.spec?.containers ?? [];
+    if (
+      containers.length !== w.containers.length ||
+      containers.some((c, i) => c.name !== w.containers[i]?.name)
+    )
+      throw new Error('the simulator supports patches that change container images only');
+    const annotations = v.metadata?.annotations ?? {};
+    for (const k of Object.keys(w.annotations)) if (!(k in annotations)) delete w.annotations[k];
+    Object.assign(w.annotations, annotations);
+    w.hasAnnotationsMap = v.metadata?.annotations != null;
+    for (const c of containers) await this.setImage(w, c.name, c.image);
+  }
+
   annotate(w: SimWorkload, key: string, value: string, overwrite: boolean): void {
     const existing = w.annotations[key];
     if (existing !== undefined && existing !== value && !overwrite)
@@ -197,6 +238,7 @@ export class SimCluster {
         `--overwrite is false but found the following declared annotation(s): '${key}' already has a value (${existing})`,
       );
     w.annotations[key] = value;
+    w.hasAnnotationsMap = true;
   }
 
   /** kubectl rollout status: waits for the current rollout; resolves to its outcome. */

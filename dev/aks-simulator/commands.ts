@@ -2,7 +2,15 @@
 // product's own tokenizer splits it (anything else is a shell syntax error), `set -eu` stops at
 // the first failure with kubectl's exit code, and the output becomes the command's logs.
 import type { WorkloadKind } from '../../src/core/names';
-import { ScriptSyntaxError, SCRIPT_PRELUDE, tokenizeScript } from '../../src/adapters/rollout-command';
+import {
+  FENCE_READ_PREFIX,
+  OR,
+  ScriptSyntaxError,
+  SCRIPT_PRELUDE,
+  tokenizeScript,
+} from '../../src/adapters/rollout-command';
+import { RELEASE_ANNOTATION } from '../../src/core/fence';
+import { applyJsonPatch, PatchError, type Json } from '../k8s-simulator/patch';
 import { ContainerNotFound, type SimCluster } from './cluster';
 
 export interface ScriptOutcome {
@@ -50,6 +58,9 @@ interface Parsed {
   positional: string[];
   overwrite: boolean;
   timeout?: string | undefined;
+  type?: string | undefined;
+  patch?: string | undefined;
+  output?: string | undefined;
 }
 
 /** The flags our scripts use; any other flag fails like kubectl's "unknown flag". */
@@ -65,7 +76,13 @@ function parseFlags(args: string[]): Parsed {
     } else if (a.startsWith('--namespace=')) out.namespace = a.slice('--namespace='.length);
     else if (a === '--overwrite' || a === '--overwrite=true') out.overwrite = true;
     else if (a.startsWith('--timeout=')) out.timeout = a.slice('--timeout='.length);
-    else if (a.startsWith('-')) throw new KubectlError(`error: unknown flag: ${a}`);
+    else if (a === '--type' || a === '-p' || a === '-o') {
+      const v = args[++i];
+      if (v === undefined) throw new KubectlError(`error: flag needs an argument: ${a}`);
+      if (a === '--type') out.type = v;
+      else if (a === '-p') out.patch = v;
+      else out.output = v;
+    } else if (a.startsWith('-')) throw new KubectlError(`error: unknown flag: ${a}`);
     else out.positional.push(a);
   }
   return out;
@@ -81,8 +98,41 @@ function resolveTarget(cluster: SimCluster, namespace: string, target: string | 
   return { w, kind, name: m[2] };
 }
 
+/** kubectl's answer to the API server's 422 for a JSON patch that does not apply. */
+const INVALID = 'The request is invalid: the server rejected our request due to an error in our request';
+
+/** kubectl patch --type json, applied atomically as the API server does (any failing op: 422). */
+async function jsonPatch(cluster: SimCluster, p: Parsed): Promise<string> {
+  const { w, kind, name } = resolveTarget(cluster, p.namespace, p.positional[0]);
+  if (p.type !== 'json' || p.patch === undefined)
+    throw new KubectlError('error: the simulator supports only patch --type json -p <patch>');
+  const view = cluster.jsonView(w);
+  let patched: Json;
+  try {
+    patched = applyJsonPatch(view, JSON.parse(p.patch) as unknown);
+  } catch (e) {
+    if (e instanceof PatchError || e instanceof SyntaxError) throw new KubectlError(INVALID);
+    throw e;
+  }
+  await cluster.applyJsonView(w, patched);
+  return `${SINGULAR[kind]}/${name} patched`;
+}
+
+/** kubectl get -o jsonpath=<the fence read>: the only read our scripts make. */
+function fenceRead(cluster: SimCluster, p: Parsed): string {
+  const { w } = resolveTarget(cluster, p.namespace, p.positional[0]);
+  if (!p.output?.startsWith(`jsonpath=${FENCE_READ_PREFIX} `))
+    throw new KubectlError(`error: the simulator supports only the fence read, not -o ${p.output ?? ''}`);
+  const target = p.positional[0] ?? '';
+  const release = w.annotations[RELEASE_ANNOTATION] ?? '';
+  const names = w.containers.map((c) => c.name).join(' ');
+  return `${FENCE_READ_PREFIX} ${p.namespace}/${target} release=${release} containers=${names}`;
+}
+
 async function kubectl(cluster: SimCluster, args: string[]): Promise<string> {
   const [verb, ...rest] = args;
+  if (verb === 'patch') return jsonPatch(cluster, parseFlags(rest));
+  if (verb === 'get') return fenceRead(cluster, parseFlags(rest));
   if (verb === 'set' && rest[0] === 'image') {
     const p = parseFlags(rest.slice(1));
     const { w, kind, name } = resolveTarget(cluster, p.namespace, p.positional[0]);
@@ -133,6 +183,31 @@ async function kubectl(cluster: SimCluster, args: string[]): Promise<string> {
   throw new KubectlError(`error: unknown command "${args.join(' ')}" for "kubectl"`);
 }
 
+function splitOr(words: string[]): string[][] {
+  const lists: string[][] = [[]];
+  for (const word of words) {
+    if (word === OR) lists.push([]);
+    else lists[lists.length - 1]?.push(word);
+  }
+  return lists;
+}
+
+async function runOne(cluster: SimCluster, argv: string[], out: string[]): Promise<number> {
+  const [program, ...args] = argv;
+  if (program !== 'kubectl') {
+    out.push(`sh: 1: ${program ?? ''}: not found`);
+    return 127;
+  }
+  try {
+    out.push(await kubectl(cluster, args));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof KubectlError)) throw e; // the simulator stopping: let it propagate
+    out.push(e.message);
+    return e.exitCode;
+  }
+}
+
 export async function executeScript(cluster: SimCluster, script: string): Promise<ScriptOutcome> {
   let parsed: ReturnType<typeof tokenizeScript>;
   try {
@@ -144,20 +219,12 @@ export async function executeScript(cluster: SimCluster, script: string): Promis
   const errexit = parsed.prelude.includes(SCRIPT_PRELUDE);
   const out: string[] = [];
   let exitCode = 0;
-  for (const argv of parsed.steps) {
-    const [program, ...args] = argv;
-    if (program !== 'kubectl') {
-      exitCode = 127;
-      out.push(`sh: 1: ${program ?? ''}: not found`);
-    } else {
-      try {
-        out.push(await kubectl(cluster, args));
-        exitCode = 0;
-      } catch (e) {
-        if (!(e instanceof KubectlError)) throw e; // the simulator stopping: let it propagate
-        exitCode = e.exitCode;
-        out.push(e.message);
-      }
+  for (const line of parsed.steps) {
+    // `a || b`: b runs only when a failed; the list's status is the last one run (errexit
+    // applies to the list as a whole).
+    for (const argv of splitOr(line)) {
+      exitCode = await runOne(cluster, argv, out);
+      if (exitCode === 0) break;
     }
     if (exitCode !== 0 && errexit) break;
   }

@@ -24,6 +24,8 @@ export interface FaultRule {
   rate?: number;
   /** Retry-After (seconds) sent with a 429 or 409. */
   retryAfterSeconds?: number;
+  /** hang on runCommand: the hung command starts this much later than others (a late command). */
+  commandStartDelayMs?: number;
   /** Only for this cluster (name). */
   cluster?: string;
 }

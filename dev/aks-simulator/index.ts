@@ -10,3 +10,4 @@ export type {
   SimWorkloadState,
 } from './cluster';
 export type { FaultOperation, FaultRule } from './faults';
+export { KubectlRunner, type KubernetesApiAccess } from './kubectl-runner';

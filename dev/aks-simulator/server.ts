@@ -14,7 +14,8 @@ import {
   type SimClusterConfig,
   type SimWorkloadState,
 } from './cluster';
-import { executeScript } from './commands';
+import { executeScript, type ScriptOutcome } from './commands';
+import { KubectlRunner } from './kubectl-runner';
 import { FaultBook, validateFaultRule, type FaultRule } from './faults';
 import { managedClusterBody } from './cluster-body';
 
@@ -139,6 +140,7 @@ export class AksSimulator {
     return c;
   })();
   private readonly pending = new Set<Promise<void>>();
+  private readonly runners = new Map<SimCluster, KubectlRunner>();
   private readonly requestLog: SimRequestRecord[] = [];
   private readonly runCommandLog: SimRunCommandRecord[] = [];
   private readonly pullLog: PullRecord[] = [];
@@ -183,6 +185,7 @@ export class AksSimulator {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.pending]);
+    for (const r of this.runners.values()) r.dispose();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -281,6 +284,7 @@ export class AksSimulator {
         ...r,
         clusterToken: r.clusterToken ? '(set)' : '',
         state: this.commands.get(r.commandId)?.state,
+        exitCode: this.commands.get(r.commandId)?.exitCode,
       })),
       pulls: this.pullLog,
       pullFailures,
@@ -385,7 +389,8 @@ export class AksSimulator {
       );
 
     if (operation === 'get') return send(200, () => json(res, 200, managedClusterBody(cluster)));
-    if (operation === 'runCommand') return this.runCommand(cluster, record, res, send);
+    if (operation === 'runCommand')
+      return this.runCommand(cluster, record, res, send, hang ? fault?.commandStartDelayMs : undefined);
     return this.commandResult(cluster, m[5] ?? '', record, res, send);
   }
 
@@ -394,6 +399,7 @@ export class AksSimulator {
     record: SimRequestRecord,
     res: http.ServerResponse,
     send: (status: number, fn: () => void) => void,
+    lateByMs?: number,
   ): void {
     const payload = record.body as
       { command?: unknown; context?: unknown; clusterToken?: unknown } | undefined;
@@ -423,7 +429,7 @@ export class AksSimulator {
     });
     const notScheduled =
       this.faults.take('runCommand', cluster.name, (r) => r.effect === 'pod-not-scheduled') !== undefined;
-    const run = this.execute(command, payload.command, clusterToken, notScheduled).finally(() =>
+    const run = this.execute(command, payload.command, clusterToken, notScheduled, lateByMs).finally(() =>
       this.pending.delete(run),
     );
     this.pending.add(run);
@@ -446,9 +452,11 @@ export class AksSimulator {
     script: string,
     clusterToken: string,
     notScheduled: boolean,
+    lateByMs?: number,
   ): Promise<void> {
     try {
-      await sleep(this.tunables.commandStartDelayMs, undefined, { signal: this.abort.signal });
+      const delay = lateByMs ?? this.tunables.commandStartDelayMs;
+      await sleep(delay, undefined, { signal: this.abort.signal });
       if (notScheduled) {
         command.state = 'failed';
         command.reason =
@@ -461,7 +469,7 @@ export class AksSimulator {
       const outcome =
         command.cluster.aadManaged && clusterToken !== expected
           ? { exitCode: 1, logs: 'error: You must be logged in to the server (Unauthorized)\n' }
-          : await executeScript(command.cluster, script);
+          : await this.runScript(command.cluster, script);
       command.exitCode = outcome.exitCode;
       command.logs = outcome.logs;
       // The command ran to its end: provisioning succeeded, whatever the exit code.
@@ -473,6 +481,17 @@ export class AksSimulator {
       command.reason = `simulator error: ${(e as Error).message}`;
       command.finishedAt = new Date().toISOString();
     }
+  }
+
+  /** The real sh + kubectl against the region's Kubernetes API when configured, else in process. */
+  private runScript(cluster: SimCluster, script: string): Promise<ScriptOutcome> {
+    if (!cluster.kubernetesApi) return executeScript(cluster, script);
+    let runner = this.runners.get(cluster);
+    if (!runner) {
+      runner = new KubectlRunner(cluster.kubernetesApi);
+      this.runners.set(cluster, runner);
+    }
+    return runner.run(script, this.abort.signal);
   }
 
   private commandResult(

@@ -137,6 +137,14 @@ export function rejectedFromRead(f: ArmFailure, where: string): RolloutStartResu
       };
     case 'not-found':
       return { kind: 'rejected', transient: false, reason: `${where} not found (${describeFailure(f)})` };
+    case 'network':
+    case 'timeout':
+      // Only the cluster read went unanswered: no command was sent, so this is not ambiguous.
+      return {
+        kind: 'rejected',
+        transient: true,
+        reason: `no answer from ARM while reading ${where} (${describeFailure(f)})`,
+      };
     default:
       return startRejection(f, where, 'reading the cluster');
   }
@@ -184,11 +192,11 @@ export function startRejection(f: ArmFailure, where: string, during: string): Ro
       return armError(`ARM unreachable while ${during} on ${where} (${detail})`, f.retryAfterSeconds);
     case 'network':
     case 'timeout':
-      // The POST may have reached ARM: we do not resend it; the reconciler decides later.
+      // The POST may have reached ARM: not resent here; the claim is kept and the reconciler
+      // re-sends the same fenced change after a bounded wait.
       return {
-        kind: 'rejected',
-        transient: true,
-        reason: `no answer from ARM while ${during} on ${where}; not resent, the command may have started (${detail})`,
+        kind: 'ambiguous',
+        reason: `no answer from ARM while ${during} on ${where}; the command may have started (${detail})`,
       };
   }
 }

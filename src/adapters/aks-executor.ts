@@ -18,6 +18,7 @@ import {
 } from './aks-arm-errors';
 import { createArmClient } from './aks-client';
 import { commandIdFromLocation, decodeAksHandle, encodeAksHandle } from './aks-handle';
+import { fencedOutcome, misplacedContainer } from './aks-fence-outcome';
 import { interpretCommandResult } from './aks-result';
 import { DEFAULT_RETRY_POLICY, callWithDeadline, withRetries, type RetryPolicy } from './aks-retry';
 import { InvalidRolloutInput, buildRolloutScript } from './rollout-command';
@@ -107,6 +108,15 @@ function acceptedStart(
   };
 }
 
+/** A non-zero exit at a fence whose test failed because a newer change is there is not a failure. */
+function withFenceOutcome(request: RolloutRequest, status: RolloutStatus): RolloutStatus {
+  if (status.kind !== 'failed' || status.logs === undefined) return status;
+  const why = fencedOutcome(request, status.logs);
+  if (why !== undefined) return { kind: 'fenced', reason: why, logs: status.logs };
+  const misplaced = misplacedContainer(request, status.logs);
+  return misplaced === undefined ? status : { ...status, reason: `kubectl exited non-zero: ${misplaced}` };
+}
+
 class RunCommandExecutor {
   private readonly timeoutMs: number;
   private readonly cacheTtlMs: number;
@@ -153,7 +163,7 @@ class RunCommandExecutor {
         isTransientForRead,
         signal,
       );
-      return interpretCommandResult(result);
+      return withFenceOutcome(_request, interpretCommandResult(result));
     } catch (e) {
       return statusFailure(classifyArmError(e), `cluster ${ref.resourceGroup}/${ref.cluster}`, ref.commandId);
     }

@@ -2,7 +2,8 @@
 // description (argv arrays), every request value validated against its grammar and
 // single-quoted, so nothing untrusted can become shell syntax. The simulator and the dry runs
 // use the same builder and tokenizer, so what is tested is what is sent.
-import type { RolloutRequest } from '../core/ports';
+import { buildFencedPatch } from '../core/fence';
+import type { RolloutRequest, RolloutWorkload } from '../core/ports';
 import { RELEASE_ID_PATTERN } from '../core/release-id';
 import {
   WORKLOAD_KINDS,
@@ -92,7 +93,24 @@ function validate(request: RolloutRequest): void {
     'workload list (empty)',
     request.workloads,
   );
+  check(
+    request.pushedAt === undefined || typeof request.pushedAt === 'string',
+    'pushed-at',
+    request.pushedAt,
+  );
   for (const w of request.workloads) {
+    check(
+      w.expectedRelease === undefined ||
+        (typeof w.expectedRelease === 'string' && RELEASE_ID_PATTERN.test(w.expectedRelease)),
+      'expected release',
+      w.expectedRelease,
+    );
+    check(
+      w.containerIndex === undefined ||
+        (Number.isInteger(w.containerIndex) && w.containerIndex >= 0 && w.containerIndex < 1000),
+      'container index',
+      w.containerIndex,
+    );
     check(typeof w.namespace === 'string' && isK8sLabel(w.namespace), 'namespace', w.namespace);
     check((WORKLOAD_KINDS as readonly string[]).includes(w.kind), 'workload kind', w.kind);
     check(typeof w.name === 'string' && isK8sSubdomain(w.name), 'workload name', w.name);
@@ -102,24 +120,93 @@ function validate(request: RolloutRequest): void {
   }
 }
 
+/** Separates the alternatives of one step: the shell runs the next only when the previous failed. */
+export const OR = '||';
+
+/** The pre-read each change starts with: what the fence will test, printed into the logs. */
+export const FENCE_READ_PREFIX = 'fence-read';
+
+function patchArg(
+  request: RolloutRequest,
+  w: RolloutWorkload,
+  expected: string | undefined,
+  mapPresent = true,
+) {
+  const patch = buildFencedPatch({
+    target: { kind: w.kind, namespace: w.namespace, name: w.name, container: w.container },
+    containerIndex: w.containerIndex ?? 0,
+    change: {
+      loginServer: request.image.loginServer,
+      repository: request.image.repository,
+      digest: request.image.digest,
+      releaseId: request.releaseId,
+      pushedAt: request.pushedAt ?? EPOCH,
+    },
+    expectedRelease: expected,
+    annotationsMapPresent: mapPresent,
+  });
+  return JSON.stringify(patch);
+}
+
+function fencedPatchOrInvalid(...args: Parameters<typeof patchArg>): string {
+  try {
+    return patchArg(...args);
+  } catch (e) {
+    throw new InvalidRolloutInput((e as Error).message);
+  }
+}
+
+const EPOCH = '1970-01-01T00:00:00Z';
+
+/**
+ * The fenced change of one workload, as alternatives joined by `||` (README "The rules it
+ * keeps"): the compare-and-swap from the annotation the ledger last recorded (or its absence,
+ * with and without an annotations map), else the same change re-applied over our own annotation
+ * (a re-sent or duplicated start: idempotent, no new revision). When every alternative fails
+ * its `test`, kubectl exits non-zero with the API server's 422 and nothing changed: a newer
+ * change is already there.
+ */
+function fencedChange(request: RolloutRequest, w: RolloutWorkload): Word[] {
+  const head = [
+    lit('kubectl'),
+    lit('patch'),
+    lit('-n'),
+    val(w.namespace),
+    val(`${KUBECTL_RESOURCE[w.kind]}/${w.name}`),
+    lit('--type'),
+    lit('json'),
+    lit('-p'),
+  ];
+  const expected = w.expectedRelease;
+  const patches =
+    expected === undefined
+      ? [
+          fencedPatchOrInvalid(request, w, undefined, true),
+          fencedPatchOrInvalid(request, w, undefined, false),
+        ]
+      : [fencedPatchOrInvalid(request, w, expected)];
+  if (expected !== request.releaseId) patches.push(fencedPatchOrInvalid(request, w, request.releaseId));
+  return patches.flatMap((p, i) => [...(i > 0 ? [lit(OR)] : []), ...head, val(p)]);
+}
+
+function fenceRead(w: RolloutWorkload): Word[] {
+  const target = `${KUBECTL_RESOURCE[w.kind]}/${w.name}`;
+  const template =
+    `jsonpath=${FENCE_READ_PREFIX} ${w.namespace}/${target} release={.metadata.annotations.acr-geo-rollout/release}` +
+    ' containers={.spec.template.spec.containers[*].name}{"\\n"}';
+  return [lit('kubectl'), lit('get'), lit('-n'), val(w.namespace), val(target), lit('-o'), val(template)];
+}
+
 function typedSteps(request: RolloutRequest): Word[][] {
   validate(request);
-  const image = rolloutImage(request);
   const cause = changeCause(request);
   const steps: Word[][] = [];
   // Change every workload first, then wait: the rollouts progress in parallel, so the whole
   // script takes about one rollout time rather than one per workload.
   for (const w of request.workloads) {
     const target = `${KUBECTL_RESOURCE[w.kind]}/${w.name}`;
-    steps.push([
-      lit('kubectl'),
-      lit('set'),
-      lit('image'),
-      lit('-n'),
-      val(w.namespace),
-      val(target),
-      val(`${w.container}=${image}`),
-    ]);
+    steps.push(fenceRead(w));
+    steps.push(fencedChange(request, w));
     steps.push([
       lit('kubectl'),
       lit('annotate'),
@@ -214,6 +301,14 @@ function tokenizeLine(line: string, lineNo: number): string[] {
       i = end + 1;
     } else if (ch === '\\' && line.charAt(i + 1) === "'") {
       current = (current ?? '') + "'";
+      i += 2;
+    } else if (
+      ch === '|' &&
+      line.charAt(i + 1) === '|' &&
+      current === undefined &&
+      /[ \t]/.test(line.charAt(i + 2))
+    ) {
+      words.push(OR); // a list operator between two commands, never part of a word
       i += 2;
     } else if (BARE_WORD.test(ch)) {
       current = (current ?? '') + ch;

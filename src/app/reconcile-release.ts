@@ -21,7 +21,7 @@ import {
   type RegionRollout,
   type Release,
 } from '../core/model';
-import type { ReplicaCheck, RolloutRequest } from '../core/ports';
+import type { ReplicaCheck, RolloutRequest, RolloutStartResult } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
@@ -215,15 +215,31 @@ function checkReplica(
   return p;
 }
 
-export function rolloutRequest(deps: Deps, release: Release, r: RegionRollout): RolloutRequest {
+export function rolloutRequest(
+  deps: Deps,
+  release: Release,
+  r: RegionRollout,
+  ledger: readonly LedgerEntry[] = [],
+): RolloutRequest {
   const region = deps.config.regions.find((x) => x.name === r.region);
   if (!region) throw new Error(`region ${r.region} is no longer configured`);
   const keys = new Set(changedWorkloads(r));
+  // The fence tests the release whose change the workload's spec carries now: the ledger's failed
+  // newer attempt if there is one (it changed the spec), else its last good release, else absence.
+  const recorded = new Map(
+    ledger.map((l) => [
+      l.workload,
+      (l.status === 'failed' ? l.failed?.releaseId : undefined) || l.releaseId || undefined,
+    ]),
+  );
   return {
     releaseId: release.id,
     region: r.region,
     cluster: region.cluster,
-    workloads: deps.config.workloads.filter((w) => keys.has(workloadKey(w))),
+    pushedAt: release.pushedAt,
+    workloads: deps.config.workloads
+      .filter((w) => keys.has(workloadKey(w)))
+      .map((w) => ({ ...w, expectedRelease: recorded.get(workloadKey(w)) })),
     image: {
       loginServer: deps.config.registry.loginServer,
       repository: release.repository,
@@ -235,8 +251,13 @@ export function rolloutRequest(deps: Deps, release: Release, r: RegionRollout): 
 }
 
 /** The request a rollout's current change runs: its release, or the revert to the last good one. */
-function changeRequest(deps: Deps, release: Release, r: RegionRollout): RolloutRequest {
-  const request = rolloutRequest(deps, release, r);
+function changeRequest(
+  deps: Deps,
+  release: Release,
+  r: RegionRollout,
+  ledger: readonly LedgerEntry[],
+): RolloutRequest {
+  const request = rolloutRequest(deps, release, r, ledger);
   return r.state === 'reverting' && r.revertTo ? revertRequest(request, r.revertTo) : request;
 }
 
@@ -273,7 +294,7 @@ async function advanceRollout(
     }
     if (need === 'poll-rollout' && r.handle) {
       obs.status = await deps.executor
-        .status(changeRequest(deps, release, r), r.handle, abort)
+        .status(changeRequest(deps, release, r, ledger), r.handle, abort)
         .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
     }
 
@@ -281,7 +302,7 @@ async function advanceRollout(
     // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
     if (decision.action === 'start-rollout' && abort?.aborted) return r;
     if (decision.action === 'start-rollout' && deps.config.dryRun) {
-      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next));
+      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next, ledger));
       decision = dryRunInstead(r, decision, command, ctx);
     }
     if (!decision.changed) return r;
@@ -304,17 +325,16 @@ async function advanceRollout(
     // We hold the claim (of a start, or of a revert): run it exactly once. A throw here is
     // ambiguous (the command may have been accepted), so the claim stays and the grace decides.
     outcome.started++;
-    let result;
+    let result: RolloutStartResult;
     try {
       // Not tied to the caller's deadline: abandoning an accepted start would cost a retry.
-      result = await deps.executor.start(changeRequest(deps, release, r));
+      result = await deps.executor.start(changeRequest(deps, release, r, ledger));
     } catch (err) {
       outcome.errors++;
-      log.error(reverting ? 'rollout.revert-ambiguous' : 'rollout.start-ambiguous', {
-        error: errorMessage(err),
-      });
-      return r;
+      result = { kind: 'ambiguous', reason: errorMessage(err) };
     }
+    if (result.kind === 'ambiguous')
+      log.warn(reverting ? 'rollout.revert-ambiguous' : 'rollout.start-ambiguous', { reason: result.reason });
     const afterCtx = { ...ctx, now: deps.clock.now() };
     const after = reverting ? afterRevert(r, result, afterCtx) : afterStart(r, result, afterCtx);
     // The cluster has the command now: losing this write would leave the claim without its handle

@@ -140,6 +140,8 @@ export interface RegionRollout {
   lastCheckResult?: ReplicaPresence | undefined;
   /** Attempts started so far. */
   attempts: number;
+  /** Re-sends of the same fenced change after an ambiguous or unconfirmed start (same attempt). */
+  resends?: number | undefined;
   /** Starts the cluster turned away as busy or throttled (429/409); bounded separately. */
   throttled?: number | undefined;
   /** Starts ARM answered with a 5xx (or could not be reached); bounded by count and deadline. */

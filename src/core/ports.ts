@@ -51,13 +51,23 @@ export interface PushVerifierPort {
   verify(repository: string, tag: string, digest: string, signal?: AbortSignal): Promise<PushVerification>;
 }
 
+/** A workload of a rollout, with what its fence tests (src/core/fence.ts). */
+export interface RolloutWorkload extends Workload {
+  /** The release id the ledger last recorded for this workload; undefined = none (absent annotation). */
+  expectedRelease?: string | undefined;
+  /** Index of the container in the pod template (Run Command patches address it; default 0). */
+  containerIndex?: number | undefined;
+}
+
 /** Everything needed to roll one release out on one cluster. */
 export interface RolloutRequest {
   releaseId: string;
   region: string;
   /** AKS managed cluster resource id. */
   cluster: string;
-  workloads: Workload[];
+  workloads: RolloutWorkload[];
+  /** ISO-8601 push time of the release, written into the fence's pushed-at annotation. */
+  pushedAt?: string | undefined;
   image: {
     /** Global login server (e.g. myregistry.azurecr.io): pulls go to the nearest replica. */
     loginServer: string;
@@ -83,12 +93,16 @@ export type RolloutStartResult =
       retryAfterSeconds?: number | undefined;
       /** ARM itself failed (5xx, unreachable): counted toward the ARM error budget, not as "busy". */
       armError?: boolean | undefined;
-    };
+    }
+  /** The request may have reached the cluster (timeout, reset after send): the claim is kept. */
+  | { kind: 'ambiguous'; reason: string };
 
 export type RolloutStatus =
   | { kind: 'running' }
   | { kind: 'succeeded'; logs?: string | undefined }
   | { kind: 'failed'; reason: string; logs?: string | undefined; transient: boolean }
+  /** The fence's `test` failed (422): a newer change is already on the workload; nothing changed. */
+  | { kind: 'fenced'; reason: string; logs?: string | undefined }
   /** Could not learn the outcome now (network, 5xx, throttling): ask again later. */
   | { kind: 'unknown'; reason: string; retryAfterSeconds?: number | undefined };
 

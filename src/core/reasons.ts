@@ -36,6 +36,10 @@ export const REASON_CODES = [
   'push-rejected',
   'arm-error-retrying',
   'arm-error-exhausted',
+  'start-ambiguous',
+  'start-resent',
+  'newer-change-present',
+  'start-resends-exhausted',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -148,4 +152,18 @@ export const REASONS = {
     ),
   pushRejected: (why: string | undefined) =>
     reason('push-rejected', `rejected: the registry does not hold this push${why ? ` (${why})` : ''}`),
+  startAmbiguous: (attempt: number, why: string, waitSeconds: number) =>
+    reason(
+      'start-ambiguous',
+      `attempt ${attempt}: the start may have reached the cluster (${why}); the claim is kept and the same fenced change is re-sent in ${Math.round(waitSeconds)}s`,
+    ),
+  startResent: (attempt: number, resend: number) =>
+    reason('start-resent', `attempt ${attempt}: re-sending the same fenced change (re-send ${resend})`),
+  newerChangePresent: (why: string) =>
+    reason('newer-change-present', `not applied: a newer change is already on the workload (${why})`),
+  startResendsExhausted: (resends: number) =>
+    reason(
+      'start-resends-exhausted',
+      `failed: the start stayed unconfirmed after ${resends} re-sends of the fenced change`,
+    ),
 };

@@ -4,6 +4,9 @@
 //
 //   waiting-for-replica --signal|check present--> replica-ready --gate open--> rolling-out
 //   rolling-out --succeeded--> succeeded | --failed--> replica-ready (backoff) | failed
+//     | --fence test failed--> superseded (newer-change-present; the ledger is not moved)
+//     | --start ambiguous or unconfirmed--> rolling-out (claim kept; the same fenced change is
+//       re-sent after a bounded wait, at most MAX_RESENDS times, then failed)
 //     (failed: the executor said so, a claimed start stayed unconfirmed past the grace, or no
 //      outcome past rolloutTimeoutSeconds; a start refused as busy returns to replica-ready
 //      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals; a start ARM
@@ -27,6 +30,7 @@ import { afterRevertStart, reverting } from './rollout-states/reverting';
 import { rollingOut } from './rollout-states/rolling-out';
 import {
   MAX_THROTTLED_STARTS,
+  ambiguousWaitSeconds,
   because,
   failAttempt,
   finish,
@@ -40,9 +44,12 @@ import {
 } from './rollout-states/step';
 
 export {
+  MAX_RESENDS,
   MAX_THROTTLED_STARTS,
+  START_AMBIGUOUS_WAIT_SECONDS,
   ROLLOUT_TIMEOUT_GRACE_SECONDS,
   START_GRACE_SECONDS,
+  ambiguousWaitSeconds,
   failAttempt,
   type Action,
   type Decision,
@@ -94,6 +101,8 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
       handle: result.handle,
       nextCheckAt: addSeconds(ctx.now, ctx.policy.rolloutPollIntervalSeconds).toISOString(),
     };
+  } else if (result.kind === 'ambiguous') {
+    next = keepAmbiguousClaim(claimed, result.reason, ctx);
   } else if (result.transient && result.armError) {
     next = refusedByArmError(claimed, result.reason, result.retryAfterSeconds, ctx);
   } else if (result.transient) {
@@ -107,6 +116,20 @@ export function afterStart(claimed: RegionRollout, result: RolloutStartResult, c
 /** Records what the executor said about a claimed revert (onFailure 'revert'). */
 export function afterRevert(claimed: RegionRollout, result: RolloutStartResult, ctx: StepContext): Decision {
   return finish(claimed, afterRevertStart(claimed, result, ctx), 'none', ctx);
+}
+
+/**
+ * The start may have reached the cluster: the attempt counts, the workload lock stays with this
+ * release, and the same fenced change is re-sent after a bounded wait (rolling-out, no handle).
+ */
+function keepAmbiguousClaim(claimed: RegionRollout, why: string, ctx: StepContext): RegionRollout {
+  const wait = ambiguousWaitSeconds(ctx.policy);
+  return {
+    ...because(claimed, REASONS.startAmbiguous(claimed.attempts, why, wait)),
+    handle: undefined,
+    lastError: why,
+    nextCheckAt: addSeconds(ctx.now, wait).toISOString(),
+  };
 }
 
 /** Throttled or busy: the command never ran, so the attempt is not spent; bounded separately. */

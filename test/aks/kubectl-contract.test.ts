@@ -1,13 +1,20 @@
 // Contract: every command the builder generates is one the real kubectl accepts and that
 // changes exactly the intended container. Each generated argv is translated into its offline
-// `--local -f <manifest>` form and executed with execFile (no shell).
+// `--local -f <manifest>` form and executed with execFile (no shell). The fenced patch against a
+// live API server, with the real sh, is in fenced-script.test.ts.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRolloutSteps, changeCause, rolloutImage } from '../../src/adapters/rollout-command';
+import {
+  OR,
+  buildRolloutScript,
+  buildRolloutSteps,
+  changeCause,
+  rolloutImage,
+} from '../../src/adapters/rollout-command';
 import { AksSimulator } from '../../dev/aks-simulator';
 import { executeScript } from '../../dev/aks-simulator/commands';
 import { OLD_IMAGE, TOKEN, request, simCluster, workload } from './fixtures';
@@ -48,9 +55,12 @@ const objects = [
 // Targets several containers, including the middle and last one of a multi-container pod.
 const req = request({
   workloads: [
-    workload({ kind: 'Deployment', name: 'web', container: 'worker' }),
-    workload({ kind: 'StatefulSet', name: 'db', container: 'app' }),
-    workload({ namespace: 'infra', kind: 'DaemonSet', name: 'agent', container: 'logs' }),
+    { ...workload({ kind: 'Deployment', name: 'web', container: 'worker' }), containerIndex: 2 },
+    { ...workload({ kind: 'StatefulSet', name: 'db', container: 'app' }), containerIndex: 0 },
+    {
+      ...workload({ namespace: 'infra', kind: 'DaemonSet', name: 'agent', container: 'logs' }),
+      containerIndex: 1,
+    },
   ],
 });
 
@@ -83,6 +93,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+function splitOr(step: string[]): string[][] {
+  const out: string[][] = [[]];
+  for (const w of step) {
+    if (w === OR) out.push([]);
+    else out[out.length - 1]!.push(w);
+  }
+  return out;
+}
+
 /** `kubectl <verb...> -n NS kind/name ARGS` -> `kubectl <verb...> --local -f FILE -o json ARGS`. */
 function toLocal(argv: string[]): { args: string[]; file: string } {
   const n = argv.indexOf('-n');
@@ -108,21 +127,31 @@ async function kubectl(args: string[]): Promise<{ stdout: string; stderr: string
 describe('generated commands against the real kubectl', () => {
   const steps = buildRolloutSteps(req);
 
-  it('when set image runs on each sample, then exactly the intended container gets the digest image', async () => {
-    const sets = steps.filter((s) => s[1] === 'set');
-    expect(sets).toHaveLength(3);
-    for (const step of sets) {
-      const { args, file } = toLocal(step);
-      const out = await kubectl(args);
-      expect(out.stderr, args.join(' ')).toBe('');
-      expect(out.code).toBe(0);
+  it('when the fenced patch runs on each sample, then exactly the intended container gets the digest image', async () => {
+    const patches = steps.filter((s) => s[1] === 'patch');
+    expect(patches).toHaveLength(3);
+    for (const step of patches) {
+      // `a || b || c`: the shell runs the alternatives until one succeeds; so does this loop.
+      const alternatives = splitOr(step);
+      let out: { stdout: string; stderr: string; code: number } | undefined;
+      const tried: number[] = [];
+      for (const alt of alternatives) {
+        out = await kubectl(toLocal(alt).args);
+        tried.push(out.code);
+        if (out.code === 0) break;
+      }
+      // No annotations on the samples: the map-present absence test fails, the no-map one applies.
+      expect(tried).toEqual([1, 0]);
+      expect(out?.stderr).toBe('');
+      const file = toLocal(alternatives[0]!).file;
       const before = objects.find((o) => file.endsWith(`${o.kind}-${o.metadata.name}.json`))!;
-      const after = JSON.parse(out.stdout) as Manifest;
+      const after = JSON.parse(out?.stdout ?? '{}') as Manifest;
       const intended = req.workloads.find((w) => w.kind === before.kind)!.container;
       for (const c of after.spec.template.spec.containers) {
         const old = before.spec.template.spec.containers.find((x) => x.name === c.name)!;
         expect(c.image, `${before.kind}/${c.name}`).toBe(c.name === intended ? rolloutImage(req) : old.image);
       }
+      expect(after.metadata.annotations?.['acr-geo-rollout/release']).toBe(req.releaseId);
     }
   });
 
@@ -148,21 +177,21 @@ describe('generated commands against the real kubectl', () => {
     }
   });
 
-  it('when the container does not exist, then kubectl and the simulator fail alike', async () => {
-    const bad = request({ workloads: [workload({ container: 'nope' })] });
-    const step = buildRolloutSteps(bad)[0]!;
-    const real = await kubectl(toLocal(step).args);
-    expect(real.code).toBe(1);
-    expect(real.stderr.trim()).toBe('error: unable to find container named "nope"');
-
+  it('when the container is not at the addressed index, then kubectl and the simulator refuse every alternative', async () => {
+    const bad = request({ workloads: [{ ...workload({ container: 'nope' }), containerIndex: 0 }] });
+    const patch = buildRolloutSteps(bad).find((s) => s[1] === 'patch')!;
+    for (const alt of splitOr(patch)) {
+      const real = await kubectl(toLocal(alt).args);
+      expect(real.code).toBe(1);
+      expect(real.stderr).toMatch(/test/i);
+    }
     const sim = await AksSimulator.start({ token: TOKEN, clusters: [simCluster('aks-weu', 'westeurope')] });
     try {
-      const outcome = await executeScript(
-        sim.cluster('aks-weu'),
-        `set -eu\n${step.map((w) => `'${w}'`).join(' ')}\n`,
-      );
+      const before = sim.images('aks-weu');
+      const outcome = await executeScript(sim.cluster('aks-weu'), buildRolloutScript(bad));
       expect(outcome.exitCode).toBe(1);
-      expect(outcome.logs.trim()).toBe(real.stderr.trim());
+      expect(outcome.logs).toContain('The request is invalid');
+      expect(sim.images('aks-weu')).toEqual(before);
     } finally {
       await sim.stop();
     }

@@ -9,6 +9,7 @@ import {
   InvalidRolloutInput,
   buildRolloutScript,
   buildRolloutSteps,
+  OR,
   tokenizeScript,
 } from '../../src/adapters/rollout-command';
 import { DIGEST_A, LOGIN_SERVER, RELEASE_ID, REPO, request, workload } from './fixtures';
@@ -68,23 +69,52 @@ async function runWithStub(script: string, failOn = 0): Promise<{ code: number; 
 }
 
 describe('rollout script builder', () => {
-  it('when a release targets three kinds, then it sets, records and waits for each by digest', () => {
+  it('when a release targets three kinds, then it reads, fences, records and waits for each by digest', () => {
     const image = `${LOGIN_SERVER}/${REPO}@${DIGEST_A}`;
     const cause = `kubernetes.io/change-cause=rollout of ${REPO}:1.4.0 @ ${DIGEST_A} by release ${RELEASE_ID}`;
-    expect(buildRolloutSteps(threeKinds)).toEqual([
-      ['kubectl', 'set', 'image', '-n', 'shop', 'deployment/web', `app=${image}`],
-      ['kubectl', 'annotate', '--overwrite', '-n', 'shop', 'deployment/web', cause],
-      ['kubectl', 'set', 'image', '-n', 'shop', 'statefulset/db', `app=${image}`],
-      ['kubectl', 'annotate', '--overwrite', '-n', 'shop', 'statefulset/db', cause],
-      ['kubectl', 'set', 'image', '-n', 'infra', 'daemonset/agent', `agent=${image}`],
-      ['kubectl', 'annotate', '--overwrite', '-n', 'infra', 'daemonset/agent', cause],
-      ['kubectl', 'rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=120s'],
-      ['kubectl', 'rollout', 'status', '-n', 'shop', 'statefulset/db', '--timeout=120s'],
-      ['kubectl', 'rollout', 'status', '-n', 'infra', 'daemonset/agent', '--timeout=120s'],
+    const steps = buildRolloutSteps(threeKinds);
+    const targets = ['deployment/web', 'statefulset/db', 'daemonset/agent'];
+    expect(steps.map((s) => `${s[1]} ${s[s.indexOf('-n') + 2]}`)).toEqual([
+      ...targets.flatMap((t) => [`get ${t}`, `patch ${t}`, `annotate ${t}`]),
+      ...targets.map((t) => `rollout ${t}`),
+    ]);
+    const patch = steps[1]!;
+    // No ledger entry: absent annotation (with and without a map), else our own change again.
+    expect(patch.filter((w) => w === OR)).toHaveLength(2);
+    const alternatives = patch.filter((w) => w.startsWith('['));
+    expect(alternatives.map((p) => (JSON.parse(p) as Array<{ op: string; value: unknown }>)[0])).toEqual([
+      { op: 'test', path: '/metadata/annotations/acr-geo-rollout~1release', value: null },
+      { op: 'test', path: '/metadata/annotations', value: null },
+      { op: 'test', path: '/metadata/annotations/acr-geo-rollout~1release', value: RELEASE_ID },
+    ]);
+    for (const p of alternatives) expect(p).toContain(`"value":"${image}"`);
+    expect(steps[2]).toEqual(['kubectl', 'annotate', '--overwrite', '-n', 'shop', 'deployment/web', cause]);
+    expect(steps.at(-1)).toEqual([
+      'kubectl',
+      'rollout',
+      'status',
+      '-n',
+      'infra',
+      'daemonset/agent',
+      '--timeout=120s',
     ]);
     const script = buildRolloutScript(threeKinds);
     expect(script.split('\n')[0]).toBe('set -eu');
-    expect(script).toContain(`kubectl set image -n 'shop' 'deployment/web' 'app=${image}'`);
+    expect(script).toContain(`kubectl patch -n 'shop' 'deployment/web' --type json -p '[`);
+    expect(script).not.toContain('set image');
+  });
+
+  it('when the ledger recorded a release, then the fence tests exactly it, then our own id', () => {
+    const expected = '8204255882000-aaaaaaaaaaaa';
+    const steps = buildRolloutSteps(request({ workloads: [{ ...workload(), expectedRelease: expected }] }));
+    const alternatives = steps[1]!.filter((w) => w.startsWith('[')).map((p) => JSON.parse(p) as unknown[]);
+    expect(alternatives.map((ops) => ops[0])).toEqual([
+      { op: 'test', path: '/metadata/annotations/acr-geo-rollout~1release', value: expected },
+      { op: 'test', path: '/metadata/annotations/acr-geo-rollout~1release', value: RELEASE_ID },
+    ]);
+    expect(() =>
+      buildRolloutSteps(request({ workloads: [{ ...workload(), expectedRelease: "x'; rm -rf /" }] })),
+    ).toThrow(InvalidRolloutInput);
   });
 
   it('when two containers of one object are targeted, then it waits for that object once', () => {
@@ -92,12 +122,12 @@ describe('rollout script builder', () => {
       request({ workloads: [workload({ container: 'app' }), workload({ container: 'worker' })] }),
     );
     expect(steps.filter((s) => s[1] === 'rollout')).toHaveLength(1);
-    expect(steps.filter((s) => s[1] === 'set').map((s) => s[6]?.split('=')[0])).toEqual(['app', 'worker']);
+    expect(steps.filter((s) => s[1] === 'patch')).toHaveLength(2);
   });
 
   it('when the push had no tag, then the change cause names the repository and digest only', () => {
     const steps = buildRolloutSteps(request({}, { tag: '' }));
-    expect(steps[1]?.[6]).toBe(
+    expect(steps[2]?.[6]).toBe(
       `kubernetes.io/change-cause=rollout of ${REPO} @ ${DIGEST_A} by release ${RELEASE_ID}`,
     );
   });
@@ -111,13 +141,17 @@ describe('rollout script builder', () => {
   it('when bash runs the script, then kubectl receives exactly the built argv, in order', async () => {
     const { code, calls } = await runWithStub(buildRolloutScript(threeKinds));
     expect(code).toBe(0);
-    expect(calls).toEqual(buildRolloutSteps(threeKinds).map((s) => s.slice(1)));
+    // The stub accepts every call, so of each `a || b` only `a` runs.
+    const firstAlternatives = buildRolloutSteps(threeKinds).map((s) =>
+      (s.includes(OR) ? s.slice(0, s.indexOf(OR)) : s).slice(1),
+    );
+    expect(calls).toEqual(firstAlternatives);
   });
 
   it('when a kubectl call fails, then the script stops there with its exit code', async () => {
-    const { code, calls } = await runWithStub(buildRolloutScript(threeKinds), 2);
+    const { code, calls } = await runWithStub(buildRolloutScript(threeKinds), 3);
     expect(code).toBe(3);
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(3); // the fence read, the first alternative of the patch, then the annotate failed
   });
 
   it('when the product tokenizer reads the script, then it gets the same argv back', () => {

@@ -23,6 +23,8 @@ const WORKLOAD_KEY: Record<string, string> = {
 const PUSHES = 20;
 const LOST_RESULTS = 2;
 const ARM_START_ERRORS = { 429: 3, 409: 2, 500: 2 };
+/** runCommand POSTs left unanswered (the command still runs); the last of them runs late. */
+const LOST_STARTS = 2;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const digestOf = (image: string) => /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? image;
@@ -103,6 +105,15 @@ describe('chaos: every fault at once, then the rules hold', () => {
         retryAfterSeconds: 1,
       });
     stack.aks.injectFault({ on: 'commandResults', effect: 'lost-result', times: LOST_RESULTS });
+    // Lost start answers: one hung POST whose command runs at once, one whose command runs late
+    // (after newer changes may have landed: its fence must refuse it).
+    stack.aks.injectFault({ on: 'runCommand', effect: 'hang', times: 1 });
+    stack.aks.injectFault({
+      on: 'runCommand',
+      effect: 'hang',
+      times: LOST_STARTS - 1,
+      commandStartDelayMs: 4000,
+    });
     stack.aks.injectFault({ on: 'get', status: 500, times: 2 });
     stack.aks.injectFault({ on: 'commandResults', status: 429, times: 3, retryAfterSeconds: 1 });
 
@@ -237,14 +248,17 @@ describe('chaos: every fault at once, then the rules hold', () => {
   it('then each (release, cluster) got one run command, plus at most the re-runs the lost results forced', () => {
     const byPair = new Map<string, number>();
     for (const c of stack.aks.runCommands()) {
-      const digest = /@(sha256:[0-9a-f]{64})'/.exec(c.script)?.[1] ?? 'unknown';
+      const digest = /@(sha256:[0-9a-f]{64})"/.exec(c.script)?.[1] ?? 'unknown';
       byPair.set(`${c.cluster} ${digest}`, (byPair.get(`${c.cluster} ${digest}`) ?? 0) + 1);
     }
     const extra = [...byPair.values()].reduce((n, k) => n + (k - 1), 0);
     // ARM 429/409/500 on runCommand are refused before the command exists (not in the log); only a
     // lost result can make a command that ran look unknown, so only those may cost a second run.
-    expect(extra, JSON.stringify(Object.fromEntries(byPair))).toBeLessThanOrEqual(LOST_RESULTS);
-    for (const [pair, k] of byPair) expect(k, pair).toBeLessThanOrEqual(1 + LOST_RESULTS);
+    // A lost start answer costs one re-send of the same fenced change.
+    expect(extra, JSON.stringify(Object.fromEntries(byPair))).toBeLessThanOrEqual(LOST_RESULTS + LOST_STARTS);
+    for (const [pair, k] of byPair) expect(k, pair).toBeLessThanOrEqual(1 + LOST_RESULTS + LOST_STARTS);
+    // Every command is a fenced change: no unfenced `set image` at all.
+    for (const c of stack.aks.runCommands()) expect(c.script).not.toContain('set image');
     expect(byPair.size).toBeGreaterThan(0);
   });
 
@@ -256,10 +270,16 @@ describe('chaos: every fault at once, then the rules hold', () => {
       for (let i = 1; i < idx.length; i++)
         expect(idx[i]!, `${key}: ${idx.join(' -> ')}`).toBeGreaterThan(idx[i - 1]!);
     }
-    // The command log: per cluster and repository, commands in time order never go back.
+    // The command log: per cluster and repository, the commands that applied (exit 0) never go
+    // back in time order; a late older one exits non-zero at its fence and changed nothing.
     const last = new Map<string, number>();
-    for (const c of [...stack.aks.runCommands()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
-      const digest = /@(sha256:[0-9a-f]{64})'/.exec(c.script)?.[1] ?? '';
+    const ran = (stack.aks.state() as { runCommands: Array<{ commandId: string; exitCode?: number }> })
+      .runCommands;
+    const applied = new Set(ran.filter((r) => r.exitCode === 0).map((r) => r.commandId));
+    for (const c of [...stack.aks.runCommands()]
+      .filter((x) => applied.has(x.commandId))
+      .sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
+      const digest = /@(sha256:[0-9a-f]{64})"/.exec(c.script)?.[1] ?? '';
       const p = pushes.find((x) => x.digest === digest);
       if (!p) continue;
       const key = `${c.cluster} ${p.repository}`;

@@ -3,6 +3,7 @@ import type { RegionRollout, RolloutPolicy } from '../../src/core/model';
 import type { RolloutStatus } from '../../src/core/ports';
 import type { ReasonCode } from '../../src/core/reasons';
 import {
+  ambiguousWaitSeconds,
   afterStart,
   decide,
   dryRunInstead,
@@ -253,10 +254,42 @@ const cases: Case[] = [
     code: 'rollout-overdue-retrying',
   },
   {
-    name: 'when a claimed start was never confirmed within the grace, then the attempt is retried',
-    rollout: running({ handle: undefined, attemptStartedAt: at(-121) }),
-    state: 'replica-ready',
-    code: 'start-unconfirmed-retrying',
+    name: 'when a claimed start was never confirmed within the grace, then the same change is re-sent under the claim',
+    rollout: running({ handle: undefined, attemptStartedAt: at(-121), attempts: 1 }),
+    state: 'rolling-out',
+    action: 'start-rollout',
+    code: 'start-resent',
+    check: (r) => {
+      expect(r.attempts).toBe(1);
+      expect(r.resends).toBe(1);
+    },
+  },
+  {
+    name: 'when an ambiguous start waited its bounded delay, then the same change is re-sent, not a new attempt',
+    rollout: running({ handle: undefined, reasonCode: 'start-ambiguous', attempts: 1, nextCheckAt: at(-1) }),
+    state: 'rolling-out',
+    action: 'start-rollout',
+    code: 'start-resent',
+    check: (r) => expect(r.attempts).toBe(1),
+  },
+  {
+    name: 'when an ambiguous start is still within its delay, then it waits with the claim',
+    rollout: running({ handle: undefined, reasonCode: 'start-ambiguous', nextCheckAt: at(10) }),
+    state: 'rolling-out',
+    changed: false,
+  },
+  {
+    name: 'when re-sends are exhausted, then the rollout fails naming it',
+    rollout: running({ handle: undefined, reasonCode: 'start-ambiguous', nextCheckAt: at(-1), resends: 5 }),
+    state: 'failed',
+    code: 'start-resends-exhausted',
+  },
+  {
+    name: 'when the fence test failed (a newer change is there), then it ends superseded, not failed',
+    rollout: running(),
+    obs: { status: { kind: 'fenced', reason: 'shop/deployment/web carries release B' } },
+    state: 'superseded',
+    code: 'newer-change-present',
   },
   {
     name: 'when a claimed start is recent, then it waits for the claimer',
@@ -288,6 +321,20 @@ describe('region rollout state machine', () => {
       c.check?.(d.next);
     });
   }
+
+  it('when the start answer was lost, then the attempt counts and the claim stays (start-ambiguous)', () => {
+    const claimed = decide(rollout(), { signal }, ctx()).next;
+    const d = afterStart(claimed, { kind: 'ambiguous', reason: 'no answer from ARM' }, ctx());
+    expect(d.next).toMatchObject({
+      state: 'rolling-out',
+      attempts: claimed.attempts,
+      reasonCode: 'start-ambiguous',
+    });
+    expect(d.next.handle).toBeUndefined();
+    expect(Date.parse(d.next.nextCheckAt) - ctx().now.getTime()).toBe(
+      ambiguousWaitSeconds(ctx().policy) * 1000,
+    );
+  });
 
   it('when the cluster accepts the start, then the handle is kept for later runs', () => {
     const claimed = decide(rollout(), { signal }, ctx()).next;

@@ -22,8 +22,8 @@ const TAGS = ['1.0', '1.1', 'latest'];
 /** The reason codes a rollout may end with, per terminal state. */
 const ENDING_CODES: Partial<Record<RegionRolloutState, ReasonCode[]>> = {
   succeeded: ['succeeded'],
-  failed: ['attempts-exhausted', 'failed-permanent', 'cluster-busy-exhausted'],
-  superseded: ['superseded', 'workloads-already-newer'],
+  failed: ['attempts-exhausted', 'failed-permanent', 'cluster-busy-exhausted', 'start-resends-exhausted'],
+  superseded: ['superseded', 'workloads-already-newer', 'newer-change-present'],
   halted: ['halted'],
   'replication-timed-out': ['replication-timed-out'],
   'dry-run': ['dry-run'],

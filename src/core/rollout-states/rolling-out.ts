@@ -6,6 +6,7 @@ import type { RolloutStatus } from '../ports';
 import { CAUSES, REASONS } from '../reasons';
 import { claimRevert, revertsAfter } from './reverting';
 import {
+  MAX_RESENDS,
   ROLLOUT_TIMEOUT_GRACE_SECONDS,
   START_GRACE_SECONDS,
   because,
@@ -25,13 +26,15 @@ export function rollingOut(r: RegionRollout, obs: Observation, ctx: StepContext)
 
 function rollingOutStep(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
   const sinceStart = ctx.now.getTime() - Date.parse(r.attemptStartedAt ?? r.updatedAt);
-  if (!r.handle) {
-    // Claimed but never confirmed: the claimer may still be starting it, so wait out the grace.
-    if (sinceStart >= START_GRACE_SECONDS * 1000)
-      return stay(failAttempt(r, CAUSES.unconfirmedStart, true, ctx));
-    return stay(r);
-  }
+  if (!r.handle) return unconfirmed(r, sinceStart, ctx);
   const s = obs.status;
+  if (s?.kind === 'fenced')
+    return stay({
+      ...terminal(r, 'superseded', REASONS.newerChangePresent(s.reason), ctx.now),
+      handle: undefined,
+      logsTail: s.logs ?? r.logsTail,
+      lastError: undefined,
+    });
   if (s?.kind === 'succeeded')
     return stay({
       ...terminal(r, 'succeeded', REASONS.succeeded, ctx.now),
@@ -44,6 +47,34 @@ function rollingOutStep(r: RegionRollout, obs: Observation, ctx: StepContext): O
     return stay(failAttempt(r, CAUSES.noOutcome(rolloutTimeoutSeconds), true, ctx));
   if (s?.kind === 'running' || s?.kind === 'unknown') return stay(stillRunning(r, s, ctx));
   return stay(r);
+}
+
+/**
+ * A start without a handle: claimed and not yet confirmed (the claimer may still be starting
+ * it: wait out the grace), or its answer was lost (start-ambiguous: wait the bounded delay).
+ * Either way the claim stays and the SAME fenced change is re-sent: it is idempotent, and a
+ * late copy of it can never undo a newer change, so the lock is never released to resolve it.
+ */
+function unconfirmed(r: RegionRollout, sinceStart: number, ctx: StepContext): Outcome {
+  const due =
+    r.reasonCode === 'start-ambiguous'
+      ? Date.parse(r.nextCheckAt) <= ctx.now.getTime()
+      : sinceStart >= START_GRACE_SECONDS * 1000;
+  if (!due) return stay(r);
+  const resends = (r.resends ?? 0) + 1;
+  if (resends > MAX_RESENDS)
+    return stay({
+      ...terminal(r, 'failed', REASONS.startResendsExhausted(MAX_RESENDS), ctx.now),
+      handle: undefined,
+    });
+  return {
+    next: {
+      ...because(r, REASONS.startResent(r.attempts, resends)),
+      resends,
+      attemptStartedAt: ctx.now.toISOString(),
+    },
+    action: 'start-rollout',
+  };
 }
 
 /** Polled and not finished: say so and poll again (later, if the executor asked for that). */

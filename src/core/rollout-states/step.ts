@@ -58,6 +58,15 @@ export type StateStep = (r: RegionRollout, obs: Observation, ctx: StepContext) =
 
 /** A claimed start whose outcome never got recorded (the instance died) is retried after this. */
 export const START_GRACE_SECONDS = 120;
+/** After an ambiguous start (the POST may have reached ARM), the same fenced change is re-sent after at most this. */
+export const START_AMBIGUOUS_WAIT_SECONDS = 30;
+
+/** The bounded wait before a re-send: a few poll intervals (the command may still be starting), at most 30 s. */
+export function ambiguousWaitSeconds(policy: Pick<RolloutPolicy, 'rolloutPollIntervalSeconds'>): number {
+  return Math.min(START_AMBIGUOUS_WAIT_SECONDS, Math.max(1, 6 * policy.rolloutPollIntervalSeconds));
+}
+/** Re-sends of one attempt's fenced change before the rollout fails. */
+export const MAX_RESENDS = 5;
 /** Extra time past rolloutTimeoutSeconds before a silent rollout counts as failed. */
 export const ROLLOUT_TIMEOUT_GRACE_SECONDS = 120;
 /** Starts turned away as throttled/busy before the rollout fails. */
