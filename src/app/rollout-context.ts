@@ -54,6 +54,8 @@ export function revertTarget(r: RegionRollout, ledger: readonly LedgerEntry[]): 
 export function revertRequest(failed: RolloutRequest, to: LastGood): RolloutRequest {
   return {
     ...failed,
+    // The spec carries the failed release's change now: the fence tests exactly that.
+    workloads: failed.workloads.map((w) => ({ ...w, expectedRelease: failed.releaseId })),
     releaseId: to.releaseId,
     image: { ...failed.image, digest: to.digest, tag: to.tag },
     revertOf: failed.releaseId,

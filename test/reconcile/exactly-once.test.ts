@@ -13,7 +13,7 @@ import { reconcileAll } from '../../src/app/reconcile-all';
 import { receiveWebhook } from '../../src/app/receive-webhook';
 import type { RegionRollout } from '../../src/core/model';
 import type { RolloutExecutorPort } from '../../src/core/ports';
-import { START_GRACE_SECONDS } from '../../src/core/region-rollout-machine';
+import { START_GRACE_SECONDS, ambiguousWaitSeconds } from '../../src/core/region-rollout-machine';
 import { pushPayload } from '../support/acr-payloads';
 import { clusterId, testConfig } from '../support/config';
 import { failingStore } from '../support/failing-store';
@@ -26,6 +26,8 @@ const WORKLOAD = 'default/Deployment/my-app/my-app';
 const DIGEST = 'sha256:' + createHash('sha256').update('exactly-once').digest('hex');
 const OLD = `myregistry.azurecr.io/my-app@sha256:${'0'.repeat(64)}`;
 const log = new Logger(silentSink);
+/** testConfig's rolloutPollIntervalSeconds: timer runs in these tests come this far apart. */
+const POLL = 5;
 
 let sim: AksSimulator | undefined;
 afterEach(async () => {
@@ -133,7 +135,7 @@ async function setup() {
       await step(seconds);
     return rollout();
   };
-  /** At the end: the cluster runs the digest, the ledger says so, and every attempt ran once. */
+  /** At the end: the cluster runs the digest, the ledger says so, and the attempts are counted. */
   const expectConverged = async (attempts: number) => {
     const r = await rollout();
     expect(r.state, r.reason).toBe('succeeded');
@@ -143,44 +145,84 @@ async function setup() {
     expect(ledger.map((l) => [l.workload, l.digest])).toEqual([[WORKLOAD, DIGEST]]);
     expect(r.handle?.commandId).toBe(commands().at(-1)?.commandId);
   };
-  return { failing, executor, push, rollout, commands, step, settle, expectConverged, deps };
+  /** Timer runs every poll interval until `seconds` after the start: the claim holds, no command is added. */
+  const expectClaimHeld = async (seconds: number, count: number) => {
+    for (let s = POLL; s < seconds; s += POLL) {
+      await step(POLL);
+      expect(commands(), `after ${s} s`).toHaveLength(count);
+      expect(await rollout(), `after ${s} s`).toMatchObject({
+        state: 'rolling-out',
+        attempts: 1,
+        handle: undefined,
+      });
+    }
+  };
+  /** Every command the cluster ran is the same change, and it is fenced (JSON patch `test` ops). */
+  const expectOneFencedChange = () => {
+    const scripts = commands().map((c) => c.script);
+    expect(new Set(scripts).size).toBe(1);
+    expect(scripts[0]).toContain('"op":"test"');
+  };
+  return {
+    failing,
+    executor,
+    push,
+    rollout,
+    commands,
+    step,
+    settle,
+    expectConverged,
+    expectClaimHeld,
+    expectOneFencedChange,
+    deps,
+  };
 }
 
 describe('exactly once: a start that threw', () => {
-  it('when the start threw after ARM accepted it, then no second command runs until the claim resolves, and each attempt ran one command', async () => {
+  // README rule 10: an ambiguous start keeps its claim (the attempt counts) and, after a bounded
+  // wait, the SAME fenced change is re-sent under the same attempt; never a new attempt.
+  const wait = ambiguousWaitSeconds(testConfig({ regions: [REGION] }).policy);
+
+  it('when the start threw after ARM accepted it, then the claim holds for the bounded wait, the same fenced change is re-sent once under the same attempt, and it converges', async () => {
     const t = await setup();
     t.executor.plan.throwAfter = 1;
     await t.push();
     const first = await t.step(0);
     expect(first.errors).toBeGreaterThan(0);
     expect(t.commands()).toHaveLength(1);
-    const claimed = await t.rollout();
-    expect(claimed).toMatchObject({ state: 'rolling-out', attempts: 1, handle: undefined });
+    expect(await t.rollout()).toMatchObject({
+      state: 'rolling-out',
+      reasonCode: 'start-ambiguous',
+      attempts: 1,
+      handle: undefined,
+    });
 
-    // Timer runs throughout the start grace period: the claim holds, nothing is re-sent.
-    for (let s = 10; s < START_GRACE_SECONDS; s += 10) {
-      await t.step(10);
-      expect(t.commands(), `after ${s} s`).toHaveLength(1);
-      expect(await t.rollout()).toMatchObject({ state: 'rolling-out', attempts: 1, handle: undefined });
-    }
-    await t.settle();
+    // Timer runs throughout the bounded wait: the claim holds, nothing is re-sent.
+    await t.expectClaimHeld(wait, 1);
+    await t.step(POLL);
     expect(t.commands()).toHaveLength(2);
-    await t.expectConverged(2);
+    expect(await t.rollout()).toMatchObject({ attempts: 1, resends: 1 });
+    await t.settle(POLL);
+    expect(t.commands()).toHaveLength(2);
+    t.expectOneFencedChange();
+    await t.expectConverged(1);
   });
 
-  it('when the start threw before reaching ARM, then the claim still waits out its grace and the retry runs exactly one command', async () => {
+  it('when the start threw before reaching ARM, then the claim still waits out the bounded wait and the re-send runs exactly one command under the same attempt', async () => {
     const t = await setup();
     t.executor.plan.throwBefore = 1;
     await t.push();
     await t.step(0);
     expect(t.commands()).toHaveLength(0);
-    for (let s = 10; s < START_GRACE_SECONDS; s += 10) {
-      await t.step(10);
-      expect(t.commands(), `after ${s} s`).toHaveLength(0);
-    }
-    await t.settle();
+    expect(await t.rollout()).toMatchObject({ reasonCode: 'start-ambiguous', attempts: 1 });
+    await t.expectClaimHeld(wait, 0);
+    await t.step(POLL);
     expect(t.commands()).toHaveLength(1);
-    await t.expectConverged(2);
+    await t.settle(POLL);
+    expect(t.commands()).toHaveLength(1);
+    t.expectOneFencedChange();
+    await t.expectConverged(1);
+    expect((await t.rollout()).resends).toBe(1);
   });
 });
 
@@ -211,7 +253,7 @@ describe('exactly once: the accepted start could not be recorded at once', () =>
     },
   );
 
-  it('when storage stays down beyond the retry bound, then the claim stays, no second command runs in its grace, and a later run converges with one command for the new attempt', async () => {
+  it('when storage stays down beyond the retry bound, then the claim stays, no second command runs in its grace, and a later run re-sends the same fenced change under the same attempt and converges', async () => {
     const t = await setup();
     t.failing.failCommits(1000, recordingHandle);
     await t.push();
@@ -220,15 +262,24 @@ describe('exactly once: the accepted start could not be recorded at once', () =>
     expect(t.failing.commits().failed).toBeGreaterThan(1);
     t.failing.failCommits(0); // storage is back
     expect(t.commands()).toHaveLength(1);
-    expect(await t.rollout()).toMatchObject({ state: 'rolling-out', attempts: 1, handle: undefined });
-    for (let s = 10; s < START_GRACE_SECONDS; s += 10) {
-      await t.step(10);
-      expect(t.commands(), `after ${s} s`).toHaveLength(1);
-    }
-    // The first command's handle is lost for good, so after the grace the attempt is retried:
-    // exactly one more command, for attempt 2, and the release converges.
-    await t.settle();
+    expect(await t.rollout()).toMatchObject({
+      state: 'rolling-out',
+      reasonCode: 'start-claimed',
+      attempts: 1,
+      handle: undefined,
+    });
+    await t.expectClaimHeld(START_GRACE_SECONDS, 1);
+    // The first command's handle is lost for good, so after the grace the same fenced change is
+    // re-sent under the same attempt: exactly one more command, and the release converges.
+    await t.step(POLL);
     expect(t.commands()).toHaveLength(2);
-    await t.expectConverged(2);
+    // The re-send was accepted and recorded: its handle is the second command's.
+    const resent = await t.rollout();
+    expect(resent).toMatchObject({ reasonCode: 'start-accepted', attempts: 1, resends: 1 });
+    expect(resent.handle?.commandId).toBe(t.commands()[1]!.commandId);
+    await t.settle(POLL);
+    expect(t.commands()).toHaveLength(2);
+    t.expectOneFencedChange();
+    await t.expectConverged(1);
   }, 60_000);
 });

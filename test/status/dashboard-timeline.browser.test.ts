@@ -51,10 +51,19 @@ beforeAll(async () => {
   const older = stack.acr.push({ repository: 'my-app', tag: '1.2.0' });
   await rolloutReaches(stack, older.digest, 'southeastasia', (s) => s === 'waiting-for-replica', 'waits');
   const newer = stack.acr.push({ repository: 'my-app', tag: '1.2.1' });
+  // 1.2.0 waits there for 1.2.1 (pending behind its wave 0) and is superseded once 1.2.1 rolls out
+  // there (no region is stranded behind a newer release that might still fail).
+  await rolloutReaches(
+    stack,
+    newer.digest,
+    'southeastasia',
+    (s) => s === 'waiting-for-replica',
+    'is planned',
+  );
+  stack.acr.setFaults({ stuckRegions: [] });
   ids['1.2.0'] = (
     await rolloutReaches(stack, older.digest, 'southeastasia', (s) => s === 'superseded', 'superseded')
   ).id;
-  stack.acr.setFaults({ stuckRegions: [] });
   ids['1.2.1'] = (await releaseDone(stack, newer.digest)).id;
 }, 120_000);
 
