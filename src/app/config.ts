@@ -219,57 +219,42 @@ function tableEndpointOf(connectionString: string): string | undefined {
   return /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
 }
 
-/** Parse and cross-check all settings; every problem is reported in one ConfigError. */
-export function parseConfig(rawEnv: Record<string, string | undefined>): AppConfig {
-  const problems: string[] = [];
-  // An empty setting (as local.settings files and app settings often hold) means "not set".
-  const env = Object.fromEntries(
-    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.trim() !== ''),
-  );
-  const settings = settingsSchema.safeParse(env);
-  if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
-  const secrets = settingsSchema.shape.WEBHOOK_SECRETS.safeParse(env.WEBHOOK_SECRETS);
-  const fail = () => new ConfigError(problems, secrets.success ? secrets.data : undefined);
+type Settings = z.infer<typeof settingsSchema>;
 
-  let rollout: z.infer<typeof rolloutConfigSchema> | undefined;
-  if (env.ROLLOUT_CONFIG) {
-    let json: unknown;
-    try {
-      json = JSON.parse(env.ROLLOUT_CONFIG);
-    } catch (e) {
-      problems.push(`ROLLOUT_CONFIG: is not valid JSON (${(e as Error).message})`);
-    }
-    if (json !== undefined) {
-      const parsed = rolloutConfigSchema.safeParse(json);
-      if (parsed.success) rollout = parsed.data;
-      else problems.push(...formatIssues('ROLLOUT_CONFIG', parsed.error.issues));
-    }
+function parseRolloutConfig(
+  text: string | undefined,
+  problems: string[],
+): z.infer<typeof rolloutConfigSchema> | undefined {
+  if (!text) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    problems.push(`ROLLOUT_CONFIG: is not valid JSON (${(e as Error).message})`);
+    return undefined;
   }
-  const notify = parseNotifyTargets(env.NOTIFY_TARGETS);
-  if (!notify.ok) problems.push(...notify.problems);
-  if (!settings.success || !rollout || !notify.ok) throw fail();
-  const s = settings.data;
+  const parsed = rolloutConfigSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  problems.push(...formatIssues('ROLLOUT_CONFIG', parsed.error.issues));
+  return undefined;
+}
 
-  let storage: AppConfig['storage'] | undefined;
-  if (s.ROLLOUT_STORAGE) storage = { kind: 'connectionString', connectionString: s.ROLLOUT_STORAGE };
-  else if (s.ROLLOUT_STORAGE__tableServiceUri)
-    storage = { kind: 'identity', tableServiceUri: s.ROLLOUT_STORAGE__tableServiceUri };
-  else
-    problems.push(
-      'ROLLOUT_STORAGE: set a connection string, or ROLLOUT_STORAGE__tableServiceUri for managed identity',
-    );
+function storageOf(s: Settings, problems: string[]): AppConfig['storage'] | undefined {
+  if (s.ROLLOUT_STORAGE) return { kind: 'connectionString', connectionString: s.ROLLOUT_STORAGE };
+  if (s.ROLLOUT_STORAGE__tableServiceUri)
+    return { kind: 'identity', tableServiceUri: s.ROLLOUT_STORAGE__tableServiceUri };
+  problems.push(
+    'ROLLOUT_STORAGE: set a connection string, or ROLLOUT_STORAGE__tableServiceUri for managed identity',
+  );
+  return undefined;
+}
 
-  const registry = {
-    loginServer: rollout.registry.loginServer,
-    homeRegion: rollout.registry.homeRegion,
-    endpoint: (rollout.registry.endpoint ?? `https://${rollout.registry.loginServer}`).replace(/\/+$/, ''),
-    regionalEndpoint: rollout.registry.regionalEndpoint?.replace(/\/+$/, ''),
-    scanTags: rollout.registry.scanTags,
-  };
-  const regionNames = rollout.regions.map((r) => r.name);
-  if (!regionNames.includes(registry.homeRegion))
-    problems.push(`ROLLOUT_CONFIG.registry.homeRegion: ${registry.homeRegion} is not in regions[]`);
-
+function checkEndpoints(
+  s: Settings,
+  registry: { endpoint: string; regionalEndpoint?: string | undefined },
+  regionNames: string[],
+  problems: string[],
+): void {
   // Plain http is for loopback test servers only; LOCAL_DEV_TOKEN only when nothing is remote.
   const endpoints: Array<[string, string]> = [
     ['ROLLOUT_CONFIG.registry.endpoint', registry.endpoint],
@@ -295,6 +280,40 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
         `LOCAL_DEV_TOKEN: allowed only when every Azure endpoint is loopback; not loopback: ${remote.join(', ')}`,
       );
   }
+}
+
+/** Parse and cross-check all settings; every problem is reported in one ConfigError. */
+export function parseConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+  const problems: string[] = [];
+  // An empty setting (as local.settings files and app settings often hold) means "not set".
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  const settings = settingsSchema.safeParse(env);
+  if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
+  const secrets = settingsSchema.shape.WEBHOOK_SECRETS.safeParse(env.WEBHOOK_SECRETS);
+  const fail = () => new ConfigError(problems, secrets.success ? secrets.data : undefined);
+
+  const rollout = parseRolloutConfig(env.ROLLOUT_CONFIG, problems);
+  const notify = parseNotifyTargets(env.NOTIFY_TARGETS);
+  if (!notify.ok) problems.push(...notify.problems);
+  if (!settings.success || !rollout || !notify.ok) throw fail();
+  const s = settings.data;
+
+  const storage = storageOf(s, problems);
+
+  const registry = {
+    loginServer: rollout.registry.loginServer,
+    homeRegion: rollout.registry.homeRegion,
+    endpoint: (rollout.registry.endpoint ?? `https://${rollout.registry.loginServer}`).replace(/\/+$/, ''),
+    regionalEndpoint: rollout.registry.regionalEndpoint?.replace(/\/+$/, ''),
+    scanTags: rollout.registry.scanTags,
+  };
+  const regionNames = rollout.regions.map((r) => r.name);
+  if (!regionNames.includes(registry.homeRegion))
+    problems.push(`ROLLOUT_CONFIG.registry.homeRegion: ${registry.homeRegion} is not in regions[]`);
+
+  checkEndpoints(s, registry, regionNames, problems);
   if (problems.length > 0 || !storage) throw fail();
 
   const regions: RegionConfig[] = rollout.regions.map((r) => ({

@@ -87,56 +87,75 @@ async function receive(
   );
   if (!gate.ok) return reject(gate.status, gate.error, gate.message);
   const deps = gate.deps;
-  const { config } = deps;
+  const unknownRegion = checkRegion(deps, input.region);
+  if (unknownRegion) return unknownRegion;
+  const read = await readEvent(deps, input);
+  if (!read.ok) return read.result;
+  if (read.event.action === 'ping')
+    return { status: 200, body: { status: 'ignored', releases: [], reason: 'ping' } };
+  return recordAndProcess(deps, read.event, read.text, input.region, log);
+}
 
-  if (input.region !== undefined) {
-    const known = config.regions.some((r) => r.name === input.region);
-    if (!known) {
-      const shown = isRegion(input.region) ? input.region : JSON.stringify(input.region.slice(0, 64));
-      return reject(
-        404,
-        'unknown-region',
-        `region ${shown} is not configured (configured: ${config.regions.map((r) => r.name).join(', ')})`,
-      );
-    }
-  }
+function checkRegion(deps: Deps, region: string | undefined): WebhookResult | undefined {
+  const { regions } = deps.config;
+  if (region === undefined || regions.some((r) => r.name === region)) return undefined;
+  const shown = isRegion(region) ? region : JSON.stringify(region.slice(0, 64));
+  return reject(
+    404,
+    'unknown-region',
+    `region ${shown} is not configured (configured: ${regions.map((r) => r.name).join(', ')})`,
+  );
+}
 
-  const declared = Number(input.contentLength ?? '0');
-  if (declared > MAX_WEBHOOK_BYTES)
-    return reject(413, 'payload-too-large', `the body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
+type ReadEvent = { ok: true; event: AcrEvent; text: string } | { ok: false; result: WebhookResult };
+
+/** The body within its size bound, parsed and validated; timestamps inside the tolerated skew. */
+async function readEvent(deps: Deps, input: WebhookInput): Promise<ReadEvent> {
+  const tooLarge = {
+    ok: false as const,
+    result: reject(413, 'payload-too-large', `the body exceeds ${MAX_WEBHOOK_BYTES} bytes`),
+  };
+  if (Number(input.contentLength ?? '0') > MAX_WEBHOOK_BYTES) return tooLarge;
   const body = typeof input.body === 'function' ? await input.body() : input.body;
-  if (body.byteLength > MAX_WEBHOOK_BYTES)
-    return reject(413, 'payload-too-large', `the body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
-
+  if (body.byteLength > MAX_WEBHOOK_BYTES) return tooLarge;
   const text = Buffer.from(body).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return reject(400, 'invalid-json', `the body is not valid JSON: ${errorMessage(err).slice(0, 200)}`);
+    const message = `the body is not valid JSON: ${errorMessage(err).slice(0, 200)}`;
+    return { ok: false, result: reject(400, 'invalid-json', message) };
   }
   const parsed = parseAcrEvent(json);
-  if (!parsed.ok)
-    return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', parsed.problems);
+  const invalid = (problems: string[]) => ({
+    ok: false as const,
+    result: reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', problems),
+  });
+  if (!parsed.ok) return invalid(parsed.problems);
   const event = parsed.event;
   if (event.action !== 'ping') {
     // Releases are ordered by ACR's timestamp: one from the future would pin its tag until then.
     const skew = Date.parse(event.timestamp) - deps.clock.now().getTime();
     if (skew > MAX_CLOCK_SKEW_MS)
-      return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', [
+      return invalid([
         `timestamp: is ${Math.round(skew / 1000)}s in the future (more than ${MAX_CLOCK_SKEW_MS / 1000}s of clock skew)`,
       ]);
-    if (Date.parse(event.timestamp) < EARLIEST_EVENT_MS)
-      return reject(400, 'invalid-event', 'the event does not match the ACR webhook schema', [
-        'timestamp: is before 2000',
-      ]);
+    if (Date.parse(event.timestamp) < EARLIEST_EVENT_MS) return invalid(['timestamp: is before 2000']);
   }
-  if (event.action === 'ping')
-    return { status: 200, body: { status: 'ignored', releases: [], reason: 'ping' } };
+  return { ok: true, event, text };
+}
 
-  const delivery = deliveryOf(event, input.region, text, deps.clock.now());
+/** Records the delivery exactly once, plans what it announces, then nudges the releases (within its budget). */
+async function recordAndProcess(
+  deps: Deps,
+  event: Exclude<AcrEvent, { action: 'ping' }>,
+  text: string,
+  region: string | undefined,
+  log: Logger,
+): Promise<WebhookResult> {
+  const delivery = deliveryOf(event, region, text, deps.clock.now());
   const dlog = log.with({
-    region: input.region,
+    region,
     repository: delivery.repository,
     tag: delivery.tag,
     digest: delivery.digest,
@@ -146,18 +165,15 @@ async function receive(
   const recorded = await deps.store.recordDelivery(delivery);
   if (recorded.result === 'duplicate' && recorded.existing.outcome) {
     dlog.info('webhook.duplicate', { releaseIds: recorded.existing.releaseIds });
+    const releases = recorded.existing.releaseIds;
     return {
       status: 202,
-      body: {
-        status: 'duplicate',
-        releases: recorded.existing.releaseIds,
-        reason: 'this delivery was already recorded',
-      },
+      body: { status: 'duplicate', releases, reason: 'this delivery was already recorded' },
     };
   }
 
   // First time (or a repeat of a delivery whose processing was cut short): process it.
-  const processed = await processEvent(deps, event, input.region, dlog);
+  const processed = await processEvent(deps, event, region, dlog);
   const complete: DeliveryRecord = {
     ...delivery,
     outcome: processed.status,
@@ -171,9 +187,10 @@ async function receive(
   else dlog.info('webhook.recorded', fields);
 
   // The registry check spent part of the answer's time: the nudge gets what is left.
-  const nudgeBudgetMs = config.nudgeBudgetMs - processed.verifyMs;
-  if (processed.releases.length > 0 && config.nudgeBudgetMs > 0 && nudgeBudgetMs > 0)
-    await nudge(deps, processed.releases, dlog, input.region, nudgeBudgetMs);
+  const { nudgeBudgetMs } = deps.config;
+  const left = nudgeBudgetMs - processed.verifyMs;
+  if (processed.releases.length > 0 && nudgeBudgetMs > 0 && left > 0)
+    await nudge(deps, processed.releases, dlog, region, left);
   const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
   return {
     status: 202,

@@ -4,27 +4,8 @@
 import { dashboardScript } from './dashboard-script';
 import { STYLE } from './dashboard-style';
 
-/** The whole page; `nonce` must be the one named in the response's CSP header. */
-export function dashboardPage(nonce: string): string {
-  if (!/^[A-Za-z0-9+/=]{16,64}$/.test(nonce)) throw new Error('nonce must be base64');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Rollouts · ACR geo-replicas to AKS</title>
-<link rel="icon" href="data:,">
-<style nonce="${nonce}">${STYLE}</style>
-</head>
-<body>
-<svg id="svg-ns" width="0" height="0" aria-hidden="true" focusable="false"></svg>
-<header>
-  <h1>Rollouts: ACR geo-replicas → AKS</h1>
-  <p class="meta"><span id="dot" class="dot" aria-hidden="true"></span>Updated
-    <strong><time id="updated">—</time></strong> · refreshes every 2 s</p>
-</header>
-<main>
+/** The page's static markup: the script fills it (no API data is ever put in as markup). */
+const BODY = `<main>
   <div id="banner" class="banner" role="alert" hidden></div>
   <section id="detail-section" aria-labelledby="detail-title" hidden>
     <h2 id="detail-title">Release timeline</h2>
@@ -82,7 +63,29 @@ export function dashboardPage(nonce: string): string {
       <button type="button" id="confirm-ok">Confirm</button></p>
   </div>
 </dialog>
-<footer><b>lag</b>: push → the region’s replica holds the digest · <b>react</b>: replica ready → rollout
+`;
+
+/** The whole page; `nonce` must be the one named in the response's CSP header. */
+export function dashboardPage(nonce: string): string {
+  if (!/^[A-Za-z0-9+/=]{16,64}$/.test(nonce)) throw new Error('nonce must be base64');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Rollouts · ACR geo-replicas to AKS</title>
+<link rel="icon" href="data:,">
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<svg id="svg-ns" width="0" height="0" aria-hidden="true" focusable="false"></svg>
+<header>
+  <h1>Rollouts: ACR geo-replicas → AKS</h1>
+  <p class="meta"><span id="dot" class="dot" aria-hidden="true"></span>Updated
+    <strong><time id="updated">—</time></strong> · refreshes every 2 s</p>
+</header>
+${BODY}<footer><b>lag</b>: push → the region’s replica holds the digest · <b>react</b>: replica ready → rollout
   start · <b>roll</b>: rollout start → finish. Hover a cell for the reason.</footer>
 <script nonce="${nonce}">${dashboardScript()}</script>
 </body>

@@ -40,7 +40,7 @@ describe('alert rules (infra/app/alerts.bicep)', () => {
 
   it('when a rule queries a metric or log, then the app emits that name and those fields', () => {
     const metrics = src('src/app/metrics.ts');
-    const logs = [src('src/app/reconcile-release.ts'), src('src/app/notify-outbox.ts')].join('\n');
+    const logs = [src('src/app/advance-rollout.ts'), src('src/app/notify-outbox.ts')].join('\n');
     const byKey = Object.fromEntries(rules().map((r) => [r.key, r]));
     for (const key of ['region-failed', 'replication-timed-out']) {
       expect(byKey[key]!.query).toContain("name == 'rollout.outcomes'");

@@ -1,0 +1,188 @@
+// One region rollout of a release, one step: observe what its state needs, let the pure state
+// machine decide, commit the decision ETag-guarded with its ledger changes and notifications,
+// and run a claimed change exactly once. A lost race re-reads and re-decides.
+import { ledgerChanges } from '../core/ledger';
+import {
+  afterRevert,
+  afterStart,
+  decide,
+  dryRunInstead,
+  observationNeeded,
+  type Decision,
+  type Observation,
+  type StepContext,
+} from '../core/region-rollout-machine';
+import { isTerminal, type LedgerEntry, type ReadinessSignal, type RegionRollout } from '../core/model';
+import type { RolloutStartResult } from '../core/ports';
+import { planWorkloads } from '../core/supersession';
+import { waveGate } from '../core/wave-gate';
+import { retry } from '../core/retry';
+import { errorMessage, type Logger } from './logger';
+import { newerRolloutsHere, revertTarget } from './rollout-context';
+import { recordTransitionMetrics, regionOutbox } from './notify-outbox';
+import { changeRequest, checkReplica, ledgerFor, rolloutRequest, type ReleaseRun } from './rollout-run';
+
+const MAX_CONFLICT_RETRIES = 4;
+/** Tries to record an accepted start (about 15 s of storage outage at most). */
+const RECORD_START_ATTEMPTS = 6;
+
+export async function advanceRollout(
+  run: ReleaseRun,
+  initial: RegionRollout,
+  signal: ReadinessSignal | undefined,
+  log: Logger,
+): Promise<RegionRollout> {
+  const { deps, release, current, active, cache, outcome, abort } = run;
+  let r = initial;
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    if (isTerminal(r.state)) return r;
+    const now = deps.clock.now();
+    const ledger = await ledgerFor(deps, cache, r.region);
+    cache.newer ??= new Map();
+    const newer = await newerRolloutsHere(deps.store, cache.newer, r, release, ledger, active);
+    const ctx: StepContext = {
+      release,
+      policy: deps.config.policy,
+      now,
+      gate: waveGate(r, [...current.values()], deps.config.policy, now),
+      plan: planWorkloads(r, release, ledger, active, newer),
+      random01: deps.random(),
+      revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
+    };
+    const obs: Observation = { signal };
+    const need = observationNeeded(r, signal, now);
+    if (need === 'check-replica' && run.checkReplicas) {
+      const check = await checkReplica(deps, cache, r.region, release, log, abort);
+      obs.replica = check.presence;
+      obs.replicaCause = check.cause;
+      if (check.cause) outcome.errors++;
+    }
+    if (need === 'poll-rollout' && r.handle) {
+      obs.status = await deps.executor
+        .status(changeRequest(deps, release, r, ledger), r.handle, abort)
+        .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
+    }
+
+    let decision = decide(r, obs, ctx);
+    // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
+    if (decision.action === 'start-rollout' && abort?.aborted) return r;
+    if (decision.action === 'start-rollout' && deps.config.dryRun) {
+      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next, ledger));
+      decision = dryRunInstead(r, decision, command, ctx);
+    }
+    if (!decision.changed) return r;
+
+    const committed = await commit(run, r, decision, ledger, log);
+    if (!committed) {
+      // Lost a race: someone else moved this rollout or the ledger. Re-read and re-decide.
+      cache.ledger.delete(r.region);
+      cache.newer.clear();
+      const fresh = await deps.store.getRollout(release.id, r.region);
+      if (!fresh) return r;
+      r = fresh;
+      continue;
+    }
+    r = committed;
+    current.set(r.region, r);
+    if (decision.action !== 'start-rollout' && decision.action !== 'revert-rollout') return r;
+    return runClaimedChange(run, r, decision, ctx, ledger, log);
+  }
+  log.warn('rollout.contended', {
+    reason: `gave up after ${MAX_CONFLICT_RETRIES} conflicting writes; next run retries`,
+  });
+  return r;
+}
+
+/**
+ * We hold the claim (of a start, or of a revert): run it exactly once, then record what the
+ * executor said. A throw is ambiguous (the command may have been accepted): the claim stays.
+ */
+async function runClaimedChange(
+  run: ReleaseRun,
+  r: RegionRollout,
+  decision: Decision,
+  ctx: StepContext,
+  ledger: LedgerEntry[],
+  log: Logger,
+): Promise<RegionRollout> {
+  const { deps, release, cache, outcome } = run;
+  const reverting = decision.action === 'revert-rollout';
+  // We hold the claim (of a start, or of a revert): run it exactly once. A throw here is
+  // ambiguous (the command may have been accepted), so the claim stays and the grace decides.
+  outcome.started++;
+  let result: RolloutStartResult;
+  try {
+    // Not tied to the caller's deadline: abandoning an accepted start would cost a retry.
+    result = await deps.executor.start(changeRequest(deps, release, r, ledger));
+  } catch (err) {
+    outcome.errors++;
+    result = { kind: 'ambiguous', reason: errorMessage(err) };
+  }
+  if (result.kind === 'ambiguous')
+    log.warn(reverting ? 'rollout.revert-ambiguous' : 'rollout.start-ambiguous', { reason: result.reason });
+  const afterCtx = { ...ctx, now: deps.clock.now() };
+  const after = reverting ? afterRevert(r, result, afterCtx) : afterStart(r, result, afterCtx);
+  // The cluster has the command now: losing this write would leave the claim without its handle
+  // (the workload locked until the start grace ends, then a second command). So a storage
+  // outage here is waited out, within bounds, rather than given up at the first error.
+  const done = await retry(
+    () =>
+      ledgerFor(deps, cache, r.region)
+        .then((ledger) => commit(run, r, after, ledger, log))
+        .catch((err: unknown) => {
+          cache.ledger.delete(r.region);
+          throw err;
+        }),
+    {
+      attempts: RECORD_START_ATTEMPTS,
+      baseMs: 500,
+      capMs: 4000,
+      jitter: 'none',
+      sleep: deps.sleep,
+      onRetry: ({ attempt, error }) =>
+        log.warn('rollout.start-record-retry', { attempt, error: errorMessage(error) }),
+    },
+  );
+  if (!done) log.warn('rollout.start-unrecorded', { reason: 'the claim changed while starting' });
+  return done ?? r;
+}
+
+async function commit(
+  { deps, cache, release, outcome, current }: ReleaseRun,
+  prev: RegionRollout,
+  decision: Decision,
+  ledger: LedgerEntry[],
+  log: Logger,
+): Promise<RegionRollout | undefined> {
+  const now = deps.clock.now();
+  const changes = ledgerChanges(prev, decision.next, release, ledger, now);
+  const outbox = regionOutbox(deps, release, prev, decision.next, [...current.values()]);
+  const result = await deps.store.commitRegion(decision.next, changes, outbox);
+  if (result.outcome === 'conflict') return undefined;
+  if (deps.metrics) recordTransitionMetrics(deps.metrics, release, prev, decision.next);
+  if (changes.length > 0) cache.ledger.delete(prev.region);
+  // The write's own ETag lets the next step build on it without reading it back.
+  const fresh = result.etag
+    ? { ...decision.next, etag: result.etag }
+    : await deps.store.getRollout(release.id, prev.region);
+  if (prev.state !== decision.next.state) {
+    outcome.transitions++;
+    if (isTerminal(decision.next.state)) outcome.finished++;
+    const fields = {
+      from: prev.state,
+      to: decision.next.state,
+      reason: decision.reason,
+      attempts: decision.next.attempts,
+      replicaReadySource: decision.next.replicaReadySource,
+      commandId: decision.next.handle?.commandId,
+    };
+    if (
+      decision.next.state === 'failed' ||
+      decision.next.state === 'halted' ||
+      decision.next.state === 'replication-timed-out'
+    )
+      log.warn('rollout.transition', fields);
+    else log.info('rollout.transition', fields);
+  }
+  return fresh ?? { ...decision.next };
+}
