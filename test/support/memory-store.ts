@@ -112,7 +112,9 @@ export class MemoryRolloutStore implements RolloutStore {
   async recordVerification({ id }: { id: string }, update: VerificationUpdate) {
     await this.tick();
     const r = this.releases.get(id);
-    if (r) this.releases.set(id, { ...r, ...clone(update) });
+    // As the table adapter: a final verdict stands.
+    if (r && r.verification !== 'verified' && r.verification !== 'rejected')
+      this.releases.set(id, { ...r, ...clone(update) });
   }
   async markReleaseDone({ id }: { id: string }, completedAt: string) {
     await this.tick();

@@ -179,9 +179,26 @@ export class ReleasesTable {
     throw new Error(`release ${id}: the completion write kept losing races`);
   }
 
+  /**
+   * A final verdict (verified, rejected) stands: two runs may verify the same release at once (the
+   * timer and a wake-up), and the later one must not move verifiedAt past a start the first one
+   * allowed, nor turn it back to unverified. ETag-guarded, so a lost race re-reads.
+   */
   async recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void> {
     const t = await this.table.client();
-    await t.upsertEntity({ partitionKey: RELEASE, rowKey: release.id, ...defined({ ...update }) }, 'Merge');
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const row = await tryGet(this.table, RELEASE, release.id);
+      if (!row) return;
+      if (row.verification === 'verified' || row.verification === 'rejected') return;
+      const fields = { partitionKey: RELEASE, rowKey: release.id, ...defined({ ...update }) };
+      try {
+        await t.updateEntity(fields, 'Merge', { etag: row.etag });
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    throw new Error(`release ${release.id}: the verification write kept losing races`);
   }
 
   /** A corrupt entry throws, or with onCorrupt is reported there and left out. */
