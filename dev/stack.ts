@@ -28,6 +28,8 @@ export interface StackWorkload {
 }
 
 export interface StackOptions {
+  /** The ACR simulator's regional event timestamps (see AcrSimulatorOptions.regionalTimestamp). */
+  regionalTimestamp?: 'landing' | 'push';
   regions?: string[];
   home?: string;
   /** Replication delay per non-home region (ms, or [min, max]). */
@@ -103,6 +105,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     delays: o.delays,
     defaultDelayMs: o.defaultDelayMs ?? 1000,
     seed: o.seed ?? 1,
+    regionalTimestamp: o.regionalTimestamp,
   });
   const aks = await AksSimulator.start({
     port: o.aksPort ?? 0,

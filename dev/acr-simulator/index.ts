@@ -90,7 +90,15 @@ export class AcrSimulator {
       (region) => opts.delays?.[region] ?? opts.defaultDelayMs ?? 1000,
       {
         onLand: (region, push) =>
-          this.sender.fire(region, pushPayload(push, new Date(), this.loginServer), push.tag),
+          this.sender.fire(
+            region,
+            pushPayload(
+              push,
+              opts.regionalTimestamp === 'push' ? new Date(push.pushedAt) : new Date(),
+              this.loginServer,
+            ),
+            push.tag,
+          ),
         onDelete: (region, repository, digest, mediaType) =>
           this.sender.fire(region, deletePayload(repository, digest, mediaType, this.loginServer), ''),
       },

@@ -45,6 +45,11 @@ export interface FaultSettings {
 }
 
 export interface AcrSimulatorOptions {
+  /**
+   * What a regional push event's `timestamp` carries: when the image landed in that region
+   * (default) or the push time. ACR does not document which; tests choose per scenario.
+   */
+  regionalTimestamp?: 'landing' | 'push' | undefined;
   /** Regions of the registry; the home region among them. */
   regions: string[];
   home: string;
