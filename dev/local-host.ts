@@ -129,7 +129,9 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
   if (storage.connectionString !== undefined) settings.ROLLOUT_STORAGE = storage.connectionString;
   // The same composition root as in Azure, over these settings instead of process.env.
   const resolveDeps = opts.resolveDeps ?? (() => appDeps(settings));
-  const { http: httpRegistrations, timers: timerRegistrations } = makeRegistrations(resolveDeps);
+  const { http: httpRegistrations, timers: timerRegistrations } = makeRegistrations(resolveDeps, {
+    local: true,
+  });
   emit('information', `local-host: ${storage.description}`);
 
   const routes = httpRegistrations.map((r) => ({ reg: r, pattern: compileRoute(r.route) }));

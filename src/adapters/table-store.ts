@@ -4,21 +4,30 @@
 //   <p>regions     PK = region,                   RK = 'rollout~<id>' | 'ledger~<workload>'
 //   <p>signals     PK = <repository>@<digest>,    RK = region                  (regional webhooks)
 //   <p>heads       PK = <repository>,             RK = 'tag~<tag>' | 'digest~<tag>~<digest>' | '~watch'
+//   <p>audit       PK = 'audit',                  RK = inverted time + random  (operator actions)
+//   <p>holds       PK = 'hold',                   RK = hold id
+//   <p>rejections  PK = <repository>,             RK = digest
 // Every row read back is validated; a row that fails raises CorruptRecordError (never a default).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../core/model';
 import type { OutboxEntry, OutboxStore } from '../core/outbox';
+import type { AuditEntry, Hold, Rejection } from '../core/operator';
 import type {
   ActiveReleaseEntry,
+  AuditPage,
   CommitResult,
   CorruptRecordError,
   DeliveryRecord,
+  ReleaseAmendment,
   ReleasePage,
   RolloutStore,
   TagHead,
   VerificationUpdate,
   WriteResult,
 } from '../core/store';
+import { AuditTable } from './tables/audit-table';
 import { DeliveriesTable } from './tables/deliveries-table';
+import { HoldsTable } from './tables/holds-table';
+import { RejectionsTable } from './tables/rejections-table';
 import { HeadsTable } from './tables/heads-table';
 import { OutboxTables } from './tables/outbox-table';
 import { RegionTable } from './tables/region-table';
@@ -36,6 +45,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   private readonly signals: SignalsTable;
   private readonly heads: HeadsTable;
   private readonly outbox: OutboxTables;
+  private readonly audit: AuditTable;
+  private readonly holds: HoldsTable;
+  private readonly rejections: RejectionsTable;
 
   constructor(connection: TableStoreConnection, prefix = 'rollout', requestTimeoutMs = 5000) {
     this.set = new TableSet(connection, prefix, requestTimeoutMs);
@@ -45,6 +57,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     this.signals = new SignalsTable(this.set.table('signals'));
     this.heads = new HeadsTable(this.set.table('heads'));
     this.outbox = new OutboxTables(this.set.table('regions'), this.set.table('releases'));
+    this.audit = new AuditTable(this.set.table('audit'));
+    this.holds = new HoldsTable(this.set.table('holds'));
+    this.rejections = new RejectionsTable(this.set.table('rejections'));
   }
 
   /** Table operations sent (one per call or listed page, retries not counted), for the benchmarks. */
@@ -145,5 +160,36 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   }
   updateOutbox(entry: OutboxEntry) {
     return this.outbox.updateOutbox(entry);
+  }
+
+  amendRelease(id: string, change: (r: Release) => ReleaseAmendment | undefined) {
+    return this.releases.amend(id, change);
+  }
+  putHold(hold: Hold): Promise<void> {
+    return this.holds.put(hold);
+  }
+  listHolds(): Promise<Hold[]> {
+    return this.holds.list();
+  }
+  deleteHold(id: string): Promise<Hold | undefined> {
+    return this.holds.delete(id);
+  }
+  putRejection(r: Rejection): Promise<'created' | 'duplicate'> {
+    return this.rejections.put(r);
+  }
+  getRejection(repository: string, digest: string): Promise<Rejection | undefined> {
+    return this.rejections.get(repository, digest);
+  }
+  listRejections(): Promise<Rejection[]> {
+    return this.rejections.list();
+  }
+  deleteRejection(repository: string, digest: string): Promise<Rejection | undefined> {
+    return this.rejections.delete(repository, digest);
+  }
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return this.audit.append(entry);
+  }
+  listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
+    return this.audit.list(query);
   }
 }

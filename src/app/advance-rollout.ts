@@ -20,7 +20,15 @@ import { retry } from '../core/retry';
 import { errorMessage, type Logger } from './logger';
 import { newerRolloutsHere, revertTarget } from './rollout-context';
 import { recordTransitionMetrics, regionOutbox } from './notify-outbox';
-import { changeRequest, checkReplica, ledgerFor, rolloutRequest, type ReleaseRun } from './rollout-run';
+import { PENDING_STATES } from '../core/operator';
+import {
+  changeRequest,
+  checkReplica,
+  holdsFor,
+  ledgerFor,
+  rolloutRequest,
+  type ReleaseRun,
+} from './rollout-run';
 
 const MAX_CONFLICT_RETRIES = 4;
 /** Tries to record an accepted start (about 15 s of storage outage at most). */
@@ -48,6 +56,7 @@ export async function advanceRollout(
       plan: planWorkloads(r, release, ledger, active, newer),
       random01: deps.random(),
       revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
+      holds: PENDING_STATES.has(r.state) ? await holdsFor(deps, cache) : undefined,
     };
     const obs: Observation = { signal };
     const need = observationNeeded(r, signal, now);

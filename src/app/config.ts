@@ -72,6 +72,8 @@ const policySchema = z.strictObject({
   onFailure: z.enum(['stop', 'revert']).default('stop'),
   /** A waiting or rolling-out region without progress this long raises region.stuck. */
   stuckAfterSeconds: z.number().int().min(60).max(86_400).default(DEFAULT_STUCK_AFTER_SECONDS),
+  /** Waves that wait (awaiting-approval) until POST /api/releases/{id}/approve opens them. */
+  approvalWaves: z.array(z.number().int().min(0)).max(20).default([]),
 });
 
 export const rolloutConfigSchema = z

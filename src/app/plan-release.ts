@@ -4,6 +4,7 @@
 import { activeEntryOf, initialRollouts, planTargets } from '../core/release-planning';
 import { makeReleaseId } from '../core/release-id';
 import type { Release } from '../core/model';
+import { rejectionText } from '../core/operator';
 import type { VerificationUpdate } from '../core/store';
 import type { Deps } from './deps';
 
@@ -107,6 +108,9 @@ async function ensure(
       await deps.store.recordVerification(existing, push.verification);
     return;
   }
+  // A digest an operator rejected for the repository is recorded, never rolled out.
+  const rejection = await deps.store.getRejection(release.repository, release.digest);
+  if (rejection) release.rejection = rejectionText(rejection);
   const rollouts = initialRollouts(release, targets, deps.config.regions, now);
   await deps.store.ensureRelease(release, rollouts, activeEntryOf(release, targets));
 }

@@ -3,6 +3,7 @@
 // change sends, and the replica check that names its cause when it fails.
 import { changedWorkloads } from '../core/ledger';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../core/model';
+import type { Hold } from '../core/operator';
 import type { ReplicaCheck, RolloutRequest } from '../core/ports';
 import type { ActiveReleaseEntry } from '../core/store';
 import type { Deps } from './deps';
@@ -16,6 +17,8 @@ export interface RunCache {
   active?: ActiveReleaseEntry[] | undefined;
   /** Rollouts of newer releases read for supersession, per (release, region). */
   newer?: NewerRolloutCache | undefined;
+  /** Operator holds, read once per run when a pending rollout needs them. */
+  holds?: Promise<Hold[]> | undefined;
 }
 export const newRunCache = (active?: ActiveReleaseEntry[]): RunCache => ({
   replica: new Map(),
@@ -53,6 +56,16 @@ export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<
     p.catch(() => cache.ledger.delete(region));
   }
   return p;
+}
+
+/** The operator holds, once per run (only pending rollouts ask: nothing else is gated by them). */
+export function holdsFor(deps: Deps, cache: RunCache): Promise<Hold[]> {
+  if (!cache.holds) {
+    const p = deps.store.listHolds();
+    cache.holds = p;
+    p.catch(() => (cache.holds = undefined));
+  }
+  return cache.holds;
 }
 
 /**

@@ -93,6 +93,14 @@ export function releaseFields(release: Release): ReleaseFields {
     verifiedAt: release.verifiedAt,
     // Why it is unverified or rejected; a reason left from before it was verified is not shown.
     verificationReason: release.verification === 'verified' ? undefined : release.verificationReason,
+    // Operator state (issue 12).
+    paused: release.paused === true ? true : undefined,
+    pausedBy: release.paused === true ? release.pausedBy : undefined,
+    pausedAt: release.paused === true ? release.pausedAt : undefined,
+    pauseReason: release.paused === true ? release.pauseReason : undefined,
+    approvedWaves: release.approvedWaves,
+    rejection: release.rejection,
+    rollbackOf: release.rollbackOf,
   };
 }
 

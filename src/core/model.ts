@@ -46,11 +46,15 @@ export interface RolloutPolicy {
   onFailure?: 'stop' | 'revert' | undefined;
   /** No progress this long while waiting or rolling out raises region.stuck (default 900). */
   stuckAfterSeconds?: number | undefined;
+  /** Waves whose regions wait (awaiting-approval) until an operator approves that wave of the release. */
+  approvalWaves?: readonly number[] | undefined;
 }
 
 export const REGION_ROLLOUT_STATES = [
   'waiting-for-replica',
   'replica-ready',
+  /** Replica ready, earlier waves done: waiting for an operator to approve this wave. */
+  'awaiting-approval',
   'rolling-out',
   /** Failed for good; putting the workloads back on their last good release (onFailure revert). */
   'reverting',
@@ -61,6 +65,8 @@ export const REGION_ROLLOUT_STATES = [
   'halted',
   'dry-run',
   'rejected',
+  /** Ended by an operator (cancel, reject) or by a rejection of the digest before it started. */
+  'canceled',
 ] as const;
 export type RegionRolloutState = (typeof REGION_ROLLOUT_STATES)[number];
 
@@ -72,6 +78,7 @@ export const TERMINAL_STATES: ReadonlySet<RegionRolloutState> = new Set([
   'halted',
   'dry-run',
   'rejected',
+  'canceled',
 ]);
 export function isTerminal(state: RegionRolloutState): boolean {
   return TERMINAL_STATES.has(state);
@@ -88,8 +95,8 @@ export interface Release {
   /** When ACR says the push happened; orders releases ("newer" means later pushedAt). */
   pushedAt: string;
   mediaType?: string | undefined;
-  /** How the release became known: a webhook delivery, or the timer's registry scan. */
-  source: 'webhook' | 'registry-scan';
+  /** How the release became known: a webhook delivery, the timer's registry scan, or an operator's rollback. */
+  source: 'webhook' | 'registry-scan' | 'operator';
   /** Region the announcing delivery came from, if any. */
   announcedBy?: string | undefined;
   createdAt: string;
@@ -108,6 +115,17 @@ export interface Release {
   verifiedAt?: string | undefined;
   /** Why the release is unverified or rejected, in words. */
   verificationReason?: string | undefined;
+  /** Paused by an operator: no region starts a new attempt until resumed. */
+  paused?: boolean | undefined;
+  pausedBy?: string | undefined;
+  pausedAt?: string | undefined;
+  pauseReason?: string | undefined;
+  /** Waves of policy.approvalWaves an operator approved for this release. */
+  approvedWaves?: number[] | undefined;
+  /** The digest was rejected for the repository: nothing of this release starts (in words). */
+  rejection?: string | undefined;
+  /** source 'operator': the older release this rollback re-releases. */
+  rollbackOf?: string | undefined;
 }
 
 export type ReleaseVerification = 'verified' | 'unverified' | 'rejected';
@@ -140,6 +158,10 @@ export interface RegionRollout {
   lastCheckResult?: ReplicaPresence | undefined;
   /** Attempts started so far. */
   attempts: number;
+  /** Attempts already spent when an operator last retried (the budget counts from here). */
+  budgetFrom?: number | undefined;
+  /** When an operator last retried: the replication deadline counts from here. */
+  retriedAt?: string | undefined;
   /** Re-sends of the same fenced change after an ambiguous or unconfirmed start (same attempt). */
   resends?: number | undefined;
   /** Starts the cluster turned away as busy or throttled (429/409); bounded separately. */

@@ -40,6 +40,12 @@ export const REASON_CODES = [
   'start-resent',
   'newer-change-present',
   'start-resends-exhausted',
+  'awaiting-approval',
+  'paused-by',
+  'held',
+  'canceled',
+  'rejected-digest',
+  'operator-retry',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -166,4 +172,16 @@ export const REASONS = {
       'start-resends-exhausted',
       `failed: the start stayed unconfirmed after ${resends} re-sends of the fenced change`,
     ),
+  awaitingApproval: (wave: number) => reason('awaiting-approval', `waiting for approval of wave ${wave}`),
+  pausedBy: (actor: string, at: string, why: string | undefined) =>
+    reason('paused-by', `paused by ${actor} at ${at}${why ? `: ${why}` : ''}`),
+  /** `what`: the region, or the workload key in it. */
+  held: (what: string, actor: string, why: string | undefined) =>
+    reason('held', `held: ${what} by ${actor}${why ? `: ${why}` : ''}`),
+  canceled: (actor: string, why: string | undefined) =>
+    reason('canceled', `canceled by ${actor}${why ? `: ${why}` : ''}`),
+  /** `rejection`: who rejected the digest for the repository, when and why. */
+  rejectedDigest: (rejection: string) => reason('rejected-digest', `not rolled out: ${rejection}`),
+  operatorRetry: (actor: string, from: string, why: string | undefined) =>
+    reason('operator-retry', `retried by ${actor} (was ${from})${why ? `: ${why}` : ''}`),
 };

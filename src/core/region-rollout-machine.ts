@@ -18,14 +18,16 @@
 //   pending --newer release pending here--> waits (waiting-for-newer-release); superseded once
 //     it rolls out here, goes ahead if it ends here without (src/core/supersession.ts)
 //   pending --registry rejected the push--> rejected;  replica-ready of an unverified push waits
-//   (pending = waiting-for-replica or replica-ready; a replica found ready goes on as
+//   replica-ready --wave in policy.approvalWaves, not approved--> awaiting-approval --approve--> on
+//   pending --paused or held--> waits (no new attempt);  pending --digest rejected--> canceled
+//   (pending = waiting-for-replica, replica-ready or awaiting-approval; a replica found ready goes on as
 //    replica-ready in the same step; the terminal states never change)
 import { addSeconds, backoffSeconds } from './backoff';
 import type { ReadinessSignal, RegionRollout, RegionRolloutState } from './model';
 import type { RolloutStartResult } from './ports';
 import { CAUSES, REASONS } from './reasons';
 import { refusedByArmError } from './rollout-states/arm-errors';
-import { pending, replicaReady, waitingForReplica } from './rollout-states/pending';
+import { awaitingApproval, pending, replicaReady, waitingForReplica } from './rollout-states/pending';
 import { afterRevertStart, reverting } from './rollout-states/reverting';
 import { rollingOut } from './rollout-states/rolling-out';
 import {
@@ -63,6 +65,7 @@ const ended: StateStep = (r) => stay(r);
 const STEPS: Readonly<Record<RegionRolloutState, StateStep>> = {
   'waiting-for-replica': pending(waitingForReplica),
   'replica-ready': pending(replicaReady),
+  'awaiting-approval': pending(awaitingApproval),
   'rolling-out': rollingOut,
   reverting,
   succeeded: ended,
@@ -72,6 +75,7 @@ const STEPS: Readonly<Record<RegionRolloutState, StateStep>> = {
   halted: ended,
   'dry-run': ended,
   rejected: ended,
+  canceled: ended,
 };
 
 /** What must be observed before deciding (the orchestrator does the I/O). */

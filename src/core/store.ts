@@ -1,6 +1,7 @@
 // The persistence port. Every state change is guarded by an ETag: a write that lost a race
 // returns 'conflict' and the caller re-reads and re-decides (never a blind overwrite).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
+import type { AuditEntry, Hold, Rejection } from './operator';
 import type { OutboxEntry } from './outbox';
 
 /** A verification outcome recorded on an existing release. */
@@ -99,8 +100,52 @@ export class CorruptRecordError extends Error {
 /** A region commit; on success the rollout's new ETag, so the caller need not read it back. */
 export type CommitResult = { outcome: 'ok'; etag?: string | undefined } | { outcome: 'conflict' };
 
+/** The release fields an operator action changes (src/core/operator.ts). */
+export type ReleaseAmendment = Partial<
+  Pick<
+    Release,
+    | 'paused'
+    | 'pausedBy'
+    | 'pausedAt'
+    | 'pauseReason'
+    | 'approvedWaves'
+    | 'rejection'
+    | 'status'
+    | 'completedAt'
+  >
+>;
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  continuationToken?: string | undefined;
+}
+
+/** Operator state: holds, rejections, the audit trail, and amendments of a release. */
+export interface OperatorStore {
+  /**
+   * Read, change, write back ETag-guarded (a lost race re-reads and re-applies). `change` returns
+   * the fields to set (a key set to undefined removes that field), or undefined to leave it;
+   * the result is the release as written (or as found), undefined when there is none.
+   */
+  amendRelease(
+    id: string,
+    change: (r: Release) => ReleaseAmendment | undefined,
+  ): Promise<Release | undefined>;
+  putHold(hold: Hold): Promise<void>;
+  listHolds(): Promise<Hold[]>;
+  /** The hold removed, or undefined when there was none with that id. */
+  deleteHold(id: string): Promise<Hold | undefined>;
+  putRejection(rejection: Rejection): Promise<'created' | 'duplicate'>;
+  getRejection(repository: string, digest: string): Promise<Rejection | undefined>;
+  listRejections(): Promise<Rejection[]>;
+  deleteRejection(repository: string, digest: string): Promise<Rejection | undefined>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage>;
+}
+
 /** Reads throw CorruptRecordError for a row that fails validation; nothing is defaulted. */
-export interface RolloutStore {
+export interface RolloutStore extends OperatorStore {
   /** Creates the audit record; 'duplicate' when the same delivery was recorded before. */
   recordDelivery(
     delivery: DeliveryRecord,

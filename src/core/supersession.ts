@@ -29,9 +29,15 @@ type NewerHere = 'took-over' | 'pending' | 'ended';
 function newerHere(r: RegionRollout | undefined): NewerHere {
   // Not (yet) readable: wait rather than start something it may replace a moment later.
   if (!r) return 'pending';
-  if (r.state === 'superseded' || r.state === 'halted' || r.state === 'replication-timed-out') return 'ended';
-  // Refused before any command ran: it changed nothing here.
-  if (r.state === 'failed' && r.attempts === 0) return 'ended';
+  if (
+    r.state === 'superseded' ||
+    r.state === 'halted' ||
+    r.state === 'replication-timed-out' ||
+    r.state === 'rejected'
+  )
+    return 'ended';
+  // Refused (or canceled) before any command ran: it changed nothing here.
+  if ((r.state === 'failed' || r.state === 'canceled') && r.attempts === 0) return 'ended';
   return isTerminal(r.state) || r.state === 'rolling-out' || r.state === 'reverting'
     ? 'took-over'
     : 'pending';

@@ -10,7 +10,7 @@ export type WaveGate =
   | { kind: 'halt'; reason: string };
 
 const PASSED = new Set(['succeeded', 'dry-run', 'superseded']);
-const FAILED = new Set(['failed', 'replication-timed-out', 'halted']);
+const FAILED = new Set(['failed', 'replication-timed-out', 'halted', 'canceled']);
 
 export function waveGate(
   rollout: Pick<RegionRollout, 'wave'>,

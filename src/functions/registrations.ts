@@ -5,6 +5,9 @@ import { acrEventsRegistration } from './acr-events';
 import { dashboardRegistration } from './dashboard';
 import { ledgerRegistration } from './ledger';
 import { notificationsRegistration } from './notifications';
+import type { ActorHost } from './operator-actor';
+import { releaseActionRegistrations } from './operator-releases';
+import { operatorRegistrations } from './operator-routes';
 import { reconcileRegistration } from './reconcile';
 import type { HttpRegistration, ResolveDeps, TimerRegistration } from './registration';
 import { releaseDetailRegistration } from './release-detail';
@@ -15,7 +18,8 @@ export interface Registrations {
   timers: TimerRegistration[];
 }
 
-export function makeRegistrations(resolveDeps: ResolveDeps): Registrations {
+/** host: where the functions run (the local host records its actions as actor "local"). */
+export function makeRegistrations(resolveDeps: ResolveDeps, host: ActorHost = {}): Registrations {
   return {
     http: [
       acrEventsRegistration(resolveDeps),
@@ -23,6 +27,8 @@ export function makeRegistrations(resolveDeps: ResolveDeps): Registrations {
       releaseDetailRegistration(resolveDeps),
       ledgerRegistration(resolveDeps),
       notificationsRegistration(resolveDeps),
+      ...releaseActionRegistrations(resolveDeps, host),
+      ...operatorRegistrations(resolveDeps, host),
       dashboardRegistration(),
     ],
     timers: [reconcileRegistration(resolveDeps)],

@@ -3,10 +3,13 @@
 // thousands of property-test cases must run fast; the Table store runs the same cases on Azurite.
 // It holds typed records, so it never has a corrupt row to report (that is test/store's concern).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../../src/core/model';
+import { auditRowKey, type AuditEntry, type Hold, type Rejection } from '../../src/core/operator';
 import type {
   ActiveReleaseEntry,
+  AuditPage,
   CommitResult,
   DeliveryRecord,
+  ReleaseAmendment,
   ReleasePage,
   RolloutStore,
   TagHead,
@@ -27,6 +30,9 @@ export class MemoryRolloutStore implements RolloutStore {
   private readonly active = new Map<string, ActiveReleaseEntry>();
   private readonly rollouts = new Map<string, RegionRollout>();
   private readonly ledger = new Map<string, LedgerEntry>();
+  private readonly holds = new Map<string, Hold>();
+  private readonly rejections = new Map<string, Rejection>();
+  private readonly audit = new Map<string, AuditEntry>();
   operations = 0;
   /** Every ledger write, in order: lets tests prove a workload never moved to an older release. */
   readonly ledgerHistory: Array<{ before?: LedgerEntry | undefined; after: LedgerEntry }> = [];
@@ -189,5 +195,69 @@ export class MemoryRolloutStore implements RolloutStore {
       this.ledger.set(`${l.region}|${l.workload}`, entry);
     }
     return { outcome: 'ok', etag };
+  }
+
+  async amendRelease(id: string, change: (r: Release) => ReleaseAmendment | undefined) {
+    await this.tick();
+    const r = this.releases.get(id);
+    if (!r) return undefined;
+    const patch = change(clone(r));
+    if (!patch) return clone(r);
+    const next = { ...r, ...clone(patch) };
+    for (const k of Object.keys(next) as (keyof Release)[]) if (next[k] === undefined) delete next[k];
+    this.releases.set(id, next);
+    return clone(next);
+  }
+  async putHold(hold: Hold) {
+    await this.tick();
+    if (this.holds.has(hold.id)) throw new Error(`hold ${hold.id} exists`);
+    this.holds.set(hold.id, clone(hold));
+  }
+  async listHolds() {
+    await this.tick();
+    return [...this.holds.values()].sort((a, b) => (a.at < b.at ? -1 : 1)).map(clone);
+  }
+  async deleteHold(id: string) {
+    await this.tick();
+    const h = this.holds.get(id);
+    this.holds.delete(id);
+    return h ? clone(h) : undefined;
+  }
+  async putRejection(r: Rejection) {
+    await this.tick();
+    const k = `${r.repository}@${r.digest}`;
+    if (this.rejections.has(k)) return 'duplicate' as const;
+    this.rejections.set(k, clone(r));
+    return 'created' as const;
+  }
+  async getRejection(repository: string, digest: string) {
+    await this.tick();
+    const r = this.rejections.get(`${repository}@${digest}`);
+    return r ? clone(r) : undefined;
+  }
+  async listRejections() {
+    await this.tick();
+    return [...this.rejections.values()].map(clone);
+  }
+  async deleteRejection(repository: string, digest: string) {
+    await this.tick();
+    const k = `${repository}@${digest}`;
+    const r = this.rejections.get(k);
+    this.rejections.delete(k);
+    return r ? clone(r) : undefined;
+  }
+  async appendAudit(entry: AuditEntry) {
+    await this.tick();
+    this.audit.set(auditRowKey(entry.at, String(++this.seq).padStart(12, '0')), clone(entry));
+  }
+  async listAudit(q: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
+    await this.tick();
+    // Same order as the table: inverted time, then the row's random part (here a counter).
+    const all = [...this.audit.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
+    const start = q.continuationToken ? Number(q.continuationToken) : 0;
+    return {
+      entries: all.slice(start, start + q.limit).map(clone),
+      continuationToken: start + q.limit < all.length ? String(start + q.limit) : undefined,
+    };
   }
 }

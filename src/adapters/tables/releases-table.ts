@@ -9,6 +9,7 @@ import type { OutboxEntry } from '../../core/outbox';
 import {
   CorruptRecordError,
   type ActiveReleaseEntry,
+  type ReleaseAmendment,
   type ReleasePage,
   type VerificationUpdate,
 } from '../../core/store';
@@ -35,7 +36,7 @@ const releaseSchema = z.object({
   digest: z.string(),
   pushedAt: z.string(),
   mediaType: z.string().optional(),
-  source: z.enum(['webhook', 'registry-scan']),
+  source: z.enum(['webhook', 'registry-scan', 'operator']),
   announcedBy: z.string().optional(),
   createdAt: z.string(),
   status: z.enum(['active', 'done']),
@@ -44,6 +45,13 @@ const releaseSchema = z.object({
   verification: z.enum(['verified', 'unverified', 'rejected']).optional(),
   verifiedAt: z.string().optional(),
   verificationReason: z.string().optional(),
+  paused: z.boolean().optional(),
+  pausedBy: z.string().optional(),
+  pausedAt: z.string().optional(),
+  pauseReason: z.string().optional(),
+  approvedWaves: jsonText(z.array(z.number().int())).optional(),
+  rejection: z.string().optional(),
+  rollbackOf: z.string().optional(),
 });
 
 const activeSchema = z.object({
@@ -82,6 +90,13 @@ function releaseEntity(r: Release): Entity {
       verification: r.verification,
       verifiedAt: r.verifiedAt,
       verificationReason: r.verificationReason,
+      paused: r.paused,
+      pausedBy: r.pausedBy,
+      pausedAt: r.pausedAt,
+      pauseReason: r.pauseReason,
+      approvedWaves: r.approvedWaves ? JSON.stringify(r.approvedWaves) : undefined,
+      rejection: r.rejection,
+      rollbackOf: r.rollbackOf,
     }),
   };
 }
@@ -199,6 +214,32 @@ export class ReleasesTable {
       }
     }
     throw new Error(`release ${release.id}: the verification write kept losing races`);
+  }
+
+  /**
+   * An operator's change of a release: the whole row replaced (so a field can be removed),
+   * ETag-guarded; a lost race re-reads and re-applies.
+   */
+  async amend(
+    id: string,
+    change: (r: Release) => ReleaseAmendment | undefined,
+  ): Promise<Release | undefined> {
+    const t = await this.table.client();
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const row = await tryGet(this.table, RELEASE, id);
+      if (!row) return undefined;
+      const current = this.toRelease(row);
+      const patch = change(current);
+      if (!patch) return current;
+      const next: Release = { ...current, ...patch };
+      try {
+        await t.updateEntity(releaseEntity(next), 'Replace', { etag: row.etag });
+        return next;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    throw new Error(`release ${id}: the operator's change kept losing races`);
   }
 
   /** A corrupt entry throws, or with onCorrupt is reported there and left out. */

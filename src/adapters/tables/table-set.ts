@@ -1,4 +1,4 @@
-// The five TableClients of one table prefix, sharing one pipeline setup: a per-try timeout, bounded
+// The TableClients of one table prefix, sharing one pipeline setup: a per-try timeout, bounded
 // SDK retries and the operation counter the benchmarks read. Also the error mapping every table
 // module uses (409/412 = lost a race, 404 = absent).
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
@@ -11,7 +11,16 @@ export type TableStoreConnection =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; tableServiceUri: string; credential: TokenCredential };
 
-export const TABLE_NAMES = ['deliveries', 'releases', 'regions', 'signals', 'heads'] as const;
+export const TABLE_NAMES = [
+  'deliveries',
+  'releases',
+  'regions',
+  'signals',
+  'heads',
+  'audit',
+  'holds',
+  'rejections',
+] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 /** A row as the SDK returns it (system properties plus untyped custom properties). */

@@ -3,6 +3,7 @@
 // waits for its wave gate and workload locks, and claims the start (never before the replica).
 import { addSeconds } from '../backoff';
 import type { RegionRollout } from '../model';
+import { needsApproval, startBlocked } from '../operator';
 import { REASONS } from '../reasons';
 import {
   START_GRACE_SECONDS,
@@ -18,6 +19,8 @@ import {
 /** Supersession and halting apply to every pending rollout, ready or not. */
 function supersededOrHalted(r: RegionRollout, ctx: StepContext): Outcome | undefined {
   const { plan, gate, now, release } = ctx;
+  // The digest was rejected for the repository by an operator: nothing of it may start.
+  if (release.rejection) return stay(terminal(r, 'canceled', REASONS.rejectedDigest(release.rejection), now));
   // The registry said this push is not what the webhook claimed: nothing of it may run.
   if (release.verification === 'rejected')
     return stay(terminal(r, 'rejected', REASONS.pushRejected(release.verificationReason), now));
@@ -40,8 +43,17 @@ export const pending =
     // start of this one can still say why it went ahead.
     const seen = ctx.plan.waitingFor?.releaseId;
     const rr = seen && r.waitingForNewer !== seen ? { ...r, waitingForNewer: seen } : r;
-    return supersededOrHalted(rr, ctx) ?? step(rr, obs, ctx);
+    const out = supersededOrHalted(rr, ctx) ?? step(rr, obs, ctx);
+    // Still waiting for the replica while paused or held: say so (the start is gated later).
+    const blocked =
+      out.next.state === 'waiting-for-replica' ? startBlocked(r, ctx.release, ctx.holds ?? []) : undefined;
+    return blocked ? stay(because(out.next, blocked)) : out;
   };
+
+/** Awaiting approval: the ready step again, which waits here until the wave is approved. */
+export function awaitingApproval(r: RegionRollout, obs: Observation, ctx: StepContext): Outcome {
+  return replicaReady({ ...r, state: 'replica-ready' }, obs, ctx);
+}
 
 /** The newer releases that ended here without rolling out, so this one goes ahead. */
 function newerEnded(r: RegionRollout, plan: StepContext['plan']): string[] | undefined {
@@ -84,7 +96,8 @@ export function waitingForReplica(r: RegionRollout, obs: Observation, ctx: StepC
       ctx,
     );
   }
-  const deadline = addSeconds(new Date(r.createdAt), policy.replicationTimeoutSeconds);
+  // An operator's retry restarts the replication deadline.
+  const deadline = addSeconds(new Date(r.retriedAt ?? r.createdAt), policy.replicationTimeoutSeconds);
   if (now >= deadline)
     return stay(
       terminal(
@@ -117,6 +130,9 @@ export function replicaReady(r: RegionRollout, _obs: Observation, ctx: StepConte
     const until = gate.until ?? poll;
     return stay({ ...because(r, REASONS.waitingForWave(gate.reason)), nextCheckAt: until.toISOString() });
   }
+  // The earlier waves are done: an approval wave waits for its operator.
+  if (needsApproval(r.wave, ctx.release, policy))
+    return stay({ ...because(r, REASONS.awaitingApproval(r.wave)), state: 'awaiting-approval' });
   const newer = plan.waitingFor;
   if (newer) {
     const why = REASONS.waitingForNewer(newer.releaseId, newer.tag, newer.state);
@@ -132,6 +148,9 @@ export function replicaReady(r: RegionRollout, _obs: Observation, ctx: StepConte
     const why = REASONS.waitingForVerification(ctx.release.verificationReason);
     return stay({ ...because(r, why), nextCheckAt: poll.toISOString() });
   }
+  // Paused or held: no new attempt starts (a running one finishes); checked again next run.
+  const blocked = startBlocked(r, ctx.release, ctx.holds ?? []);
+  if (blocked) return stay(because(r, blocked));
   if (Date.parse(r.nextCheckAt) > now.getTime()) return stay(r);
   // Claim the start. The orchestrator writes this (ETag-guarded, with the workload locks)
   // BEFORE calling the executor, so only one instance can get here for this attempt.

@@ -9,6 +9,7 @@ import type {
   ReplicaPresence,
   RolloutPolicy,
 } from '../model';
+import type { Hold } from '../operator';
 import type { RolloutStatus } from '../ports';
 import { REASONS, type FailureCause, type Reason, type ReasonCode } from '../reasons';
 import type { WorkloadPlan } from '../supersession';
@@ -28,7 +29,20 @@ export interface Observation {
 }
 
 export interface StepContext {
-  release: Pick<Release, 'id' | 'pushedAt'> & Partial<Pick<Release, 'verification' | 'verificationReason'>>;
+  release: Pick<Release, 'id' | 'pushedAt'> &
+    Partial<
+      Pick<
+        Release,
+        | 'verification'
+        | 'verificationReason'
+        | 'paused'
+        | 'pausedBy'
+        | 'pausedAt'
+        | 'pauseReason'
+        | 'approvedWaves'
+        | 'rejection'
+      >
+    >;
   policy: RolloutPolicy;
   now: Date;
   gate: WaveGate;
@@ -37,6 +51,8 @@ export interface StepContext {
   random01: number;
   /** The one last good release of every changed workload, if they share one (onFailure revert). */
   revertTarget?: LastGood | undefined;
+  /** Operator holds on this rollout's region (src/core/operator.ts); none when absent. */
+  holds?: readonly Hold[] | undefined;
 }
 
 export interface Decision {
@@ -115,14 +131,20 @@ export function failAttempt(
     lastError: cause.text,
     logsTail: logs ?? r.logsTail,
   };
-  if (transient && r.attempts < ctx.policy.maxAttempts) {
+  // An operator's retry gives a fresh budget: attempts count from there.
+  if (transient && r.attempts - (r.budgetFrom ?? 0) < ctx.policy.maxAttempts) {
     const wait = backoffSeconds(r.attempts, ctx.policy.retryBaseSeconds, ctx.random01);
     return {
-      ...because(base, REASONS.retrying(cause, r.attempts, ctx.policy.maxAttempts, wait)),
+      ...because(
+        base,
+        REASONS.retrying(cause, r.attempts - (r.budgetFrom ?? 0), ctx.policy.maxAttempts, wait),
+      ),
       state: 'replica-ready',
       nextCheckAt: addSeconds(ctx.now, wait).toISOString(),
     };
   }
-  const why = transient ? REASONS.attemptsExhausted(r.attempts, cause) : REASONS.failedPermanent(cause);
+  const why = transient
+    ? REASONS.attemptsExhausted(r.attempts - (r.budgetFrom ?? 0), cause)
+    : REASONS.failedPermanent(cause);
   return terminal(base, 'failed', why, ctx.now);
 }

@@ -1,0 +1,112 @@
+// The operator routes outside one release (issue 12): holds (POST/GET /api/holds, DELETE
+// /api/holds/{id}), rejections (GET/DELETE /api/rejections), rollbacks (POST /api/rollbacks) and
+// the audit trail (GET /api/audit, newest first, paged like /api/releases). Thin triggers.
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { listRejections, unreject } from '../app/operator-cancel';
+import { liftHold, listHolds, placeHold } from '../app/operator-holds';
+import { rollBack } from '../app/operator-rollback';
+import { parseReleasesQuery, toApiToken } from '../app/status-queries';
+import { isDigest, isRepository } from '../core/names';
+import { RELEASE_ID_PATTERN } from '../core/release-id';
+import type { Deps } from '../app/deps';
+import { json, loggerFor, withErrorMapping } from './http-edge';
+import { actorOf, type ActorHost } from './operator-actor';
+import { badBody, parseAction, reasonField, regionsField, toHttp } from './operator-http';
+import { badQuery } from './releases';
+import type { HttpRegistration, ResolveDeps } from './registration';
+
+const WORKLOAD =
+  /^[a-z0-9][a-z0-9.-]{0,252}\/[A-Za-z]{1,63}\/[a-z0-9][a-z0-9.-]{0,252}\/[a-z0-9][a-z0-9-]{0,62}$/;
+const holdBody = z.strictObject({
+  region: z
+    .string({ message: 'is required (a configured region name)' })
+    .min(1, { message: 'is required' })
+    .max(100),
+  workload: z
+    .string({ message: 'must be a workload key ns/Kind/name/container' })
+    .regex(WORKLOAD, { message: 'must be a workload key ns/Kind/name/container' })
+    .optional(),
+  reason: reasonField,
+});
+const rollbackBody = z.strictObject({
+  releaseId: z
+    .string({ message: 'is required (the id of the older release)' })
+    .regex(RELEASE_ID_PATTERN, { message: 'must be a release id (as GET /api/releases returns)' }),
+  regions: regionsField,
+  reason: reasonField,
+});
+
+type Handler = (deps: Deps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+const edge = (resolveDeps: ResolveDeps, h: Handler): HttpHandler =>
+  withErrorMapping((request, context) => h(resolveDeps(), request, context));
+
+function holds(host: ActorHost): Handler {
+  return async (deps, request, context) => {
+    if (request.method === 'GET') return toHttp(await listHolds(deps));
+    const parsed = await parseAction(request, holdBody, host);
+    if (!parsed.ok) return parsed.response;
+    return toHttp(await placeHold(deps, loggerFor(context), parsed.value, parsed.input));
+  };
+}
+
+function hold(host: ActorHost): Handler {
+  return async (deps, request, context) =>
+    toHttp(
+      await liftHold(deps, loggerFor(context), request.params.id ?? '', { actor: actorOf(request, host) }),
+    );
+}
+
+function rejections(host: ActorHost): Handler {
+  return async (deps, request, context) => {
+    if (request.method === 'GET') return toHttp(await listRejections(deps));
+    const repository = request.query.get('repository') ?? '';
+    const digest = request.query.get('digest') ?? '';
+    if (!isRepository(repository))
+      return badBody('repository', 'must be a repository name (query parameter)');
+    if (!isDigest(digest)) return badBody('digest', 'must be a digest sha256:<64 hex> (query parameter)');
+    return toHttp(
+      await unreject(deps, loggerFor(context), repository, digest, { actor: actorOf(request, host) }),
+    );
+  };
+}
+
+function rollbacks(host: ActorHost): Handler {
+  return async (deps, request, context) => {
+    const parsed = await parseAction(request, rollbackBody, host);
+    if (!parsed.ok) return parsed.response;
+    return toHttp(await rollBack(deps, loggerFor(context), parsed.value, parsed.input));
+  };
+}
+
+const audit: Handler = async (deps, request) => {
+  const query = parseReleasesQuery({
+    limit: request.query.get('limit') ?? undefined,
+    continuationToken: request.query.get('continuationToken') ?? undefined,
+  });
+  if (!query.ok) return badQuery(query.problems);
+  const page = await deps.store.listAudit(query.value);
+  return json(200, { entries: page.entries, continuationToken: toApiToken(page.continuationToken) });
+};
+
+export function operatorRegistrations(resolveDeps: ResolveDeps, host: ActorHost = {}): HttpRegistration[] {
+  const reg = (
+    name: string,
+    methods: HttpRegistration['methods'],
+    route: string,
+    h: Handler,
+  ): HttpRegistration => ({
+    name,
+    methods,
+    route,
+    authLevel: 'function',
+    handler: edge(resolveDeps, h),
+  });
+  return [
+    reg('holds', ['GET', 'POST'], 'holds', holds(host)),
+    reg('hold', ['DELETE'], 'holds/{id}', hold(host)),
+    reg('rejections', ['GET', 'DELETE'], 'rejections', rejections(host)),
+    reg('rollbacks', ['POST'], 'rollbacks', rollbacks(host)),
+    reg('audit', ['GET'], 'audit', audit),
+  ];
+}
