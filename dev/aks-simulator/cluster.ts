@@ -164,7 +164,13 @@ export class SimCluster {
   async setImage(w: SimWorkload, container: string, image: string): Promise<void> {
     const c = w.containers.find((x) => x.name === container);
     if (!c) throw new ContainerNotFound(container);
-    if (c.image === image) return; // unchanged template: no new rollout
+    if (c.image === image) {
+      // Unchanged template: no new rollout. But as in Kubernetes, the kubelet keeps retrying a
+      // failed pull with back-off, so once the replica holds the digest the pods come up: a
+      // failed pull of this same image is pulled again (a retry of it then succeeds).
+      const r = w.rollout;
+      if (!r || r.ok || r.image !== image || r.settlesAt > Date.now()) return;
+    }
     c.image = image;
     const timings = this.deps.timings();
     const ref = parseDigestReference(image);

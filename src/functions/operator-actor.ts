@@ -13,7 +13,11 @@ const MAX_ACTOR = 200;
 
 /** Printable text only, bounded: the actor goes into logs, the audit table and the page. */
 function clean(value: string | null): string | undefined {
-  const v = (value ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  const printable = [...(value ?? '')].filter((ch) => {
+    const c = ch.charCodeAt(0);
+    return c >= 0x20 && (c < 0x7f || c > 0x9f);
+  });
+  const v = printable.join('').trim();
   return v ? v.slice(0, MAX_ACTOR) : undefined;
 }
 

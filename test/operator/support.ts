@@ -1,0 +1,53 @@
+// Shared by the operator tests: JSON calls to the local host's operator routes, and the end
+// invariants every test that moves images checks (ledger equals what each cluster runs, one run
+// command per attempt, no workload ever moved to an older release than it ran).
+import { expect } from 'vitest';
+import type { Stack } from '../../dev/stack';
+import type { LedgerView } from '../../src/app/status-ledger';
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  body: T & { error?: string; message?: string; field?: string };
+}
+
+export async function call<T = Record<string, unknown>>(
+  stack: Stack,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  const res = await fetch(`${stack.host.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Answer<T>['body'] };
+}
+
+export const IMAGE = (digest: string) => `myregistry.azurecr.io/my-app@${digest}`;
+
+/** What each cluster's spec points at equals the ledger (a failed newer attempt included), region by region. */
+export async function ledgerMatchesClusters(stack: Stack): Promise<void> {
+  const ledger = await stack.api<LedgerView>('/api/ledger');
+  for (const region of stack.regions) {
+    const running = Object.values(stack.aks.images(`aks-${region}`));
+    const recorded = (ledger.regions.find((r) => r.region === region)?.workloads ?? [])
+      .map((w) => (w.status === 'failed' ? (w.failed?.digest ?? null) : w.digest))
+      .filter((d): d is string => d !== null)
+      .map(IMAGE);
+    expect(running, region).toEqual(recorded);
+  }
+}
+
+/** Each (release digest, region) ran as many commands as its rollout counts attempts. */
+export async function oneCommandPerAttempt(
+  stack: Stack,
+  rollouts: Array<{ digest: string; region: string; attempts: number }>,
+): Promise<void> {
+  const cmds = stack.aks.runCommands();
+  for (const r of rollouts) {
+    const n = cmds.filter((c) => c.cluster === `aks-${r.region}` && c.script.includes(r.digest)).length;
+    expect(n, `${r.region} ${r.digest.slice(7, 19)}`).toBe(r.attempts);
+  }
+}
