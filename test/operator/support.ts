@@ -39,15 +39,3 @@ export async function ledgerMatchesClusters(stack: Stack): Promise<void> {
     expect(running, region).toEqual(recorded);
   }
 }
-
-/** Each (release digest, region) ran as many commands as its rollout counts attempts. */
-export async function oneCommandPerAttempt(
-  stack: Stack,
-  rollouts: Array<{ digest: string; region: string; attempts: number }>,
-): Promise<void> {
-  const cmds = stack.aks.runCommands();
-  for (const r of rollouts) {
-    const n = cmds.filter((c) => c.cluster === `aks-${r.region}` && c.script.includes(r.digest)).length;
-    expect(n, `${r.region} ${r.digest.slice(7, 19)}`).toBe(r.attempts);
-  }
-}
