@@ -93,6 +93,12 @@ param dryRun string = ''
 @description('RECONCILE_SCHEDULE: NCRONTAB schedule of the reconciler timer (six fields, seconds first).')
 param reconcileSchedule string = ''
 
+@description('ROLLOUT_ENABLE_EASY_AUTH: put App Service Authentication (Entra ID) in front of the status page and the operator actions; the signed-in user is then recorded as the actor of each action. Off by default.')
+param enableEasyAuth bool = false
+
+@description('ROLLOUT_EASY_AUTH_CLIENT_ID: application (client) id of the Entra ID app registration users sign in to (required with enableEasyAuth).')
+param easyAuthClientId string = ''
+
 @description('Maximum instances of the Flex Consumption app.')
 @minValue(40)
 @maxValue(1000)
@@ -319,6 +325,17 @@ module api 'app/api.bicep' = {
   dependsOn: [
     rbacApp
   ]
+}
+
+// Optional sign-in (Entra ID) for the page and the actions; the ACR webhook routes stay open to ACR.
+module easyAuth 'app/easy-auth.bicep' = if (enableEasyAuth) {
+  name: 'easy-auth'
+  scope: rg
+  params: {
+    siteName: api.outputs.name
+    clientId: easyAuthClientId
+    excludedPaths: concat(['/api/acr/events'], map(replicaRegions, r => '/api/acr/events/${r}'))
+  }
 }
 
 module webhooks 'app/webhooks.bicep' = {

@@ -31,12 +31,16 @@ function moduleParams(symbol: string): string {
   return blockAfter(blockAfter(mainCode, new RegExp(`^module ${symbol} [^=]+=`, 'm'))!, /\bparams\s*:/)!;
 }
 
-/** main.parameters.json after azd's ${VAR} substitution (azd passes "" for unset variables). */
+/**
+ * main.parameters.json after azd's ${VAR} substitution (azd passes "" for unset variables, or the
+ * default of ${VAR=default}: azd substitutes with envsubst, which has that form).
+ */
 function substitutedParameters(env: Record<string, string>): {
   parameters: Record<string, { value: unknown }>;
 } {
   const raw = read(join(INFRA, 'main.parameters.json'));
-  return JSON.parse(raw.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => env[name] ?? '')) as {
+  const sub = (_: string, name: string, fallback: string | undefined) => env[name] ?? fallback ?? '';
+  return JSON.parse(raw.replace(/\$\{([A-Z0-9_]+)(?:=([^}]*))?\}/g, sub)) as {
     parameters: Record<string, { value: unknown }>;
   };
 }
