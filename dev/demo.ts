@@ -10,6 +10,7 @@ import type { ReleaseDetailView, ReleaseSummaryView } from '../src/app/status-vi
 import { isTerminal } from '../src/core/model';
 import { LiveView, fmtMs, shortDigest } from './demo-live';
 import { runNaive, type NaiveResult } from './demo-naive';
+import { DemoApprover } from './demo-operator';
 import { startNotifySink } from './demo-notify';
 import { DEMO_HELP, DemoOptionsError, parseDemoOptions, type DemoOptions } from './demo-options';
 import { openDashboard, type DashboardCamera } from './demo-screenshot';
@@ -24,7 +25,7 @@ interface Watch {
 }
 
 /** Polls the status API (as the dashboard does) and feeds the live view. */
-function watchReleases(stack: Stack, live: LiveView, digests: () => string[]): Watch {
+function watchReleases(stack: Stack, live: LiveView, digests: () => string[], approver: DemoApprover): Watch {
   let latest: ReleaseSummaryView[] = [];
   let running = true;
   const loop = (async () => {
@@ -34,6 +35,7 @@ function watchReleases(stack: Stack, live: LiveView, digests: () => string[]): W
         const wanted = digests();
         latest = page.releases.filter((r) => wanted.includes(r.digest));
         live.update(latest);
+        await approver.check(latest);
       } catch {
         // The next poll tries again; the summary reports what the API finally says.
       }
@@ -77,7 +79,8 @@ async function run(
   const slow = Object.entries(o.delays).sort((a, b) => b[1] - a[1])[0]?.[0] ?? o.regions[1]!;
   const slowDelay = o.delays[slow] ?? 0;
   const digests: string[] = [];
-  const watch = watchReleases(stack, live, () => digests);
+  const approver = new DemoApprover(stack, (t) => live.note(t));
+  const watch = watchReleases(stack, live, () => digests, approver);
   let shot: Promise<void> | undefined;
   try {
     // 1. The first push.
@@ -225,6 +228,11 @@ async function run(
     `  failed pulls: ours ${ourPullFailures}, naive ${naivePulls ?? '?'}` +
       (naiveWhere.length ? ` (ImagePullBackOff in ${naiveWhere.join(', ')})` : ''),
   );
+  p(
+    approver.approved.length > 0
+      ? `  operator actions: approved ${approver.approved.join(', ')} (policy.approvalWaves [1]; who and when: GET /api/audit)`
+      : '  operator actions: none were needed',
+  );
   const ok = everyRegionOk && ourPullFailures === 0;
   p(
     ok
@@ -272,6 +280,8 @@ async function main(argv: string[]): Promise<number> {
     rolloutMs: o.rolloutMs,
     pullFailureDelayMs: o.rolloutMs,
     reconcileEverySeconds: 1,
+    // Wave 1 waits for an operator's approval: the demo approves it (dev/demo-operator.ts).
+    policy: { approvalWaves: [1] },
     hostPort: o.port,
     log: (level, message) => {
       if (level === 'error') hostErrors.push(message);

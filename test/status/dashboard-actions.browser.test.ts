@@ -60,6 +60,8 @@ async function confirmVia(button: string, says: RegExp, reason: string): Promise
   // A closed dialog is hidden: wait for it to be attached without [open], not visible.
   await page.waitForSelector('#confirm:not([open])', { state: 'attached' });
   await page.waitForSelector('#action-status:not([hidden])');
+  // The answer comes after the action's nudge of the reconciler: wait for it, not for a time.
+  await page.locator('#action-status', { hasText: /done\.$|refused/ }).waitFor({ timeout: 15_000 });
   expect(await page.locator('#action-status').textContent()).toMatch(/done\.$/);
 }
 

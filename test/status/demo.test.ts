@@ -52,6 +52,11 @@ describe('npm run demo -- --short', () => {
     expect(Number(pulls![1])).toBe(0);
     expect(Number(pulls![2])).toBeGreaterThan(0);
     expect(out).toContain('result: ok');
+    // The demo runs with policy.approvalWaves [1] and approves wave 1 of each release (issue 12).
+    expect(out).toMatch(
+      /operator: approved wave 1 of my-app:1\.1\.0 \(POST \/api\/releases\/\d{13}-[0-9a-f]{12}\/approve/,
+    );
+    expect(out).toMatch(/operator actions: approved .*my-app:1\.1\.0 wave 1/);
     // The link is printed while the stack runs; the summary, printed as it stops, links nothing.
     expect(out).toMatch(/Status page: http:\/\/127\.0\.0\.1:\d+\/api\/dashboard/);
     const summary = out.slice(out.indexOf('4. Summary'));
