@@ -214,6 +214,8 @@ export function stuckSince(
   stuckAfterSeconds = DEFAULT_STUCK_AFTER_SECONDS,
 ): Date | undefined {
   if (!STUCK_STATES.has(r.state)) return undefined;
+  // An operator's pause or hold is a chosen wait, not a stall (awaiting-approval is not listed).
+  if (r.reasonCode === 'paused-by' || r.reasonCode === 'held') return undefined;
   const ms = Date.parse(lastProgressAt(r)) + stuckAfterSeconds * 1000;
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
