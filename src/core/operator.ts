@@ -109,21 +109,34 @@ export function startBlocked(
 }
 
 /**
- * The workloads of the rollout the ledger shows on a release newer than this one: a retry there
- * would roll them back (rule 4), so it is refused.
+ * The workloads of the rollout the ledger shows on a release newer than this one (what runs
+ * there, or a newer attempt that failed after changing the spec): a retry there would roll them
+ * back (rule 4), so it is refused. Each with the newer release it is on.
  */
 export function newerOnLedger(
   r: Pick<RegionRollout, 'workloads'>,
   release: Pick<Release, 'id' | 'pushedAt'>,
   ledger: readonly LedgerEntry[],
-): LedgerEntry[] {
-  return ledger.filter(
-    (l) =>
-      r.workloads.includes(l.workload) &&
-      l.releaseId !== '' &&
-      l.releaseId !== release.id &&
-      isNewerRelease({ id: l.releaseId, pushedAt: l.pushedAt }, release),
-  );
+): Array<{ workload: string; releaseId: string; tag: string; digest: string }> {
+  const newer = (id: string | undefined, pushedAt: string | undefined) =>
+    !!id && !!pushedAt && id !== release.id && isNewerRelease({ id, pushedAt }, release);
+  return ledger
+    .filter((l) => r.workloads.includes(l.workload))
+    .flatMap((l) => {
+      if (newer(l.releaseId, l.pushedAt))
+        return [{ workload: l.workload, releaseId: l.releaseId, tag: l.tag, digest: l.digest }];
+      // A failed newer attempt: its id sorts by push time like every release id (inverted ms).
+      const f = l.failed;
+      if (f && newer(f.releaseId, pushedAtOfId(f.releaseId)))
+        return [{ workload: l.workload, releaseId: f.releaseId, tag: f.tag, digest: f.digest }];
+      return [];
+    });
+}
+
+/** The push time a release id encodes (src/core/release-id.ts: 13 digits of inverted ms). */
+function pushedAtOfId(id: string): string | undefined {
+  const m = /^(\d{13})-/.exec(id);
+  return m?.[1] ? new Date(9_999_999_999_999 - Number(m[1])).toISOString() : undefined;
 }
 
 /** A retried rollout: pending again with a fresh attempt budget and replication deadline. */

@@ -217,6 +217,21 @@ describe('retry', () => {
     expect(newerOnLedger(rollout(), rel, [entry('7000000000000-bbbbbbbbbbbb', at(-10))])).toHaveLength(1);
     expect(newerOnLedger(rollout(), rel, [entry('9000000000000-cccccccccccc', at(-100))])).toHaveLength(0);
     expect(newerOnLedger(rollout(), rel, [entry(rel.id, rel.pushedAt)])).toHaveLength(0);
+    // Runs an older release, but a newer attempt failed there after changing the spec: refused too.
+    const older = entry('9000000000000-cccccccccccc', at(-100));
+    const failedNewer = {
+      releaseId: '7000000000000-dddddddddddd',
+      tag: '2.0',
+      digest: 'sha256:f',
+      at: at(0),
+      reason: 'x',
+    };
+    expect(newerOnLedger(rollout(), rel, [{ ...older, status: 'failed', failed: failedNewer }])).toEqual([
+      { workload: W, releaseId: failedNewer.releaseId, tag: '2.0', digest: 'sha256:f' },
+    ]);
+    // Its own failed attempt is what a retry is for.
+    const own = { ...failedNewer, releaseId: rel.id };
+    expect(newerOnLedger(rollout(), rel, [{ ...older, status: 'failed', failed: own }])).toHaveLength(0);
   });
 });
 
