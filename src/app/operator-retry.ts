@@ -28,6 +28,26 @@ async function refusal(deps: Deps, release: Release, r: RegionRollout): Promise<
   return undefined;
 }
 
+/**
+ * A halted region retried while the earlier-wave failure that halted it stays as it is would
+ * halt again at once: refused, naming what to retry first (or with it).
+ */
+function haltedBehind(named: readonly RegionRollout[], all: readonly RegionRollout[]): string[] {
+  const retried = new Set(named.map((r) => r.region));
+  return named
+    .filter((r) => r.state === 'halted')
+    .flatMap((r) => {
+      const blocking = all.filter(
+        (e) => e.wave < r.wave && RETRYABLE_STATES.has(e.state) && !retried.has(e.region),
+      );
+      return blocking.length === 0
+        ? []
+        : [
+            `${r.region} would halt again: retry ${blocking.map((e) => `${e.region} (${e.state})`).join(', ')} first or with it`,
+          ];
+    });
+}
+
 /** The release active again (with its index entry), so the reconciler picks it up. */
 async function reopen(deps: Deps, release: Release, rollouts: readonly RegionRollout[]): Promise<void> {
   const reopened = await deps.store.amendRelease(release.id, (r) =>
@@ -60,6 +80,7 @@ export async function retryRelease(
   const problems = (await Promise.all(named.map((r) => refusal(deps, release, r)))).filter(
     (p) => p !== undefined,
   );
+  problems.push(...haltedBehind(named, all));
   if (named.length === 0)
     problems.push(`release ${id} has no failed, halted or replication-timed-out region`);
   if (problems.length > 0) return refused(deps, log, 'retry', input, target, problems.join('; '));

@@ -162,6 +162,12 @@ describe('operator routes', () => {
     await rolloutReaches(stack, digests['1.2.0']!, 'eastus', (s) => s === 'failed', 'fails');
     await rolloutReaches(stack, digests['1.2.0']!, 'westeurope', (s) => s === 'halted', 'halts');
     expect((await call(stack, 'POST', releasePath('1.1.0', 'retry'), {})).status).toBe(409);
+    // Retrying only the halted region would halt it again at once: refused, naming eastus.
+    const behind = await call(stack, 'POST', releasePath('1.2.0', 'retry'), { regions: ['westeurope'] });
+    expect(behind.status).toBe(409);
+    expect(behind.body.message).toMatch(
+      /westeurope would halt again: retry eastus \(failed\) first or with it/,
+    );
     stack.aks.setReplicaHolds(real);
     const retried = await call<{ retried: string[] }>(stack, 'POST', releasePath('1.2.0', 'retry'), {
       regions: ['eastus'],
