@@ -13,6 +13,7 @@ import {
   clusterId,
   request,
   simCluster,
+  workload,
 } from './fixtures';
 
 const API = 'api-version=2025-10-01';
@@ -68,6 +69,18 @@ describe('AKS simulator', () => {
     expect(sim.pullFailures('aks-weu')).toBe(1);
     expect(sim.pulls()).toMatchObject([{ cluster: 'aks-weu', region: 'westeurope', ok: false }]);
     expect(sim.workloads('aks-weu').find((w) => w.name === 'web')?.rollout).toBe('failed');
+  });
+
+  it('when a failed pull is retried with the same image once the replica holds it, then it pulls again and succeeds (kubelet back-off)', async () => {
+    const first = await runToEnd(buildRolloutScript(request()));
+    expect(first.properties).toMatchObject({ exitCode: 1 });
+    held.add(`westeurope/${REPO}@${DIGEST_A}`);
+    // The retry re-sends the same fenced change: the spec already carries this release's change.
+    const retry = request({ workloads: [{ ...workload(), expectedRelease: RELEASE_ID }] });
+    const second = await runToEnd(buildRolloutScript(retry));
+    expect(second.properties, String(second.properties.logs)).toMatchObject({ exitCode: 0 });
+    expect(sim.workloads('aks-weu').find((w) => w.name === 'web')?.rollout).toBe('complete');
+    expect(sim.pulls().map((p) => p.ok)).toEqual([false, true]);
   });
 
   it('when the replica holds the digest, then the rollout succeeds and the image and change cause are set', async () => {
