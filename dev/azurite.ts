@@ -1,11 +1,14 @@
-// Starts Azurite's Table service as a child process (directly from node_modules/.bin: an npx
+// Starts Azurite's Table and Queue services as child processes (directly from node_modules/.bin: an npx
 // wrapper would orphan the child when killed) and waits until it accepts connections.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
 export interface AzuriteHandle {
+  /** The Table service's port. */
   port: number;
+  /** The Queue service's port (absent when started without it). */
+  queuePort?: number | undefined;
   connectionString: string;
   stop(): Promise<void>;
 }
@@ -14,8 +17,10 @@ export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export function azuriteConnectionString(port: number): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
+/** With a queue port, the string names the Queue endpoint too (the app then uses the wake-up queue). */
+export function azuriteConnectionString(port: number, queuePort?: number): string {
+  const queue = queuePort ? `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT};` : '';
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};${queue}`;
 }
 
 export function freePort(): Promise<number> {
@@ -46,19 +51,21 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
   });
 }
 
-/**
- * With `location`, Azurite keeps its database on disk and is stopped with SIGINT, its graceful
- * path: it saves on close (SIGTERM would drop up to 5 s of acknowledged writes, which Azure never does).
- */
-export async function startAzurite(
-  opts: { port?: number; inMemory?: boolean; location?: string } = {},
-): Promise<AzuriteHandle> {
-  const port = opts.port ?? (await freePort());
-  const bin = path.resolve(__dirname, '..', 'node_modules', '.bin', 'azurite-table');
+/** A started Azurite service process: stop() ends it (SIGINT when it keeps data on disk). */
+interface ServiceProcess {
+  stop(): Promise<void>;
+}
+
+async function spawnService(
+  service: 'table' | 'queue',
+  port: number,
+  opts: { inMemory?: boolean; location?: string },
+): Promise<ServiceProcess> {
+  const bin = path.resolve(__dirname, '..', 'node_modules', '.bin', `azurite-${service}`);
   const args = [
-    '--tablePort',
+    `--${service}Port`,
     String(port),
-    '--tableHost',
+    `--${service}Host`,
     '127.0.0.1',
     '--disableTelemetry',
     '--skipApiVersionCheck',
@@ -75,16 +82,14 @@ export async function startAzurite(
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 20_000;
   while (!(await isListening(port))) {
-    if (child.exitCode !== null) throw new Error(`azurite-table exited early: ${output}`);
+    if (child.exitCode !== null) throw new Error(`azurite-${service} exited early: ${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`azurite-table did not listen on ${port} within 20 s: ${output}`);
+      throw new Error(`azurite-${service} did not listen on ${port} within 20 s: ${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    port,
-    connectionString: azuriteConnectionString(port),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -92,5 +97,37 @@ export async function startAzurite(
         child.kill(opts.location ? 'SIGINT' : 'SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), opts.location ? 8000 : 3000).unref();
       }),
+  };
+}
+
+/**
+ * Azurite's Table service and, unless `queue: false`, its Queue service (the wake-up queue),
+ * one process each, on free ports (or the given ones). With `location`, Azurite keeps its
+ * database on disk and is stopped with SIGINT, its graceful path: it saves on close (SIGTERM
+ * would drop up to 5 s of acknowledged writes, which Azure never does).
+ */
+export async function startAzurite(
+  opts: { port?: number; queuePort?: number; queue?: boolean; inMemory?: boolean; location?: string } = {},
+): Promise<AzuriteHandle> {
+  const port = opts.port ?? (await freePort());
+  const table = await spawnService('table', port, opts);
+  let queue: ServiceProcess | undefined;
+  let queuePort: number | undefined;
+  if (opts.queue !== false) {
+    queuePort = opts.queuePort ?? (await freePort());
+    try {
+      queue = await spawnService('queue', queuePort, opts);
+    } catch (err) {
+      await table.stop();
+      throw err;
+    }
+  }
+  return {
+    port,
+    queuePort,
+    connectionString: azuriteConnectionString(port, queuePort),
+    stop: async () => {
+      await Promise.all([table.stop(), queue?.stop()]);
+    },
   };
 }

@@ -13,6 +13,7 @@ import { checkConfig } from '../src/app/config-check';
 import type { Deps } from '../src/app/deps';
 import { makeRegistrations } from '../src/functions/registrations';
 import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
+import { startQueuePoller, type LocalQueuePoller, type QueueStats } from './local-queue';
 import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
 import { runUntilSignalled } from './process-main';
 
@@ -24,6 +25,8 @@ export interface LocalHostOptions {
   settings?: Record<string, string>;
   /** Run the timers (default true). */
   timers?: boolean;
+  /** Serve the queue triggers from the storage's queue service, when it has one (default true). */
+  queues?: boolean;
   /** Print one line per request (default true). */
   logRequests?: boolean;
   /** Where function logs go (default: stdout, one JSON line each). */
@@ -41,6 +44,8 @@ export interface LocalHost {
   settings: Record<string, string>;
   /** The dependencies the functions use (tests read the store through them). */
   deps(): Deps;
+  /** What each served queue trigger did so far, by function name (none without a queue). */
+  queueStats(): Record<string, QueueStats>;
   stop(): Promise<void>;
 }
 
@@ -129,9 +134,12 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
   if (storage.connectionString !== undefined) settings.ROLLOUT_STORAGE = storage.connectionString;
   // The same composition root as in Azure, over these settings instead of process.env.
   const resolveDeps = opts.resolveDeps ?? (() => appDeps(settings));
-  const { http: httpRegistrations, timers: timerRegistrations } = makeRegistrations(resolveDeps, {
-    local: true,
-  });
+  const queue = resolveDeps().config.queue;
+  const {
+    http: httpRegistrations,
+    timers: timerRegistrations,
+    queues: queueRegistrations,
+  } = makeRegistrations(resolveDeps, { local: true }, queue?.queueName ?? 'rollout-work');
   emit('information', `local-host: ${storage.description}`);
 
   const routes = httpRegistrations.map((r) => ({ reg: r, pattern: compileRoute(r.route) }));
@@ -282,6 +290,32 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     }
   }
 
+  // The queue triggers, with the Functions host's polling, visibility and poison-queue semantics.
+  const pollers: Array<{ name: string; poller: LocalQueuePoller }> = [];
+  try {
+    if (opts.queues !== false && queue?.kind === 'connectionString') {
+      for (const q of queueRegistrations) {
+        const poller = await startQueuePoller({
+          connectionString: queue.connectionString,
+          queueName: q.queueName,
+          functionName: q.name,
+          handler: q.handler,
+          logHandler,
+        });
+        pollers.push({ name: q.name, poller });
+      }
+      emit(
+        'information',
+        `local-host: serving queue ${queue.queueName} (${queueRegistrations.map((q) => q.name).join(', ')})`,
+      );
+    }
+  } catch (err) {
+    await Promise.all(pollers.map((p) => p.poller.stop()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await azurite?.stop();
+    throw err;
+  }
+
   let stopped = false;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -291,10 +325,12 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     },
     settings,
     deps: resolveDeps,
+    queueStats: () => Object.fromEntries(pollers.map((p) => [p.name, { ...p.poller.stats }])),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       intervals.forEach(clearInterval);
+      await Promise.all(pollers.map((p) => p.poller.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

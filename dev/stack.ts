@@ -196,12 +196,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       return (await res.json()) as T;
     },
     restartAzurite: async (downMs = 0) => {
-      const port = azurite.port;
+      const { port, queuePort } = azurite;
       await azurite.stop();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       azurite = o.azuriteLocation
-        ? await startAzurite({ location: o.azuriteLocation, port })
-        : await startAzurite({ inMemory: true, port });
+        ? await startAzurite({ location: o.azuriteLocation, port, queuePort })
+        : await startAzurite({ inMemory: true, port, queuePort });
       stack.azurite = azurite;
     },
     stop: async () => {

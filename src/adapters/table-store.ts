@@ -8,7 +8,7 @@
 //   <p>holds       PK = 'hold',                   RK = hold id
 //   <p>rejections  PK = <repository>,             RK = digest
 // Every row read back is validated; a row that fails raises CorruptRecordError (never a default).
-import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../core/model';
+import type { LedgerEntry, ReadinessSignal, RegionRollout, Release, ReleaseStuck } from '../core/model';
 import type { OutboxEntry, OutboxStore } from '../core/outbox';
 import type { AuditEntry, Hold, Rejection } from '../core/operator';
 import type {
@@ -121,6 +121,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     outbox?: readonly OutboxEntry[],
   ): Promise<void> {
     return this.releases.markDone(release, completedAt, outbox);
+  }
+  markReleaseStuck(releaseId: string, stuck: ReleaseStuck): Promise<void> {
+    return this.releases.markStuck(releaseId, stuck);
   }
   recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void> {
     return this.releases.recordVerification(release, update);

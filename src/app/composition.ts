@@ -7,6 +7,7 @@ import { createAksExecutor, type AksExecutor } from '../adapters/aks-executor';
 import { createCredential } from '../adapters/credential';
 import { sendNotification } from '../adapters/notify-sender';
 import { TableRolloutStore } from '../adapters/table-store';
+import { WakeQueue } from '../adapters/wake-queue';
 import { systemClock } from '../core/ports';
 import { parseConfig, type AppConfig } from './config';
 import type { Deps } from './deps';
@@ -16,6 +17,7 @@ export interface AppDeps extends Deps {
   store: TableRolloutStore;
   acr: AcrAdapters;
   executor: AksExecutor;
+  wakeups?: WakeQueue | undefined;
 }
 
 export function buildDeps(config: AppConfig): AppDeps {
@@ -32,6 +34,17 @@ export function buildDeps(config: AppConfig): AppDeps {
     credential,
   });
   const executor = createAksExecutor({ armEndpoint: config.armEndpoint, credential });
+  const q = config.queue;
+  const wakeups = q
+    ? new WakeQueue({
+        connection:
+          q.kind === 'connectionString'
+            ? { kind: 'connectionString', connectionString: q.connectionString }
+            : { kind: 'identity', queueServiceUri: q.queueServiceUri, credential },
+        queueName: q.queueName,
+        sleep: realSleep,
+      })
+    : undefined;
   return {
     config,
     store,
@@ -46,6 +59,7 @@ export function buildDeps(config: AppConfig): AppDeps {
     outbox: store,
     notify: sendNotification,
     metrics: otelMetrics(),
+    wakeups,
   };
 }
 

@@ -15,6 +15,7 @@ import type { RegionConfig, RolloutPolicy, Workload } from '../core/model';
 import { DEFAULT_STUCK_AFTER_SECONDS } from '../core/notify-events';
 import { parseNotifyTargets, statusPageUrlSchema, type NotifyTarget } from './notify-config';
 import { TABLE_PREFIX_PATTERN } from '../core/store';
+import { wakeQueueName } from '../core/wakeup';
 
 const region = z.string().refine(isRegion, { message: 'must be an Azure region name such as westeurope' });
 
@@ -145,6 +146,8 @@ const settingsSchema = z.object({
     ),
   ROLLOUT_STORAGE: z.string().optional(),
   ROLLOUT_STORAGE__tableServiceUri: z.url().optional(),
+  /** The queue endpoint with managed identity (the wake-up queue; the trigger reads it too). */
+  ROLLOUT_STORAGE__queueServiceUri: z.url().optional(),
   ARM_ENDPOINT: z.url().default('https://management.azure.com'),
   DRY_RUN: bool,
   LOCAL_DEV_TOKEN: z.string().min(1).optional(),
@@ -180,6 +183,14 @@ export interface AppConfig {
   webhookSecrets: string[];
   storage:
     { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; tableServiceUri: string };
+  /**
+   * The wake-up queue (`<prefix>-work`, poison `<prefix>-work-poison`) in the same account;
+   * undefined when the storage names no queue endpoint (then the timer alone advances releases).
+   */
+  queue?:
+    | { kind: 'connectionString'; connectionString: string; queueName: string }
+    | { kind: 'identity'; queueServiceUri: string; queueName: string }
+    | undefined;
   armEndpoint: string;
   dryRun: boolean;
   localDevToken?: string | undefined;
@@ -219,6 +230,22 @@ function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): stri
 function tableEndpointOf(connectionString: string): string | undefined {
   if (/UseDevelopmentStorage=true/i.test(connectionString)) return 'http://127.0.0.1:10002';
   return /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+}
+
+/**
+ * The queue beside the tables: a connection string has one unless it lists explicit endpoints
+ * without a QueueEndpoint (a table-only emulator); with identity, ROLLOUT_STORAGE__queueServiceUri.
+ */
+function queueOf(s: Settings): AppConfig['queue'] {
+  const queueName = wakeQueueName(s.ROLLOUT_TABLE_PREFIX);
+  if (s.ROLLOUT_STORAGE) {
+    const cs = s.ROLLOUT_STORAGE;
+    if (/(^|;)\s*TableEndpoint=/i.test(cs) && !/(^|;)\s*QueueEndpoint=/i.test(cs)) return undefined;
+    return { kind: 'connectionString', connectionString: cs, queueName };
+  }
+  if (s.ROLLOUT_STORAGE__queueServiceUri)
+    return { kind: 'identity', queueServiceUri: s.ROLLOUT_STORAGE__queueServiceUri, queueName };
+  return undefined;
 }
 
 type Settings = z.infer<typeof settingsSchema>;
@@ -269,6 +296,8 @@ function checkEndpoints(
     ]);
   if (s.ROLLOUT_STORAGE__tableServiceUri)
     endpoints.push(['ROLLOUT_STORAGE__tableServiceUri', s.ROLLOUT_STORAGE__tableServiceUri]);
+  if (s.ROLLOUT_STORAGE__queueServiceUri)
+    endpoints.push(['ROLLOUT_STORAGE__queueServiceUri', s.ROLLOUT_STORAGE__queueServiceUri]);
   const tableEndpoint = s.ROLLOUT_STORAGE ? tableEndpointOf(s.ROLLOUT_STORAGE) : undefined;
   for (const [name, url] of endpoints) {
     if (url.startsWith('http://') && !isLoopbackUrl(url))
@@ -330,6 +359,7 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
     policy: rollout.policy,
     webhookSecrets: s.WEBHOOK_SECRETS,
     storage,
+    queue: queueOf(s),
     armEndpoint: s.ARM_ENDPOINT.replace(/\/+$/, ''),
     dryRun: s.DRY_RUN,
     localDevToken: s.LOCAL_DEV_TOKEN,

@@ -7,6 +7,7 @@ import type {
   RegistryListingPort,
   ReplicaStatusPort,
   RolloutExecutorPort,
+  WakeupPort,
 } from '../core/ports';
 import type { Sleep } from '../core/retry';
 import type { RolloutStore } from '../core/store';
@@ -32,6 +33,11 @@ export interface Deps {
   /** The notification outbox; without it (or notify) no notification is delivered. */
   outbox?: OutboxStore | undefined;
   notify?: NotifySend | undefined;
+  /**
+   * The wake-up queue: each reconcile schedules the release's next due time on it (the queue
+   * function `advance` then reconciles it). Without it the timer alone advances releases.
+   */
+  wakeups?: WakeupPort | undefined;
   /** Rollout and delivery metrics; default: none recorded. */
   metrics?: Metrics | undefined;
 }

@@ -12,6 +12,7 @@ import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
 import { verifyAtIntake } from './verify-push';
 import { authenticateWebhook } from './webhook-auth';
+import { scheduleWakeup } from './wakeups';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Tolerated difference between ACR's clock and ours. */
@@ -191,11 +192,19 @@ async function recordAndProcess(
   const left = nudgeBudgetMs - processed.verifyMs;
   if (processed.releases.length > 0 && nudgeBudgetMs > 0 && left > 0)
     await nudge(deps, processed.releases, dlog, region, left);
+  // Without the nudge, the queue advances the release at once (each send bounded; a failure is
+  // logged and left to the timer, never the delivery's).
+  else if (processed.releases.length > 0) await wakeNow(deps, processed.releases, dlog);
   const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
   return {
     status: 202,
     body: { status, releases: processed.releases, ...(processed.reason ? { reason: processed.reason } : {}) },
   };
+}
+
+async function wakeNow(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {
+  const now = deps.clock.now();
+  await Promise.all(releaseIds.map((id) => scheduleWakeup(deps, id, now, log)));
 }
 
 function deliveryOf(

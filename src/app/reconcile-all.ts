@@ -6,6 +6,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { deliverNotifications } from './notify-deliver';
 import { newRunCache, reconcileRelease } from './reconcile-release';
+import { reportPoisoned } from './poisoned-wakeups';
 import { scanRegistry } from './scan-registry';
 
 /** Wall-clock budget of the notification delivery that ends each run. */
@@ -20,6 +21,8 @@ export interface RunSummary {
   waiting: number;
   errors: number;
   releasesFound: number;
+  /** Releases with a wake-up in the poison queue (logged, shown stuck). */
+  poisoned: number;
   skippedForBudget: number;
   durationMs: number;
 }
@@ -41,6 +44,7 @@ export async function reconcileAll(
     waiting: 0,
     errors: 0,
     releasesFound: 0,
+    poisoned: 0,
     skippedForBudget: 0,
     durationMs: 0,
   };
@@ -49,6 +53,7 @@ export async function reconcileAll(
     summary.releasesFound = scan.releasesCreated;
     summary.errors += scan.errors;
   }
+  summary.poisoned = await reportPoisoned(deps, log, budget);
   // A corrupt active entry is logged and counted, and must not stop the run. The shared list is
   // then incomplete, so each release re-lists its own repository's entries: those sharing the
   // corrupt entry's repository fail (supersession cannot be decided), the others advance.

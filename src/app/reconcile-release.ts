@@ -7,6 +7,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { noteStuck, releaseOutbox } from './notify-outbox';
 import { verifyBeforeStart } from './verify-push';
+import { wakeWhenDue } from './wakeups';
 import { advanceRollout } from './advance-rollout';
 import { newRunCache, type ReleaseOutcome, type ReleaseRun, type RunCache } from './rollout-run';
 
@@ -77,6 +78,11 @@ export async function reconcileRelease(
 
   await advanceWaves(run, signalOf, rlog, opts.signal);
   await settle(run, rlog, { only: opts.onlyRegions, stuckCheck: opts.stuckCheck });
+  // Whatever this run set as the next check time of a rollout: wake the release then.
+  if (!outcome.done)
+    await wakeWhenDue(deps, releaseId, [...current.values()], rlog, {
+      limited: opts.checkReplicas === false || only !== undefined,
+    });
   return outcome;
 }
 

@@ -101,6 +101,7 @@ export function releaseFields(release: Release): ReleaseFields {
     approvedWaves: release.approvedWaves,
     rejection: release.rejection,
     rollbackOf: release.rollbackOf,
+    stuck: release.stuck,
   };
 }
 

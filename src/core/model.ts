@@ -126,6 +126,16 @@ export interface Release {
   rejection?: string | undefined;
   /** source 'operator': the older release this rollback re-releases. */
   rollbackOf?: string | undefined;
+  /**
+   * Set by the timer when a wake-up of this release failed maxDequeueCount times and sits in the
+   * poison queue (`reason` says so; `at` is when it was poisoned). The timer still advances it.
+   */
+  stuck?: ReleaseStuck | undefined;
+}
+
+export interface ReleaseStuck {
+  reason: string;
+  at: string;
 }
 
 export type ReleaseVerification = 'verified' | 'unverified' | 'rejected';

@@ -119,3 +119,31 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+/** A wake-up as it travels on the queue: advance this release at (or after) `due`. */
+export interface Wakeup {
+  releaseId: string;
+  /** ISO-8601 time the release has something due. */
+  due: string;
+}
+
+/** A wake-up that failed maxDequeueCount times and sits in the poison queue. */
+export interface PoisonedWakeup {
+  releaseId: string;
+  /** When the host moved it there (the message's insertion time), ISO-8601. */
+  at: string;
+}
+
+/**
+ * Schedules a queue-triggered reconcile of one release at its due time (Storage Queue with a
+ * visibility delay). Duplicate or early wake-ups are harmless: the reconciler is idempotent.
+ */
+export interface WakeupPort {
+  /**
+   * Sends one wake-up that becomes visible after `delaySeconds` (the caller's due - now, clamped
+   * to [0, 7 days] by visibilitySeconds). Throws on failure.
+   */
+  send(wakeup: Wakeup, delaySeconds: number, signal?: AbortSignal): Promise<void>;
+  /** The wake-ups in the poison queue (peeked, not removed), at most `limit`. */
+  poisoned(limit: number, signal?: AbortSignal): Promise<PoisonedWakeup[]>;
+}

@@ -1,6 +1,6 @@
 // The persistence port. Every state change is guarded by an ETag: a write that lost a race
 // returns 'conflict' and the caller re-reads and re-decides (never a blind overwrite).
-import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from './model';
+import type { LedgerEntry, ReadinessSignal, RegionRollout, Release, ReleaseStuck } from './model';
 import type { AuditEntry, Hold, Rejection } from './operator';
 import type { OutboxEntry } from './outbox';
 
@@ -181,6 +181,8 @@ export interface RolloutStore extends OperatorStore {
   ): Promise<void>;
   /** Records what the registry said about the release's push (a merge of those fields only). */
   recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void>;
+  /** Shows the release as stuck (its wake-up was poisoned); a missing release is ignored. */
+  markReleaseStuck(releaseId: string, stuck: ReleaseStuck): Promise<void>;
   /**
    * Every active release, or only those of one repository (what supersession can involve).
    * A corrupt entry throws CorruptRecordError, unless onCorrupt is given: then that entry is left

@@ -13,6 +13,9 @@ app.hook.appStart(() => void logConfigAtStart(process.env, new Logger(consoleSin
 for (const r of productionRegistrations.http) {
   app.http(r.name, { methods: r.methods, route: r.route, authLevel: r.authLevel, handler: r.handler });
 }
+for (const q of productionRegistrations.queues) {
+  app.storageQueue(q.name, { queueName: q.queueName, connection: q.connection, handler: q.handler });
+}
 for (const t of productionRegistrations.timers) {
   app.timer(t.name, { schedule: t.schedule, handler: t.handler, runOnStartup: false, useMonitor: true });
 }

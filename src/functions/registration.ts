@@ -1,6 +1,6 @@
 // The shape of the one registration table that both the Functions host (index.ts) and the local
 // host (dev/local-host.ts) read, so routes and handlers cannot drift between them.
-import type { HttpHandler, HttpMethod, TimerHandler } from '@azure/functions';
+import type { HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from '@azure/functions';
 import type { Deps } from '../app/deps';
 
 /**
@@ -24,4 +24,13 @@ export interface TimerRegistration {
   /** NCRONTAB or a %SETTING% binding expression. */
   schedule: string;
   handler: TimerHandler;
+}
+
+export interface QueueRegistration {
+  name: string;
+  /** The queue it reads (messages base64, as the host's default messageEncoding). */
+  queueName: string;
+  /** App setting (prefix) of the storage connection. */
+  connection: string;
+  handler: StorageQueueHandler;
 }

@@ -1,7 +1,10 @@
 // Every function of the app, in one table, built over a dependency resolver: the Functions host
 // (index.ts) gets the production one; the local host and tests build the table over their own.
 import { appDeps } from '../app/composition';
+import { TABLE_PREFIX_PATTERN } from '../core/store';
+import { wakeQueueName } from '../core/wakeup';
 import { acrEventsRegistration } from './acr-events';
+import { advanceRegistration } from './advance';
 import { dashboardRegistration } from './dashboard';
 import { ledgerRegistration } from './ledger';
 import { notificationsRegistration } from './notifications';
@@ -9,17 +12,34 @@ import type { ActorHost } from './operator-actor';
 import { releaseActionRegistrations } from './operator-releases';
 import { operatorRegistrations } from './operator-routes';
 import { reconcileRegistration } from './reconcile';
-import type { HttpRegistration, ResolveDeps, TimerRegistration } from './registration';
+import type { HttpRegistration, QueueRegistration, ResolveDeps, TimerRegistration } from './registration';
 import { releaseDetailRegistration } from './release-detail';
 import { releasesRegistration } from './releases';
 
 export interface Registrations {
   http: HttpRegistration[];
   timers: TimerRegistration[];
+  queues: QueueRegistration[];
 }
 
-/** host: where the functions run (the local host records its actions as actor "local"). */
-export function makeRegistrations(resolveDeps: ResolveDeps, host: ActorHost = {}): Registrations {
+/**
+ * The wake-up queue's name from ROLLOUT_TABLE_PREFIX, read when the functions are registered
+ * (never throws: an invalid prefix, which the settings check reports, falls back to the default).
+ */
+export function queueNameFrom(settings: Record<string, string | undefined>): string {
+  const prefix = settings.ROLLOUT_TABLE_PREFIX?.trim();
+  return wakeQueueName(prefix && TABLE_PREFIX_PATTERN.test(prefix) ? prefix : 'rollout');
+}
+
+/**
+ * host: where the functions run (the local host records its actions as actor "local");
+ * queueName: the wake-up queue `advance` reads.
+ */
+export function makeRegistrations(
+  resolveDeps: ResolveDeps,
+  host: ActorHost = {},
+  queueName = queueNameFrom(process.env),
+): Registrations {
   return {
     http: [
       acrEventsRegistration(resolveDeps),
@@ -32,6 +52,7 @@ export function makeRegistrations(resolveDeps: ResolveDeps, host: ActorHost = {}
       dashboardRegistration(),
     ],
     timers: [reconcileRegistration(resolveDeps)],
+    queues: [advanceRegistration(resolveDeps, queueName)],
   };
 }
 

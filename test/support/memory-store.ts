@@ -122,6 +122,11 @@ export class MemoryRolloutStore implements RolloutStore {
     if (r && r.verification !== 'verified' && r.verification !== 'rejected')
       this.releases.set(id, { ...r, ...clone(update) });
   }
+  async markReleaseStuck(id: string, stuck: { reason: string; at: string }) {
+    await this.tick();
+    const r = this.releases.get(id);
+    if (r) this.releases.set(id, { ...r, stuck: { ...stuck } });
+  }
   async markReleaseDone({ id }: { id: string }, completedAt: string) {
     await this.tick();
     const r = this.releases.get(id);

@@ -4,7 +4,7 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
-import type { Release } from '../../core/model';
+import type { Release, ReleaseStuck } from '../../core/model';
 import type { OutboxEntry } from '../../core/outbox';
 import {
   CorruptRecordError,
@@ -52,6 +52,8 @@ const releaseSchema = z.object({
   approvedWaves: jsonText(z.array(z.number().int())).optional(),
   rejection: z.string().optional(),
   rollbackOf: z.string().optional(),
+  stuckReason: z.string().optional(),
+  stuckAt: z.string().optional(),
 });
 
 const activeSchema = z.object({
@@ -97,6 +99,8 @@ function releaseEntity(r: Release): Entity {
       approvedWaves: r.approvedWaves ? JSON.stringify(r.approvedWaves) : undefined,
       rejection: r.rejection,
       rollbackOf: r.rollbackOf,
+      stuckReason: r.stuck?.reason,
+      stuckAt: r.stuck?.at,
     }),
   };
 }
@@ -105,8 +109,17 @@ export class ReleasesTable {
   constructor(private readonly table: StoreTable) {}
 
   private toRelease(row: Row): Release {
-    const { partitionKey: _pk, rowKey, etag: _etag, ...rest } = decodeRow(this.table, row, releaseSchema);
-    return { id: rowKey, ...rest };
+    const {
+      partitionKey: _pk,
+      rowKey,
+      etag: _etag,
+      stuckReason,
+      stuckAt,
+      ...rest
+    } = decodeRow(this.table, row, releaseSchema);
+    const stuck =
+      stuckReason !== undefined && stuckAt !== undefined ? { reason: stuckReason, at: stuckAt } : undefined;
+    return { id: rowKey, ...rest, ...(stuck ? { stuck } : {}) };
   }
 
   private toActive(row: Row): ActiveReleaseEntry {
@@ -240,6 +253,20 @@ export class ReleasesTable {
       }
     }
     throw new Error(`release ${id}: the operator's change kept losing races`);
+  }
+
+  /** Marks the release stuck (a blind Merge of the two stuck fields only; absent release: no-op). */
+  async markStuck(releaseId: string, stuck: ReleaseStuck): Promise<void> {
+    const t = await this.table.client();
+    try {
+      await t.updateEntity(
+        { partitionKey: RELEASE, rowKey: releaseId, stuckReason: stuck.reason, stuckAt: stuck.at },
+        'Merge',
+        { etag: '*' },
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   /** A corrupt entry throws, or with onCorrupt is reported there and left out. */

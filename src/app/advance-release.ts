@@ -1,0 +1,49 @@
+// The queue wake-up use case: a message {releaseId, due} arrived (at its due time); reconcile
+// that one release with the full checks, exactly as the timer would. A wake-up for a release that
+// is gone or finished does nothing; an early or duplicate one changes nothing (the reconciler
+// writes only what it decides, ETag-guarded). A malformed message is logged and dropped: retrying
+// it cannot help. A storage failure throws, so the host retries the message and, after
+// maxDequeueCount tries, moves it to the poison queue (the timer then reports the release stuck).
+import { parseWakeup } from '../core/wakeup';
+import type { Deps } from './deps';
+import type { Logger } from './logger';
+import { reconcileRelease } from './reconcile-release';
+
+export interface WakeupResult {
+  outcome: 'invalid' | 'missing' | 'finished' | 'advanced';
+  releaseId?: string | undefined;
+  transitions?: number | undefined;
+}
+
+/** Time one wake-up may spend (well inside the host's functionTimeout). */
+const WAKEUP_BUDGET_MS = 60_000;
+
+export async function advanceOnWakeup(
+  deps: Deps,
+  message: unknown,
+  log: Logger,
+  meta: { dequeueCount?: number | undefined } = {},
+): Promise<WakeupResult> {
+  const parsed = parseWakeup(message);
+  if (!parsed.ok) {
+    log.warn('wakeup.invalid', { problem: parsed.problem });
+    return { outcome: 'invalid' };
+  }
+  const { releaseId, due } = parsed.wakeup;
+  const wlog = log.with({ releaseId });
+  const release = await deps.store.getRelease(releaseId);
+  if (!release) return { outcome: 'missing', releaseId };
+  if (release.status === 'done') return { outcome: 'finished', releaseId };
+  const lateMs = deps.clock.now().getTime() - Date.parse(due);
+  const outcome = await reconcileRelease(deps, releaseId, wlog, {
+    signal: AbortSignal.timeout(WAKEUP_BUDGET_MS),
+  });
+  if (outcome.transitions > 0 || (meta.dequeueCount ?? 1) > 1)
+    wlog.info('wakeup.advanced', {
+      due,
+      lateMs,
+      transitions: outcome.transitions,
+      dequeueCount: meta.dequeueCount,
+    });
+  return { outcome: 'advanced', releaseId, transitions: outcome.transitions };
+}
