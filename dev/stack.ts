@@ -43,6 +43,11 @@ export interface StackOptions {
   reconcileEverySeconds?: number;
   /** Run the timer on its schedule (default true); tests may step it with host.runTimers(). */
   timers?: boolean;
+  /**
+   * Serve the queue trigger `advance` (wake-ups at each rollout's due time) from Azurite's queue;
+   * default: as `timers` (a test that steps the reconciler itself keeps it from running on its own).
+   */
+  queues?: boolean;
   policy?: Record<string, unknown>;
   extraSettings?: Record<string, string>;
   rolloutMs?: number;
@@ -165,6 +170,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     port: o.hostPort ?? 0,
     settings,
     timers: o.timers !== false,
+    queues: o.queues ?? o.timers !== false,
     logRequests: o.logRequests ?? false,
     log: o.log ?? (() => undefined),
   });
