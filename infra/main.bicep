@@ -177,7 +177,14 @@ module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
   }
 }
 
-// Host storage (AzureWebJobsStorage, deployment package) and the app's tables (ROLLOUT_STORAGE).
+// The app's table prefix (ROLLOUT_TABLE_PREFIX) and, derived from it (contract), its wake-up queue:
+// `<prefix in lower case>-work`, read by the queue function `advance`, and the poison queue the
+// Functions host moves a message to after maxDequeueCount (host.json) failures.
+var tablePrefix = 'rollout'
+var wakeQueueName = '${toLower(tablePrefix)}-work'
+
+// Host storage (AzureWebJobsStorage, deployment package), the app's tables (ROLLOUT_STORAGE) and
+// its wake-up queue (ROLLOUT_STORAGE__queueServiceUri).
 module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
   name: 'storage'
   scope: rg
@@ -197,6 +204,12 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     blobServices: {
       containers: [
         { name: deploymentStorageContainerName }
+      ]
+    }
+    queueServices: {
+      queues: [
+        { name: wakeQueueName }
+        { name: '${wakeQueueName}-poison' }
       ]
     }
   }
@@ -319,6 +332,7 @@ module api 'app/api.bicep' = {
     armEndpoint: armEndpoint
     dryRun: dryRun == 'true'
     reconcileSchedule: reconcileSchedule
+    tablePrefix: tablePrefix
     webhookFunctionKey: webhookFunctionKey
   }
   // The host needs its storage roles before it starts (deployment package, keys, timer leases).

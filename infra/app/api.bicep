@@ -56,6 +56,9 @@ var appSettings = {
   ROLLOUT_STORAGE__tableServiceUri: stg.properties.primaryEndpoints.table
   ROLLOUT_STORAGE__credential: 'managedidentity'
   ROLLOUT_STORAGE__clientId: identityClientId
+  // The wake-up queue `<prefix>-work` in the same account: the app sends to it, and the queue
+  // trigger `advance` (connection ROLLOUT_STORAGE) reads it with the same identity.
+  ROLLOUT_STORAGE__queueServiceUri: stg.properties.primaryEndpoints.queue
   ROLLOUT_TABLE_PREFIX: tablePrefix
   WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=${webhookSecretsUri})'
   AZURE_CLIENT_ID: identityClientId
@@ -107,6 +110,14 @@ module api 'br/public:avm/res/web/site:0.9.0' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // On Flex Consumption each queue function scales on its own instances: one always-ready
+        // instance keeps the first wake-up after a quiet spell from waiting for a cold start.
+        alwaysReady: [
+          {
+            name: 'function:advance'
+            instanceCount: 1
+          }
+        ]
       }
       runtime: {
         name: 'node'

@@ -87,7 +87,10 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (on
   }
 }
 
-// Functions host (AzureWebJobsStorage__queueServiceUri): the host's queue usage.
+// Functions host (AzureWebJobsStorage__queueServiceUri) and the app's wake-up queue
+// (ROLLOUT_STORAGE__queueServiceUri: send, the `advance` trigger's receive/delete/update, the
+// poison queue it writes and the timer peeks). Contributor, not the narrower documented trigger
+// roles: those cannot release a failed message or write the poison queue.
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (onAppGroup) {
   name: guid(storageAccount.id, principalId, storageQueueDataContributorRoleId)
   scope: storageAccount
