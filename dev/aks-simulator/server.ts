@@ -285,6 +285,7 @@ export class AksSimulator {
         clusterToken: r.clusterToken ? '(set)' : '',
         state: this.commands.get(r.commandId)?.state,
         exitCode: this.commands.get(r.commandId)?.exitCode,
+        finishedAt: this.commands.get(r.commandId)?.finishedAt,
       })),
       pulls: this.pullLog,
       pullFailures,

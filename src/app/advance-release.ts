@@ -38,12 +38,12 @@ export async function advanceOnWakeup(
   const outcome = await reconcileRelease(deps, releaseId, wlog, {
     signal: AbortSignal.timeout(WAKEUP_BUDGET_MS),
   });
-  if (outcome.transitions > 0 || (meta.dequeueCount ?? 1) > 1)
-    wlog.info('wakeup.advanced', {
-      due,
-      lateMs,
-      transitions: outcome.transitions,
-      dequeueCount: meta.dequeueCount,
-    });
+  // One line per wake-up: how late it ran against its due time (the queue's promptness).
+  wlog.info('wakeup.advanced', {
+    due,
+    lateMs,
+    transitions: outcome.transitions,
+    dequeueCount: meta.dequeueCount,
+  });
   return { outcome: 'advanced', releaseId, transitions: outcome.transitions };
 }
