@@ -13,7 +13,12 @@ import { checkConfig } from '../src/app/config-check';
 import type { Deps } from '../src/app/deps';
 import { makeRegistrations } from '../src/functions/registrations';
 import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
-import { startQueuePoller, type LocalQueuePoller, type QueueStats } from './local-queue';
+import {
+  startQueuePoller,
+  type LocalQueueOptions,
+  type LocalQueuePoller,
+  type QueueStats,
+} from './local-queue';
 import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
 import { runUntilSignalled } from './process-main';
 
@@ -27,6 +32,8 @@ export interface LocalHostOptions {
   timers?: boolean;
   /** Serve the queue triggers from the storage's queue service, when it has one (default true). */
   queues?: boolean;
+  /** The queue trigger's host settings and injected failures (tests, chaos). */
+  queueHost?: Pick<LocalQueueOptions, 'settings' | 'failWhen'>;
   /** Print one line per request (default true). */
   logRequests?: boolean;
   /** Where function logs go (default: stdout, one JSON line each). */
@@ -301,6 +308,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
           functionName: q.name,
           handler: q.handler,
           logHandler,
+          ...opts.queueHost,
         });
         pollers.push({ name: q.name, poller });
       }

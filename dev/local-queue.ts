@@ -31,6 +31,8 @@ export interface LocalQueueOptions {
   handler: StorageQueueHandler;
   logHandler: (level: string, ...args: unknown[]) => void;
   settings?: Partial<QueueHostSettings>;
+  /** Chaos: invocations of these messages fail before the handler runs (as a crashing instance). */
+  failWhen?: ((messageId: string) => boolean) | undefined;
 }
 
 export interface QueueStats {
@@ -90,6 +92,7 @@ export async function startQueuePoller(opts: LocalQueueOptions): Promise<LocalQu
       },
     });
     try {
+      if (opts.failWhen?.(m.messageId)) throw new Error('injected invocation failure');
       await Promise.resolve(opts.handler(decode(m.messageText), context));
       await queue.deleteMessage(m.messageId, m.popReceipt);
       stats.succeeded++;

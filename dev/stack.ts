@@ -5,7 +5,8 @@
 import { AcrSimulator, type DelaySpec } from './acr-simulator';
 import { AksSimulator } from './aks-simulator';
 import { startAzurite, type AzuriteHandle } from './azurite';
-import { startLocalHost, type LocalHost } from './local-host';
+import { startLocalHost, type LocalHost, type LocalHostOptions } from './local-host';
+import { FaultyWakeups, type WakeupFaults } from './wakeup-faults';
 import { workloadKey } from '../src/core/model';
 import type { WorkloadKind } from '../src/core/names';
 import { appDeps } from '../src/app/composition';
@@ -48,6 +49,10 @@ export interface StackOptions {
    * default: as `timers` (a test that steps the reconciler itself keeps it from running on its own).
    */
   queues?: boolean;
+  /** Chaos: faults on the app's wake-up sends (lost, duplicated, delayed); stack.wakeups changes them. */
+  wakeupFaults?: WakeupFaults;
+  /** The local queue trigger's host settings and injected invocation failures. */
+  queueHost?: LocalHostOptions['queueHost'];
   policy?: Record<string, unknown>;
   extraSettings?: Record<string, string>;
   rolloutMs?: number;
@@ -72,6 +77,8 @@ export interface Stack {
   acr: AcrSimulator;
   aks: AksSimulator;
   host: LocalHost;
+  /** The fault layer over the app's wake-up sends (with `wakeupFaults`). */
+  wakeups?: FaultyWakeups | undefined;
   azurite: AzuriteHandle;
   settings: Record<string, string>;
   regions: string[];
@@ -166,9 +173,21 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     DRY_RUN: 'false',
     ...(o.extraSettings ?? {}),
   };
+  // With wakeupFaults, the functions send their wake-ups through the fault layer.
+  let faulty: FaultyWakeups | undefined;
+  const resolveDeps = o.wakeupFaults
+    ? () => {
+        const deps = appDeps(settings);
+        if (!deps.wakeups) return deps;
+        faulty ??= new FaultyWakeups(deps.wakeups, o.wakeupFaults, o.seed ?? 1);
+        return { ...deps, wakeups: faulty };
+      }
+    : undefined;
   const host = await startLocalHost({
     port: o.hostPort ?? 0,
     settings,
+    resolveDeps,
+    queueHost: o.queueHost,
     timers: o.timers !== false,
     queues: o.queues ?? o.timers !== false,
     logRequests: o.logRequests ?? false,
@@ -188,7 +207,9 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
           })),
   );
 
+  if (resolveDeps) resolveDeps(); // builds the fault layer now, so stack.wakeups is set
   const stack: Stack = {
+    wakeups: faulty,
     acr,
     aks,
     host,

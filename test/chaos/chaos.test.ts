@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OLD_DIGEST, stackClusterId, startStack, type Stack } from '../../dev/stack';
+import { poisonSome } from '../../dev/wakeup-faults';
 import { buildDeps, type AppDeps } from '../../src/app/composition';
 import { parseConfig } from '../../src/app/config';
 import { Logger, silentSink } from '../../src/app/logger';
@@ -79,6 +80,12 @@ describe('chaos: every fault at once, then the rules hold', () => {
       azuriteLocation: dir,
       rolloutMs: 150,
       pullFailureDelayMs: 150,
+      // Queue faults: a fifth of the wake-ups lost, every other one sent twice, all of them a
+      // second late; and about a tenth of the messages fail every invocation, so the queue
+      // trigger retries them 5 times and moves them to the poison queue.
+      queues: true,
+      wakeupFaults: { dropRate: 0.2, duplicates: 1, delaySeconds: 1 },
+      queueHost: { settings: { visibilityTimeoutMs: 200 }, failWhen: poisonSome(0.1) },
       policy: {
         maxAttempts: 8,
         retryBaseSeconds: 0.3,
@@ -170,6 +177,7 @@ describe('chaos: every fault at once, then the rules hold', () => {
       registry: { eastus: undefined, westeurope: undefined, southeastasia: undefined },
     });
     stack.aks.clearFaults();
+    if (stack.wakeups) stack.wakeups.faults = {};
     chaos = false;
     // A generous deadline on a positive condition (a loaded machine converges later, not differently).
     const deadline = Date.now() + 120_000;
@@ -243,6 +251,14 @@ describe('chaos: every fault at once, then the rules hold', () => {
           expect.fail(`${region} ${repo} runs ${actual}\n${await diagnose(repo)}`);
       }
     }
+  });
+
+  it('then the queue faults happened: wake-ups were lost, duplicated, and some were poisoned after 5 tries', () => {
+    expect(stack.wakeups?.dropped).toBeGreaterThan(0);
+    expect(stack.wakeups?.duplicated).toBeGreaterThan(0);
+    const stats = stack.host.queueStats().advance;
+    expect(stats?.succeeded).toBeGreaterThan(0);
+    expect(stats?.poisoned).toBeGreaterThan(0);
   });
 
   it('then no pull ever failed for a missing image', () => {
