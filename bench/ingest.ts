@@ -24,6 +24,12 @@ export interface IngestBenchOptions {
   nudgeOffRow?: boolean;
   /** Print the table (default true). */
   print?: boolean;
+  /**
+   * Serve the queue trigger `advance` in the same host during the row (default false: in Azure it
+   * runs on its own instances; here it would share the two cores with the measured webhooks). The
+   * webhooks' wake-up sends happen either way.
+   */
+  queueConsumer?: boolean;
 }
 
 export interface IngestRow {
@@ -359,6 +365,7 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
         port: 0,
         settings: settings(`bench${row.key}`, row.budget),
         timers: false,
+        queues: opts.queueConsumer === true,
         logRequests: false,
         log: quiet,
       });

@@ -185,6 +185,31 @@ async function main(): Promise<void> {
   const pushes = Number(args[args.indexOf('--pushes') + 1] ?? '') || 10;
   const m = machine();
   console.log(`queue-wake bench, ${new Date().toISOString()}, ${JSON.stringify(m)}`);
+  if (!args.includes('--skip-handoff')) await handoffs(pushes);
+  if (!args.includes('--skip-webhook')) await webhook(args);
+  if (args.includes('--reaction')) await reaction();
+}
+
+/** The reaction bench's (a)-(e) with the timer at the production 30 s (delays still compressed 10x). */
+async function reaction(): Promise<void> {
+  const { printReaction, runReactionBench } = require('./reaction') as typeof import('./reaction'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const progress = (line: string) => console.log(line);
+  const base = { regionCounts: [3], timerSeconds: SCHEDULE_SECONDS, progress };
+  const runs: Array<[string, Parameters<typeof runReactionBench>[0]]> = [
+    ['queue + nudge (the default)', base],
+    ['queue, nudge off', { ...base, strategies: ['a', 'c'], nudgeBudgetMs: 0 }],
+    ['timer alone, nudge on', { ...base, strategies: ['a', 'c'], queue: false }],
+  ];
+  for (const [name, o] of runs) {
+    const report = await runReactionBench(o);
+    console.log(
+      `\nReaction at timer */${SCHEDULE_SECONDS}: ${name} (ignore the "x C" columns: the timer ran uncompressed)`,
+    );
+    printReaction(report);
+  }
+}
+
+async function handoffs(pushes: number): Promise<void> {
   const queue = await handoff(true, pushes);
   const timer = await handoff(false, pushes);
   console.log('\nWave handoff (wave-0 rollout finished on the cluster -> wave-1 command), timer */30:');
@@ -196,6 +221,9 @@ async function main(): Promise<void> {
   console.log(
     `\nWake-up lateness (handler start - due), ${queue.lateMs.length} wake-ups: p50 ${secs(percentile(queue.lateMs, 50))} s, p99 ${secs(percentile(queue.lateMs, 99))} s, max ${secs(max(queue.lateMs))} s`,
   );
+}
+
+async function webhook(args: string[]): Promise<void> {
   const ops = await webhookOps();
   console.log(
     `\nTable operations per webhook (nudge off): new push ${ops.newPush}, duplicate ${ops.duplicate}, regional sighting of a known push ${ops.regionalSignal}`,
@@ -204,7 +232,7 @@ async function main(): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runIngestBench } = require('./ingest') as typeof import('./ingest');
     const ingest = await runIngestBench({ n: 300, concurrencies: [32], nudgeOffRow: true, print: false });
-    console.log('\nWebhook at concurrency 32 (queue live):');
+    console.log('\nWebhook at concurrency 32 (wake-ups sent; the queue consumer not in the same host):');
     console.log(ingest.table);
   }
 }

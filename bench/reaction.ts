@@ -64,6 +64,12 @@ export interface ReactionOptions {
   strategies?: StrategyId[];
   seed?: number;
   progress?: (line: string) => void;
+  /** The timer's real period in seconds, instead of reconcileIntervalSeconds / compression (e.g. 30: production). */
+  timerSeconds?: number;
+  /** Serve the queue wake-ups for ours (default true). */
+  queue?: boolean;
+  /** WEBHOOK_NUDGE_BUDGET_MS for ours (default: the stack's 2500). */
+  nudgeBudgetMs?: number;
 }
 
 export interface StrategyResult {
@@ -111,12 +117,15 @@ function kubeletRetryReady(failedAt: number, replicatedAt: number, compression: 
 async function runStrategy(
   strategy: StrategyId,
   regions: string[],
-  o: Required<Omit<ReactionOptions, 'progress' | 'regionCounts' | 'strategies'>>,
+  o: Required<
+    Omit<ReactionOptions, 'progress' | 'regionCounts' | 'strategies' | 'timerSeconds' | 'nudgeBudgetMs'>
+  > &
+    Pick<ReactionOptions, 'timerSeconds' | 'nudgeBudgetMs'>,
   delaysPerPush: number[][],
 ): Promise<StrategyResult> {
   const started = Date.now();
   const C = o.compression;
-  const interval = o.reconcileIntervalSeconds / C;
+  const interval = o.timerSeconds ?? o.reconcileIntervalSeconds / C;
   if (!Number.isInteger(interval)) throw new Error('the compressed reconcile interval must be whole seconds');
   const delays: Record<string, number> = {};
   const workloads = Array.from({ length: o.pushes }, (_, i) => ({ repository: repoOf(i), name: repoOf(i) }));
@@ -129,6 +138,10 @@ async function runStrategy(
     workloads,
     webhooks: strategy === 'c' ? 'home-only' : ours ? 'regional' : 'none',
     timers: ours,
+    queues: ours && o.queue,
+    ...(o.nudgeBudgetMs !== undefined
+      ? { extraSettings: { WEBHOOK_NUDGE_BUDGET_MS: String(o.nudgeBudgetMs) } }
+      : {}),
     reconcileEverySeconds: interval,
     policy: { replicaCheckIntervalSeconds: 1, rolloutPollIntervalSeconds: 0.5 },
   });
@@ -262,6 +275,9 @@ export async function runReactionBench(opts: ReactionOptions = {}): Promise<Reac
     pollIntervalMs: opts.pollIntervalMs ?? 10_000,
     pushSpacingMs: opts.pushSpacingMs ?? 400,
     seed: opts.seed ?? 7,
+    queue: opts.queue ?? true,
+    timerSeconds: opts.timerSeconds,
+    nudgeBudgetMs: opts.nudgeBudgetMs,
   };
   const progress = opts.progress ?? (() => undefined);
   const results: StrategyResult[] = [];
