@@ -60,30 +60,54 @@ function decode(text: string): unknown {
   }
 }
 
-export async function startQueuePoller(opts: LocalQueueOptions): Promise<LocalQueuePoller> {
-  const s = { ...HOST_QUEUE_SETTINGS, ...opts.settings };
-  const queue = new QueueClient(opts.connectionString, opts.queueName);
-  const poison = new QueueClient(opts.connectionString, `${opts.queueName}-poison`);
-  await queue.createIfNotExists();
-  const stats: QueueStats = { received: 0, succeeded: 0, failed: 0, poisoned: 0 };
-  const stopping = new AbortController();
-  const inFlight = new Set<Promise<void>>();
+/** Next wait while the queue is empty: random growth from 100 ms up to maxPollingInterval. */
+function nextDelay(previous: number, gotAny: boolean, maxMs: number): number {
+  if (gotAny) return 0;
+  return Math.min(maxMs, Math.max(MIN_POLL_MS, previous * 2 * (0.5 + Math.random() / 2) || MIN_POLL_MS));
+}
 
-  const toPoison = async (m: DequeuedMessageItem) => {
-    await poison.createIfNotExists();
-    await poison.sendMessage(m.messageText);
-    await queue.deleteMessage(m.messageId, m.popReceipt);
-    stats.poisoned++;
-    opts.logHandler('warning', `local-queue: message ${m.messageId} moved to ${opts.queueName}-poison`);
-  };
+class QueuePoller implements LocalQueuePoller {
+  readonly stats: QueueStats = { received: 0, succeeded: 0, failed: 0, poisoned: 0 };
+  private readonly s: QueueHostSettings;
+  private readonly queue: QueueClient;
+  private readonly poison: QueueClient;
+  private readonly stopping = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private looping: Promise<void> | undefined;
 
-  const run = async (m: DequeuedMessageItem) => {
-    stats.received++;
-    if (m.dequeueCount > s.maxDequeueCount) return toPoison(m);
-    const context = new InvocationContext({
+  constructor(private readonly opts: LocalQueueOptions) {
+    this.s = { ...HOST_QUEUE_SETTINGS, ...opts.settings };
+    this.queue = new QueueClient(opts.connectionString, opts.queueName);
+    this.poison = new QueueClient(opts.connectionString, `${opts.queueName}-poison`);
+  }
+
+  async start(): Promise<void> {
+    await this.queue.createIfNotExists();
+    this.looping = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.looping;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async toPoison(m: DequeuedMessageItem): Promise<void> {
+    await this.poison.createIfNotExists();
+    await this.poison.sendMessage(m.messageText);
+    await this.queue.deleteMessage(m.messageId, m.popReceipt);
+    this.stats.poisoned++;
+    this.opts.logHandler(
+      'warning',
+      `local-queue: message ${m.messageId} moved to ${this.opts.queueName}-poison`,
+    );
+  }
+
+  private context(m: DequeuedMessageItem): InvocationContext {
+    return new InvocationContext({
       invocationId: randomUUID(),
-      functionName: opts.functionName,
-      logHandler: opts.logHandler,
+      functionName: this.opts.functionName,
+      logHandler: this.opts.logHandler,
       triggerMetadata: {
         id: m.messageId,
         dequeueCount: m.dequeueCount,
@@ -91,71 +115,68 @@ export async function startQueuePoller(opts: LocalQueueOptions): Promise<LocalQu
         nextVisibleTime: m.nextVisibleOn.toISOString(),
       },
     });
+  }
+
+  private async run(m: DequeuedMessageItem): Promise<void> {
+    const { opts, s } = this;
+    this.stats.received++;
+    if (m.dequeueCount > s.maxDequeueCount) return this.toPoison(m);
     try {
       if (opts.failWhen?.(m.messageId)) throw new Error('injected invocation failure');
-      await Promise.resolve(opts.handler(decode(m.messageText), context));
-      await queue.deleteMessage(m.messageId, m.popReceipt);
-      stats.succeeded++;
+      await Promise.resolve(opts.handler(decode(m.messageText), this.context(m)));
+      await this.queue.deleteMessage(m.messageId, m.popReceipt);
+      this.stats.succeeded++;
     } catch (err) {
-      stats.failed++;
+      this.stats.failed++;
       opts.logHandler(
         'error',
         `local-queue: ${opts.functionName} failed (dequeueCount ${m.dequeueCount}): ${String(err)}`,
       );
-      if (m.dequeueCount >= s.maxDequeueCount) return toPoison(m);
-      await queue.updateMessage(
-        m.messageId,
-        m.popReceipt,
-        undefined,
-        Math.ceil(s.visibilityTimeoutMs / 1000),
-      );
+      if (m.dequeueCount >= s.maxDequeueCount) return this.toPoison(m);
+      const seconds = Math.ceil(s.visibilityTimeoutMs / 1000);
+      await this.queue.updateMessage(m.messageId, m.popReceipt, undefined, seconds);
     }
-  };
+  }
 
-  const loop = async () => {
+  private async receive(): Promise<DequeuedMessageItem[]> {
+    try {
+      const r = await this.queue.receiveMessages({
+        numberOfMessages: this.s.batchSize,
+        visibilityTimeout: LEASE_SECONDS,
+        abortSignal: this.stopping.signal,
+      });
+      return r.receivedMessageItems;
+    } catch (err) {
+      if (!this.stopping.signal.aborted)
+        this.opts.logHandler('warning', `local-queue: receive failed: ${String(err)}`);
+      return [];
+    }
+  }
+
+  private async loop(): Promise<void> {
     let delay = 0;
-    while (!stopping.signal.aborted) {
+    while (!this.stopping.signal.aborted) {
       // As the host: the next batch is fetched when the running ones drop to half a batch.
-      while (inFlight.size > s.batchSize / 2) await Promise.race(inFlight);
-      let got: DequeuedMessageItem[] = [];
-      try {
-        const r = await queue.receiveMessages({
-          numberOfMessages: s.batchSize,
-          visibilityTimeout: LEASE_SECONDS,
-          abortSignal: stopping.signal,
-        });
-        got = r.receivedMessageItems;
-      } catch (err) {
-        if (stopping.signal.aborted) break;
-        opts.logHandler('warning', `local-queue: receive failed: ${String(err)}`);
-      }
+      while (this.inFlight.size > this.s.batchSize / 2) await Promise.race(this.inFlight);
+      const got = await this.receive();
       for (const m of got) {
-        const p = run(m).catch((err: unknown) =>
-          opts.logHandler('error', `local-queue: settling ${m.messageId} failed: ${String(err)}`),
+        const p = this.run(m).catch((err: unknown) =>
+          this.opts.logHandler('error', `local-queue: settling ${m.messageId} failed: ${String(err)}`),
         );
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
+        this.inFlight.add(p);
+        void p.finally(() => this.inFlight.delete(p));
       }
       // As the host: poll again at once after a batch; back off randomly while the queue is empty.
-      delay =
-        got.length > 0
-          ? 0
-          : Math.min(
-              s.maxPollingIntervalMs,
-              Math.max(MIN_POLL_MS, delay * 2 * (0.5 + Math.random() / 2) || MIN_POLL_MS),
-            );
-      if (delay > 0) await sleep(delay, stopping.signal);
+      delay = nextDelay(delay, got.length > 0, this.s.maxPollingIntervalMs);
+      if (delay > 0) await sleep(delay, this.stopping.signal);
     }
-  };
-  const looping = loop();
-  return {
-    stats,
-    stop: async () => {
-      stopping.abort();
-      await looping;
-      await Promise.allSettled([...inFlight]);
-    },
-  };
+  }
+}
+
+export async function startQueuePoller(opts: LocalQueueOptions): Promise<LocalQueuePoller> {
+  const poller = new QueuePoller(opts);
+  await poller.start();
+  return poller;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

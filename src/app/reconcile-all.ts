@@ -27,6 +27,20 @@ export interface RunSummary {
   durationMs: number;
 }
 
+const emptySummary = (): RunSummary => ({
+  active: 0,
+  advanced: 0,
+  transitions: 0,
+  started: 0,
+  finished: 0,
+  waiting: 0,
+  errors: 0,
+  releasesFound: 0,
+  poisoned: 0,
+  skippedForBudget: 0,
+  durationMs: 0,
+});
+
 export async function reconcileAll(
   deps: Deps,
   log: Logger,
@@ -35,19 +49,7 @@ export async function reconcileAll(
   const started = Date.now();
   const budget = AbortSignal.timeout(deps.config.reconcileBudgetSeconds * 1000);
   setMaxListeners(0, budget); // every call of the run listens on this one signal
-  const summary: RunSummary = {
-    active: 0,
-    advanced: 0,
-    transitions: 0,
-    started: 0,
-    finished: 0,
-    waiting: 0,
-    errors: 0,
-    releasesFound: 0,
-    poisoned: 0,
-    skippedForBudget: 0,
-    durationMs: 0,
-  };
+  const summary = emptySummary();
   if (opts.scan !== false) {
     const scan = await scanRegistry(deps, log, budget);
     summary.releasesFound = scan.releasesCreated;

@@ -132,7 +132,7 @@ describe('the local host queue trigger (Functions host semantics)', () => {
     });
     try {
       await q.port.send({ releaseId: RELEASE, due: '2026-12-02T06:00:00.000Z' }, 0);
-      await until('the handler ran', async () => (poller.stats.succeeded > 0 ? true : undefined));
+      await until('the handler ran', () => Promise.resolve(poller.stats.succeeded > 0 ? true : undefined));
       expect(seen).toEqual([
         { message: { releaseId: RELEASE, due: '2026-12-02T06:00:00.000Z' }, dequeueCount: 1 },
       ]);
@@ -158,7 +158,9 @@ describe('the local host queue trigger (Functions host semantics)', () => {
     });
     try {
       await q.port.send({ releaseId: RELEASE, due: '2026-12-02T06:00:00.000Z' }, 0);
-      await until('the message was poisoned', async () => (poller.stats.poisoned > 0 ? true : undefined));
+      await until('the message was poisoned', () =>
+        Promise.resolve(poller.stats.poisoned > 0 ? true : undefined),
+      );
       expect(counts).toEqual([1, 2, 3, 4, 5]);
       expect((await q.port.poisoned(32)).map((p) => p.releaseId)).toEqual([RELEASE]);
       expect((await q.raw.getProperties()).approximateMessagesCount).toBe(0);
