@@ -81,11 +81,11 @@ describe('chaos: every fault at once, then the rules hold', () => {
       rolloutMs: 150,
       pullFailureDelayMs: 150,
       // Queue faults: a fifth of the wake-ups lost, every other one sent twice, all of them a
-      // second late; and about a tenth of the messages fail every invocation, so the queue
+      // second late; and about a fifth of the messages fail every invocation, so the queue
       // trigger retries them 5 times and moves them to the poison queue.
       queues: true,
       wakeupFaults: { dropRate: 0.2, duplicates: 1, delaySeconds: 1 },
-      queueHost: { settings: { visibilityTimeoutMs: 200 }, failWhen: poisonSome(0.1) },
+      queueHost: { settings: { visibilityTimeoutMs: 200 }, failWhen: poisonSome(0.2) },
       policy: {
         maxAttempts: 8,
         retryBaseSeconds: 0.3,
@@ -253,13 +253,15 @@ describe('chaos: every fault at once, then the rules hold', () => {
     }
   });
 
-  it('then the queue faults happened: wake-ups were lost, duplicated, and some were poisoned after 5 tries', () => {
+  it('then the queue faults happened: wake-ups were lost, duplicated, and some were poisoned after 5 tries', async () => {
     expect(stack.wakeups?.dropped).toBeGreaterThan(0);
     expect(stack.wakeups?.duplicated).toBeGreaterThan(0);
-    const stats = stack.host.queueStats().advance;
-    expect(stats?.succeeded).toBeGreaterThan(0);
-    expect(stats?.poisoned).toBeGreaterThan(0);
-  });
+    expect(stack.host.queueStats().advance?.succeeded).toBeGreaterThan(0);
+    // A failing message is retried 5 times, a second apart at least: it may still be on its way.
+    const deadline = Date.now() + 60_000;
+    while ((stack.host.queueStats().advance?.poisoned ?? 0) === 0 && Date.now() < deadline) await sleep(250);
+    expect(stack.host.queueStats().advance?.poisoned).toBeGreaterThan(0);
+  }, 90_000);
 
   it('then no pull ever failed for a missing image', () => {
     const failed = stack.aks.pulls().filter((p) => !p.ok);

@@ -364,7 +364,10 @@ describe('webhook fuzzing over HTTP', () => {
     host = await startLocalHost({
       port: 0,
       settings: env.settings,
+      // The webhook under fuzz, alone: no timer and no queue consumer reconciling thousands of
+      // fuzzed releases on the same cores (each accepted push still sends its wake-up).
       timers: false,
+      queues: false,
       logRequests: false,
       log: (level, message) => {
         if (level === 'error') errors.push(message);
