@@ -16,6 +16,9 @@ export const WAKEUP_SEND_BUDGET_MS = 1500;
 /** A full run that left something overdue wakes again after this, not at once. */
 export const OVERDUE_FLOOR_MS = 1000;
 const MAX_TRACKED = 5000;
+/** After a failed send, this process skips sends for a while (a down queue costs each run once). */
+export const QUEUE_DOWN_MS = 10_000;
+const downUntil = new WeakMap<WakeupPort, number>();
 
 const pendingByPort = new WeakMap<WakeupPort, Map<string, number>>();
 
@@ -48,6 +51,7 @@ export async function scheduleWakeup(
   const port = deps.wakeups;
   if (!port) return false;
   const nowMs = deps.clock.now().getTime();
+  if ((downUntil.get(port) ?? -Infinity) > Date.now()) return false;
   const pending = pendingOf(port);
   const known = pending.get(releaseId);
   if (known !== undefined && known > nowMs && known <= due.getTime()) return false;
@@ -59,11 +63,12 @@ export async function scheduleWakeup(
     return true;
   } catch (err) {
     if (pending.get(releaseId) === due.getTime()) pending.delete(releaseId);
+    downUntil.set(port, Date.now() + QUEUE_DOWN_MS);
     log.warn('wakeup.send-failed', {
       releaseId,
       due: due.toISOString(),
       error: errorMessage(err),
-      reason: 'the timer advances the release instead',
+      reason: `the timer advances the release instead; no sends from this process for ${QUEUE_DOWN_MS / 1000} s`,
     });
     return false;
   }
