@@ -26,6 +26,7 @@ import {
   checkReplica,
   holdsFor,
   ledgerFor,
+  neededObservation,
   rolloutRequest,
   type ReleaseRun,
 } from './rollout-run';
@@ -59,7 +60,7 @@ export async function advanceRollout(
       holds: PENDING_STATES.has(r.state) ? await holdsFor(deps, cache) : undefined,
     };
     const obs: Observation = { signal };
-    const need = observationNeeded(r, signal, now);
+    const need = neededObservation(run, r, observationNeeded(r, signal, now));
     if (need === 'check-replica' && run.checkReplicas) {
       const check = await checkReplica(deps, cache, r.region, release, log, abort);
       obs.replica = check.presence;

@@ -74,6 +74,7 @@ export async function reconcileRelease(
     outcome,
     abort: opts.signal,
     checkReplicas: opts.checkReplicas !== false,
+    gates: only ? regions.filter((r) => !only.includes(r)) : undefined,
   };
 
   await advanceWaves(run, signalOf, rlog, opts.signal);

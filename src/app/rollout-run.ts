@@ -5,6 +5,7 @@ import { changedWorkloads } from '../core/ledger';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../core/model';
 import type { Hold } from '../core/operator';
 import type { ReplicaCheck, RolloutRequest } from '../core/ports';
+import type { Action } from '../core/region-rollout-machine';
 import type { ActiveReleaseEntry } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
@@ -46,6 +47,18 @@ export interface ReleaseRun {
   outcome: ReleaseOutcome;
   abort: AbortSignal | undefined;
   checkReplicas: boolean;
+  /**
+   * Regions advanced only because they gate the ones asked for (a nudge's earlier waves): a
+   * rollout running there is polled even before its next check time, so a later wave waiting on
+   * it starts as soon as it finished (the queue's wake-ups keep moving that check time forward).
+   */
+  gates?: readonly string[] | undefined;
+}
+
+/** What a rollout needs observed in this run: its own due checks, or an early poll of a gate. */
+export function neededObservation(run: ReleaseRun, r: RegionRollout, need: Action): Action {
+  if (need !== 'none' || r.state !== 'rolling-out' || !r.handle) return need;
+  return run.gates?.includes(r.region) ? 'poll-rollout' : need;
 }
 
 export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<LedgerEntry[]> {
