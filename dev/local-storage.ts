@@ -35,7 +35,14 @@ export function portSetting(name: string, raw: string | undefined, problems: str
 }
 
 function loopbackTableEndpoint(connectionString: string): { url: string; port: number } | undefined {
-  const endpoint = /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  return loopbackEndpoint(connectionString, 'TableEndpoint');
+}
+
+function loopbackEndpoint(
+  connectionString: string,
+  key: 'TableEndpoint' | 'QueueEndpoint',
+): { url: string; port: number } | undefined {
+  const endpoint = new RegExp(`${key}=([^;]+)`, 'i').exec(connectionString)?.[1];
   if (!endpoint) return undefined;
   try {
     const u = new URL(endpoint);
@@ -74,9 +81,15 @@ export async function prepareLocalStorage(
         `ROLLOUT_STORAGE: nothing listens at ${local.url}; start that Azurite (npx azurite-table --tablePort ${local.port}), ` +
           'or set ROLLOUT_STORAGE=UseDevelopmentStorage=true and the host starts its own',
       ]);
+    const queue = cs ? loopbackEndpoint(cs, 'QueueEndpoint') : undefined;
+    if (queue && !(await isListening(queue.port)))
+      throw new LocalSetupError([
+        `ROLLOUT_STORAGE: nothing listens at its QueueEndpoint ${queue.url}; start that Azurite's queue service ` +
+          `(npx azurite-queue --queuePort ${queue.port}), or drop QueueEndpoint to run without wake-ups`,
+      ]);
     return {
       connectionString: cs,
-      description: `using the Azurite at ${local.url} (not started by this host)`,
+      description: `using the Azurite at ${local.url}${queue ? ` (queue ${queue.url})` : ''} (not started by this host)`,
     };
   }
   return {

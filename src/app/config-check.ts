@@ -27,6 +27,7 @@ export function summarizeConfig(c: AppConfig): string {
     `${c.workloads.length} workload(s)`,
     `registry ${c.registry.loginServer}`,
     storage,
+    c.queue ? `wake-up queue ${c.queue.queueName}` : 'no wake-up queue (the timer alone advances releases)',
     `${c.webhookSecrets.length} webhook secret(s)`,
     c.dryRun ? 'DRY_RUN on' : 'DRY_RUN off',
     ...(c.localDevToken ? ['LOCAL_DEV_TOKEN (loopback only)'] : []),
