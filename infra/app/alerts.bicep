@@ -4,6 +4,7 @@
 //   replication timed out   customMetrics rollout.outcomes {state: replication-timed-out}  per region
 //   release halted          traces rollout.transition to halted                            per release
 //   region stuck            traces rollout.stuck (no progress for policy.stuckAfterSeconds) per region
+//   wake-up poisoned        traces wakeup.poisoned (each timer run while it is in the poison queue) per release
 // Log search alerts (scheduledQueryRules) evaluate every 5 minutes over the last 5 minutes, so
 // one event alerts once; they resolve by themselves.
 
@@ -77,6 +78,19 @@ traces
 | extend e = parse_json(message)
 | where tostring(e.event) == 'rollout.stuck'
 | summarize count = dcount(tostring(e.releaseId)) by region = tostring(e.region)
+'''
+  }
+  {
+    key: 'wakeup-poisoned'
+    title: 'A queue wake-up failed 5 times and sits in the poison queue'
+    severity: 2
+    dimension: 'releaseId'
+    query: '''
+traces
+| where message has 'wakeup.poisoned'
+| extend e = parse_json(message)
+| where tostring(e.event) == 'wakeup.poisoned'
+| summarize count = count() by releaseId = tostring(e.releaseId)
 '''
   }
 ]

@@ -35,6 +35,7 @@ describe('alert rules (infra/app/alerts.bicep)', () => {
       'replication-timed-out',
       'release-halted',
       'region-stuck',
+      'wakeup-poisoned',
     ]);
   });
 
@@ -52,6 +53,8 @@ describe('alert rules (infra/app/alerts.bicep)', () => {
     expect(logs).toContain("log.warn('rollout.transition', fields)");
     expect(byKey['region-stuck']!.query).toContain("'rollout.stuck'");
     expect(logs).toContain("'rollout.stuck'");
+    expect(byKey['wakeup-poisoned']!.query).toContain("== 'wakeup.poisoned'");
+    expect(src('src/app/poisoned-wakeups.ts')).toContain("log.error('wakeup.poisoned'");
     // Every rule splits by a column its query produces, and measures the `count` column.
     for (const r of rules()) expect(r.query).toMatch(new RegExp(`by ${r.dimension} = `));
     for (const r of rules()) expect(r.query).toMatch(/summarize count = /);
