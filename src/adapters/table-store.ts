@@ -90,6 +90,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   putTagHead(head: TagHead): Promise<WriteResult> {
     return this.heads.putTagHead(head);
   }
+  claimTagHead(head: TagHead): Promise<WriteResult> {
+    return this.heads.putTagHead(head, { withDigestRow: true });
+  }
   recordTagDigest(repository: string, tag: string, digest: string, releaseId: string): Promise<void> {
     return this.heads.recordTagDigest(repository, tag, digest, releaseId);
   }

@@ -60,7 +60,7 @@ export async function planRelease(deps: Deps, push: PushSighting): Promise<PlanO
 
     const generation = (head?.generation ?? 0) + 1;
     const releaseId = makeReleaseId({ ...push, pushedAt: push.eventAt, generation });
-    const claimed = await store.putTagHead({
+    const claim = {
       repository: push.repository,
       tag: push.tag,
       digest: push.digest,
@@ -68,9 +68,11 @@ export async function planRelease(deps: Deps, push: PushSighting): Promise<PlanO
       pushedAt: push.eventAt,
       generation,
       etag: head?.etag,
-    });
+    };
+    // The head and its tag->digest row, atomically where the store can (one round trip).
+    const claimed = store.claimTagHead ? await store.claimTagHead(claim) : await store.putTagHead(claim);
     if (claimed === 'conflict') continue; // another delivery moved the head: re-read and re-decide
-    await store.recordTagDigest(push.repository, push.tag, push.digest, releaseId);
+    if (!store.claimTagHead) await store.recordTagDigest(push.repository, push.tag, push.digest, releaseId);
     // This generation of the head was just claimed by us, so its release cannot exist yet.
     await ensure(deps, releaseId, push, targets, { isNew: true });
     return { kind: 'planned', releaseId, created: true };

@@ -162,6 +162,11 @@ export interface RolloutStore extends OperatorStore {
 
   /** Remembers that a release of repository:tag carried digest (tells re-pushes from late replication). */
   recordTagDigest(repository: string, tag: string, digest: string, releaseId: string): Promise<void>;
+  /**
+   * putTagHead and recordTagDigest of the same head in one atomic write (one table round trip),
+   * where the store can; without it the two are written one after the other.
+   */
+  claimTagHead?(head: TagHead): Promise<WriteResult>;
   getTagDigestRelease(repository: string, tag: string, digest: string): Promise<string | undefined>;
 
   /** When the app first watched a repository (the scan never plans tags older than this). */

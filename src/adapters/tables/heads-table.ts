@@ -38,7 +38,8 @@ export class HeadsTable {
     };
   }
 
-  async putTagHead(head: TagHead): Promise<WriteResult> {
+  /** With withDigestRow, the tag->digest row is written in the same transaction (one partition). */
+  async putTagHead(head: TagHead, opts: { withDigestRow?: boolean } = {}): Promise<WriteResult> {
     const t = await this.table.client();
     const entity = {
       partitionKey: encodeKey(head.repository),
@@ -51,7 +52,17 @@ export class HeadsTable {
       generation: head.generation,
     };
     try {
-      if (head.etag) await t.updateEntity(entity, 'Replace', { etag: head.etag });
+      if (opts.withDigestRow) {
+        const digestRow = {
+          partitionKey: entity.partitionKey,
+          rowKey: digestRowKey(head.tag, head.digest),
+          releaseId: head.releaseId,
+        };
+        await t.submitTransaction([
+          head.etag ? ['update', entity, 'Replace', { etag: head.etag }] : ['create', entity],
+          ['upsert', digestRow, 'Replace'],
+        ]);
+      } else if (head.etag) await t.updateEntity(entity, 'Replace', { etag: head.etag });
       else await t.createEntity(entity);
       return 'ok';
     } catch (err) {
