@@ -49,9 +49,13 @@ describe('the wake-up queue in infra', () => {
 
 describe('the queue trigger and host.json', () => {
   it('when the functions are registered, then `advance` reads the derived queue over connection ROLLOUT_STORAGE', () => {
-    const regs = makeRegistrations(() => {
-      throw new Error('not called at registration');
-    }, {}, 'rollout-work');
+    const regs = makeRegistrations(
+      () => {
+        throw new Error('not called at registration');
+      },
+      {},
+      'rollout-work',
+    );
     expect(regs.queues.map((q) => [q.name, q.queueName, q.connection])).toEqual([
       ['advance', 'rollout-work', 'ROLLOUT_STORAGE'],
     ]);
