@@ -20,9 +20,13 @@ export function describeNotification(m: JsonMessageV1): string {
     f?.reactionDelayMs !== undefined ? `reaction ${fmtMs(f.reactionDelayMs)}` : undefined,
     f?.durationMs !== undefined ? `took ${fmtMs(f.durationMs)}` : undefined,
   ].filter(Boolean);
+  const what = m.release
+    ? `${m.release.repository}:${m.release.tag} (${shortDigest(m.release.digest)})`
+    : 'no release';
+  const who = m.action ? ` by ${m.action.actor}: ${m.action.name}` : '';
+  const wave = m.wave !== undefined ? ` wave ${m.wave}` : '';
   return (
-    `✉ ${m.event}${m.region ? ` ${m.region}` : ''}: ${m.release.repository}:${m.release.tag} ` +
-    `(${shortDigest(m.release.digest)})${m.state ? ` ${m.state}` : ''}` +
+    `✉ ${m.event}${m.region ? ` ${m.region}` : ''}${wave}${who}: ${what}${m.state ? ` ${m.state}` : ''}` +
     (figures.length > 0 ? ` · ${figures.join(' · ')}` : '')
   );
 }

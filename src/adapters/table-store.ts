@@ -13,6 +13,7 @@ import type { OutboxEntry, OutboxStore } from '../core/outbox';
 import type { AuditEntry, Hold, Rejection } from '../core/operator';
 import type {
   ActiveReleaseEntry,
+  AuditAppendOptions,
   AuditPage,
   CommitResult,
   CorruptRecordError,
@@ -56,7 +57,11 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     this.regions = new RegionTable(this.set.table('regions'));
     this.signals = new SignalsTable(this.set.table('signals'));
     this.heads = new HeadsTable(this.set.table('heads'));
-    this.outbox = new OutboxTables(this.set.table('regions'), this.set.table('releases'));
+    this.outbox = new OutboxTables(
+      this.set.table('regions'),
+      this.set.table('releases'),
+      this.set.table('audit'),
+    );
     this.audit = new AuditTable(this.set.table('audit'));
     this.holds = new HoldsTable(this.set.table('holds'));
     this.rejections = new RejectionsTable(this.set.table('rejections'));
@@ -192,8 +197,8 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   deleteRejection(repository: string, digest: string): Promise<Rejection | undefined> {
     return this.rejections.delete(repository, digest);
   }
-  appendAudit(entry: AuditEntry): Promise<void> {
-    return this.audit.append(entry);
+  appendAudit(entry: AuditEntry, opts?: AuditAppendOptions): Promise<void> {
+    return this.audit.append(entry, opts);
   }
   listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
     return this.audit.list(query);

@@ -19,6 +19,7 @@ import { waveGate } from '../core/wave-gate';
 import { retry } from '../core/retry';
 import { errorMessage, type Logger } from './logger';
 import { newerRolloutsHere, revertTarget } from './rollout-context';
+import { approvalOutbox, writeApprovalOutbox } from './notify-operator';
 import { recordTransitionMetrics, regionOutbox } from './notify-outbox';
 import { PENDING_STATES } from '../core/operator';
 import {
@@ -166,9 +167,11 @@ async function commit(
 ): Promise<RegionRollout | undefined> {
   const now = deps.clock.now();
   const changes = ledgerChanges(prev, decision.next, release, ledger, now);
-  const outbox = regionOutbox(deps, release, prev, decision.next, [...current.values()]);
+  const others = [...current.values()];
+  const outbox = regionOutbox(deps, release, prev, decision.next, others);
   const result = await deps.store.commitRegion(decision.next, changes, outbox);
   if (result.outcome === 'conflict') return undefined;
+  await writeApprovalOutbox(deps, approvalOutbox(deps, release, prev, decision.next, others), log);
   if (deps.metrics) recordTransitionMetrics(deps.metrics, release, prev, decision.next);
   if (changes.length > 0) cache.ledger.delete(prev.region);
   // The write's own ETag lets the next step build on it without reading it back.

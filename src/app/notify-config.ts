@@ -123,7 +123,8 @@ export function targetId(t: Pick<NotifyTarget, 'url' | 'format'>): string {
 
 export function targetWants(t: NotifyTarget, e: Pick<NotifyEvent, 'event' | 'release'>): boolean {
   if (t.events && !t.events.includes(e.event)) return false;
-  if (t.repositories && !t.repositories.includes(e.release.repository)) return false;
+  // An event on no release (a region-wide hold) has no repository: only unfiltered targets get it.
+  if (t.repositories && !(e.release && t.repositories.includes(e.release.repository))) return false;
   return true;
 }
 

@@ -81,9 +81,9 @@ export async function deliverNotifications(
 function eventFields(row: OutboxEntry): Record<string, unknown> {
   return {
     notification: row.event.event,
-    releaseId: row.event.release.id,
-    repository: row.event.release.repository,
-    digest: row.event.release.digest,
+    releaseId: row.event.release?.id,
+    repository: row.event.release?.repository,
+    digest: row.event.release?.digest,
     region: row.event.region,
     targetHost: row.targetHost,
     format: row.format,

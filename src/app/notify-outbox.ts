@@ -23,7 +23,7 @@ const REGION_EVENTS: ReadonlySet<string> = new Set([
   'region.replication-timed-out',
 ]);
 
-function entriesFor(deps: Deps, scope: OutboxScope, events: NotifyEvent[], at: string): OutboxEntry[] {
+export function entriesFor(deps: Deps, scope: OutboxScope, events: NotifyEvent[], at: string): OutboxEntry[] {
   return events.flatMap((e) => {
     const targets: OutboxTarget[] = targetsFor(deps.config.notify.targets, e).map((t) => ({
       targetId: targetId(t),

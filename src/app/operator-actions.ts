@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { AuditAction, AuditEntry } from '../core/operator';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
+import { actionOutbox, newAuditKey } from './notify-operator';
 import { reconcileRelease } from './reconcile-release';
 
 export interface ActionInput {
@@ -71,7 +72,9 @@ async function record(
     reason: input.reason,
     outcome,
   };
-  await deps.store.appendAudit(entry);
+  // An applied action's notification rides in the entry's own transaction (notify-operator.ts).
+  const key = newAuditKey(entry.at);
+  await deps.store.appendAudit(entry, { key, outbox: await actionOutbox(deps, entry, key) });
   log.info('operator.action', { ...entry });
 }
 

@@ -10,10 +10,15 @@ export const MAX_NOTIFICATIONS_LIMIT = 500;
 export interface NotificationView {
   event: string;
   at: string;
-  releaseId: string;
-  repository: string;
-  tag: string;
+  /** Absent only for an action on no release (hold, unhold). */
+  releaseId?: string | undefined;
+  repository?: string | undefined;
+  tag?: string | undefined;
   region?: string | undefined;
+  wave?: number | undefined;
+  /** action.performed: who did which action. */
+  actor?: string | undefined;
+  action?: string | undefined;
   targetHost: string;
   format: string;
   status: string;
@@ -30,10 +35,13 @@ function view(e: OutboxEntry): NotificationView {
   return {
     event: e.event.event,
     at: e.event.at,
-    releaseId: e.event.release.id,
-    repository: e.event.release.repository,
-    tag: e.event.release.tag,
+    releaseId: e.event.release?.id,
+    repository: e.event.release?.repository,
+    tag: e.event.release?.tag,
     region: e.event.region,
+    wave: e.event.wave,
+    actor: e.event.action?.actor,
+    action: e.event.action?.name,
     targetHost: e.targetHost,
     format: e.format,
     status: e.status,

@@ -41,12 +41,26 @@ export interface NotifyRelease {
   digest: string;
 }
 
+/** What an operator did (action.performed): from the audit entry. */
+export interface NotifyAction {
+  /** retry, pause, resume, approve, cancel, reject, unreject, hold, unhold or rollback. */
+  name: string;
+  actor: string;
+  /** The audit entry's extra words (the regions retried, the held workload, the new release). */
+  detail?: string | undefined;
+}
+
 export interface NotifyEvent {
   event: NotifyEventName;
   /** When it happened (ISO-8601, UTC), taken from the records, never from a clock. */
   at: string;
-  release: NotifyRelease;
+  /** Absent only for an action on no release (a hold or unhold is region-wide). */
+  release?: NotifyRelease | undefined;
   region?: string | undefined;
+  /** approval.required, and actions on one wave (approve). */
+  wave?: number | undefined;
+  /** action.performed only. */
+  action?: NotifyAction | undefined;
   /** Region events: the rollout state; release events: `succeeded`, `failed` or `halted`. */
   state?: string | undefined;
   /** In words, for people. */
@@ -192,12 +206,43 @@ function completedEvent(input: TransitionInput, others: readonly RegionRollout[]
   };
 }
 
+/** How an operator opens a wave: the route and its body (README: operator actions). */
+export function approvalHint(releaseId: string, wave: number): string {
+  return `approve with POST /api/releases/${releaseId}/approve and body {"wave": ${wave}}`;
+}
+
+/**
+ * A region entering awaiting-approval asks for its wave's approval. The key names the release
+ * and the wave, not the region: the wave's other regions (entering in the same run, or later)
+ * derive the same key, so one wave gives one message per target.
+ */
+function approvalEvent(input: TransitionInput, others: readonly RegionRollout[]): NotifyEvent | undefined {
+  const { prev, next, release } = input;
+  if (next.state !== 'awaiting-approval' || prev.state === 'awaiting-approval') return undefined;
+  const regions = [next, ...others]
+    .filter((o) => o.wave === next.wave)
+    .map((o) => o.region)
+    .sort((a, b) => a.localeCompare(b));
+  return {
+    event: 'approval.required',
+    at: next.updatedAt,
+    release: notifyRelease(release),
+    wave: next.wave,
+    state: 'awaiting-approval',
+    reason: `wave ${next.wave} (${regions.join(', ')}) waits for an operator: ${approvalHint(release.id, next.wave)}`,
+    dedupeKey: dedupeKey('approval.required', release.id, undefined, `w${next.wave}`),
+  };
+}
+
 /** Every event one region-rollout transition causes, in the order people should read them. */
 export function transitionEvents(input: TransitionInput): NotifyEvent[] {
   const others = input.others.filter((o) => o.region !== input.next.region);
-  return [regionEvent(input), haltEvent(input, others), completedEvent(input, others)].filter(
-    (e): e is NotifyEvent => e !== undefined,
-  );
+  return [
+    regionEvent(input),
+    approvalEvent(input, others),
+    haltEvent(input, others),
+    completedEvent(input, others),
+  ].filter((e): e is NotifyEvent => e !== undefined);
 }
 
 /**

@@ -91,22 +91,47 @@ function releaseName(r: NotifyRelease): string {
   return `${clip(clean(r.repository), 256)}:${clip(clean(r.tag), 128)}`;
 }
 
-function words(e: NotifyEvent, o: FormatOptions): Words {
-  const where = e.region ? ` in ${e.region}` : '';
-  const facts: Array<[string, string]> = [
-    ['Repository', clip(clean(e.release.repository), 256)],
-    ['Tag', clip(clean(e.release.tag), 128)],
-    ['Digest', shortDigest(clean(e.release.digest))],
+function releaseFacts(r: NotifyRelease | undefined): Array<[string, string]> {
+  if (!r) return [];
+  return [
+    ['Repository', clip(clean(r.repository), 256)],
+    ['Tag', clip(clean(r.tag), 128)],
+    ['Digest', shortDigest(clean(r.digest))],
   ];
+}
+
+/** action.performed: "alice: approve of my-app:1.4 wave 2"; others: "my-app:1.4 failed in X". */
+function title(e: NotifyEvent): string {
+  const where = e.region ? ` in ${e.region}` : '';
+  if (e.event === 'action.performed') {
+    const who = e.action ? `${clip(clean(e.action.actor), 128)}: ${e.action.name}` : TITLES[e.event];
+    const what = e.release ? ` of ${releaseName(e.release)}` : '';
+    const wave = e.wave !== undefined ? ` wave ${e.wave}` : '';
+    return `${who}${what}${wave}${where}`;
+  }
+  const name = e.release ? releaseName(e.release) : 'a release';
+  if (e.event === 'approval.required' && e.wave !== undefined)
+    return `${name} wave ${e.wave} ${TITLES[e.event]}`;
+  return `${name} ${TITLES[e.event]}${where}`;
+}
+
+function words(e: NotifyEvent, o: FormatOptions): Words {
+  const facts = releaseFacts(e.release);
   if (e.region) facts.push(['Region', clip(clean(e.region), 64)]);
+  if (e.wave !== undefined) facts.push(['Wave', String(e.wave)]);
+  if (e.action) {
+    facts.push(['Action', clip(clean(e.action.name), 32)], ['Actor', clip(clean(e.action.actor), 128)]);
+    if (e.action.detail) facts.push(['Detail', clip(clean(e.action.detail), 256)]);
+  }
   if (e.state) facts.push(['State', clip(clean(e.state), 64)]);
+  const releaseWord = e.release ? ` · release ${clip(clean(e.release.id), 64)}` : '';
   return {
-    title: `${releaseName(e.release)} ${TITLES[e.event]}${where}`,
+    title: title(e),
     facts,
     reason: e.reason ? clip(clean(e.reason), REASON_MAX) : undefined,
     figures: figuresInWords(e.figures),
-    footer: `${e.event} · ${e.at} · release ${clip(clean(e.release.id), 64)}`,
-    link: releaseLink(o.statusPageUrl, e.release.id),
+    footer: `${e.event} · ${e.at}${releaseWord}`,
+    link: e.release ? releaseLink(o.statusPageUrl, e.release.id) : undefined,
   };
 }
 
@@ -198,8 +223,13 @@ export interface JsonMessageV1 {
   version: 1;
   event: NotifyEventName;
   at: string;
-  release: NotifyRelease;
+  /** Absent only for an action on no release (hold, unhold). */
+  release?: NotifyRelease;
   region?: string;
+  /** approval.required, and actions on one wave. */
+  wave?: number;
+  /** action.performed: who did what. */
+  action?: { name: string; actor: string; detail?: string };
   state?: string;
   reason?: string;
   figures?: NotifyFigures;
@@ -211,18 +241,24 @@ export function jsonMessage(e: NotifyEvent, o: FormatOptions = {}): JsonMessageV
     version: 1,
     event: e.event,
     at: e.at,
-    release: {
+  };
+  if (e.release)
+    m.release = {
       id: e.release.id,
       repository: e.release.repository,
       tag: e.release.tag,
       digest: e.release.digest,
-    },
-  };
+    };
   if (e.region !== undefined) m.region = e.region;
+  if (e.wave !== undefined) m.wave = e.wave;
+  if (e.action) {
+    m.action = { name: e.action.name, actor: e.action.actor };
+    if (e.action.detail !== undefined) m.action.detail = clip(e.action.detail, REASON_MAX);
+  }
   if (e.state !== undefined) m.state = e.state;
   if (e.reason !== undefined) m.reason = clip(e.reason, REASON_MAX * 4);
   if (e.figures !== undefined) m.figures = e.figures;
-  const link = releaseLink(o.statusPageUrl, e.release.id);
+  const link = e.release ? releaseLink(o.statusPageUrl, e.release.id) : undefined;
   if (link) m.link = link;
   return m;
 }

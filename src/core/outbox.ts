@@ -11,8 +11,11 @@ import type { WriteResult } from './store';
 
 export type OutboxStatus = 'pending' | 'delivered' | 'failed';
 
-/** Where a row lives: the region partition of its rollout, or the release partition. */
-export type OutboxScope = { kind: 'region'; region: string } | { kind: 'release' };
+/**
+ * Where a row lives: the region partition of its rollout, the release partition (release events,
+ * approval.required), or the audit partition (action.performed, with its audit entry).
+ */
+export type OutboxScope = { kind: 'region'; region: string } | { kind: 'release' } | { kind: 'audit' };
 
 export interface OutboxEntry {
   scope: OutboxScope;

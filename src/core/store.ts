@@ -115,6 +115,13 @@ export type ReleaseAmendment = Partial<
   >
 >;
 
+export interface AuditAppendOptions {
+  /** The entry's row key (src/core/operator.ts auditRowKey); drawn by the store when absent. */
+  key?: string | undefined;
+  /** action.performed rows (scope audit), written in one transaction with the entry. */
+  outbox?: readonly OutboxEntry[] | undefined;
+}
+
 export interface AuditPage {
   entries: AuditEntry[];
   continuationToken?: string | undefined;
@@ -139,7 +146,7 @@ export interface OperatorStore {
   getRejection(repository: string, digest: string): Promise<Rejection | undefined>;
   listRejections(): Promise<Rejection[]>;
   deleteRejection(repository: string, digest: string): Promise<Rejection | undefined>;
-  appendAudit(entry: AuditEntry): Promise<void>;
+  appendAudit(entry: AuditEntry, opts?: AuditAppendOptions): Promise<void>;
   /** Newest first. */
   listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage>;
 }

@@ -132,7 +132,7 @@ describe('sendNotification: formats as the sink receives them', () => {
     expect(JSON.parse(s.received[0]!.body)).toMatchObject({
       version: 1,
       event: 'region.failed',
-      release: { id: event.release.id },
+      release: { id: event.release!.id },
       region: 'westeurope',
       link: 'https://s.example/api/dashboard#release=8235000000000-0123456789ab',
     });

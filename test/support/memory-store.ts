@@ -6,6 +6,7 @@ import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../..
 import { auditRowKey, type AuditEntry, type Hold, type Rejection } from '../../src/core/operator';
 import type {
   ActiveReleaseEntry,
+  AuditAppendOptions,
   AuditPage,
   CommitResult,
   DeliveryRecord,
@@ -251,9 +252,10 @@ export class MemoryRolloutStore implements RolloutStore {
     this.rejections.delete(k);
     return r ? clone(r) : undefined;
   }
-  async appendAudit(entry: AuditEntry) {
+  /** No outbox here (notifications are the Table store's): the rows are not kept. */
+  async appendAudit(entry: AuditEntry, opts?: AuditAppendOptions) {
     await this.tick();
-    this.audit.set(auditRowKey(entry.at, String(++this.seq).padStart(12, '0')), clone(entry));
+    this.audit.set(opts?.key ?? auditRowKey(entry.at, String(++this.seq).padStart(12, '0')), clone(entry));
   }
   async listAudit(q: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
     await this.tick();

@@ -1,14 +1,16 @@
 // <p>audit: operator actions (issue 12). PK = 'audit', RK = inverted time + random (newest first),
-// paged like the releases list.
+// paged like the releases list. The action.performed outbox rows of an entry ('~outbox~…', which
+// sorts after every entry) are written in one transaction with it and left out of the list.
 import { randomBytes } from 'node:crypto';
-import { odata } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, auditRowKey, type AuditEntry } from '../../core/operator';
-import type { AuditPage } from '../../core/store';
+import type { AuditAppendOptions, AuditPage } from '../../core/store';
+import { AUDIT_PARTITION, OUTBOX_PREFIX, outboxAction } from './outbox-table';
 import { decodeRow, defined, rowKeys } from './rows';
 import type { StoreTable } from './table-set';
 
-const AUDIT = 'audit';
+const AUDIT = AUDIT_PARTITION;
 
 const auditSchema = z.object({
   ...rowKeys,
@@ -26,19 +28,30 @@ const auditSchema = z.object({
 export class AuditTable {
   constructor(private readonly table: StoreTable) {}
 
-  async append(e: AuditEntry): Promise<void> {
+  async append(e: AuditEntry, opts: AuditAppendOptions = {}): Promise<void> {
     const t = await this.table.client();
-    await t.createEntity({
+    const entity = {
       partitionKey: AUDIT,
-      rowKey: auditRowKey(e.at, randomBytes(6).toString('hex')),
+      rowKey: opts.key ?? auditRowKey(e.at, randomBytes(6).toString('hex')),
       ...defined({ ...e }),
-    });
+    };
+    const outbox = opts.outbox ?? [];
+    if (outbox.some((o) => o.scope.kind !== 'audit'))
+      throw new Error('outbox entries written with an audit entry must be in the audit scope');
+    if (outbox.length === 0) {
+      await t.createEntity(entity);
+      return;
+    }
+    const actions: TransactionAction[] = [['create', entity], ...outbox.map(outboxAction)];
+    await t.submitTransaction(actions);
   }
 
   async list(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
     const t = await this.table.client();
     const pages = t
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${AUDIT}` } })
+      .listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${AUDIT} and RowKey lt ${OUTBOX_PREFIX}` },
+      })
       .byPage({ maxPageSize: query.limit, continuationToken: query.continuationToken });
     const next = await pages.next();
     if (next.done) return { entries: [] };

@@ -1,7 +1,8 @@
 // Outbox rows (src/core/outbox.ts) live beside what caused them, so the same transaction writes
 // both: RK = '~outbox~<hash of dedupeKey>~<target id>' in a region partition of the regions
 // table (region events, with the rollout) or in the 'release' partition of the releases table
-// (release events, with the completion write). '~' sorts after every other row key there.
+// (release events, with the completion write), or in the 'audit' partition of the audit table
+// (action.performed, with the audit entry). '~' sorts after every other row key there.
 // Inside a transaction a fresh row is an upsert (Merge) of the immutable fields only, so it can
 // never fail the transition it rides with: a replay rewrites the same values and leaves status and
 // attempts alone (and the ETag-guarded rollout write already refuses a replayed transition).
@@ -9,7 +10,7 @@ import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { NOTIFY_EVENTS } from '../../core/notify-events';
 import { NOTIFY_FORMATS } from '../../core/notify-format';
-import type { OutboxEntry, OutboxStore } from '../../core/outbox';
+import type { OutboxEntry, OutboxScope, OutboxStore } from '../../core/outbox';
 import type { WriteResult } from '../../core/store';
 import { count, decodeRow, defined, jsonText, rowKeys, type Entity } from './rows';
 import { createIfAbsent, isConflict, listAll, type Row, type StoreTable } from './table-set';
@@ -21,8 +22,12 @@ export const RELEASE_PARTITION = 'release';
 const eventSchema = z.object({
   event: z.enum(NOTIFY_EVENTS),
   at: z.string(),
-  release: z.object({ id: z.string(), repository: z.string(), tag: z.string(), digest: z.string() }),
+  release: z
+    .object({ id: z.string(), repository: z.string(), tag: z.string(), digest: z.string() })
+    .optional(),
   region: z.string().optional(),
+  wave: z.number().int().optional(),
+  action: z.object({ name: z.string(), actor: z.string(), detail: z.string().optional() }).optional(),
   state: z.string().optional(),
   reason: z.string().optional(),
   figures: z
@@ -52,7 +57,11 @@ const outboxSchema = z.object({
   lastError: z.string().optional(),
 });
 
-const partitionOf = (e: OutboxEntry) => (e.scope.kind === 'region' ? e.scope.region : RELEASE_PARTITION);
+/** The audit table's partition of audit entries (and of the action.performed rows beside them). */
+export const AUDIT_PARTITION = 'audit';
+
+const partitionOf = (e: OutboxEntry) =>
+  e.scope.kind === 'region' ? e.scope.region : e.scope.kind === 'audit' ? AUDIT_PARTITION : RELEASE_PARTITION;
 
 /** The immutable part of a row: what the causing transaction writes. */
 export function freshOutboxEntity(e: OutboxEntry): Entity {
@@ -92,12 +101,17 @@ export class OutboxTables implements OutboxStore {
   constructor(
     private readonly regions: StoreTable,
     private readonly releases: StoreTable,
+    private readonly audit: StoreTable,
   ) {}
 
-  private decode(table: StoreTable, row: Row, regionPartition: boolean): OutboxEntry {
+  private tableOf(scope: OutboxScope): StoreTable {
+    return scope.kind === 'region' ? this.regions : scope.kind === 'audit' ? this.audit : this.releases;
+  }
+
+  private decode(table: StoreTable, row: Row, scopeOf: (pk: string) => OutboxScope): OutboxEntry {
     const r = decodeRow(table, row, outboxSchema);
     return {
-      scope: regionPartition ? { kind: 'region', region: r.partitionKey } : { kind: 'release' },
+      scope: scopeOf(r.partitionKey),
       key: r.rowKey.slice(OUTBOX_PREFIX.length),
       targetId: r.targetId,
       targetHost: r.targetHost,
@@ -115,31 +129,34 @@ export class OutboxTables implements OutboxStore {
     };
   }
 
-  private async listPartition(table: StoreTable, pk: string, regionPartition: boolean) {
+  private async listPartition(scope: OutboxScope) {
+    const table = this.tableOf(scope);
+    const pk =
+      scope.kind === 'region' ? scope.region : scope.kind === 'audit' ? AUDIT_PARTITION : RELEASE_PARTITION;
     const rows = await listAll(
       table,
       odata`PartitionKey eq ${pk} and RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${`${OUTBOX_PREFIX}~`}`,
     );
-    return rows.map((row) => this.decode(table, row, regionPartition));
+    return rows.map((row) => this.decode(table, row, () => scope));
   }
 
   async listOutbox(regions: readonly string[]): Promise<OutboxEntry[]> {
     const lists = await Promise.all([
-      ...regions.map((r) => this.listPartition(this.regions, r, true)),
-      this.listPartition(this.releases, RELEASE_PARTITION, false),
+      ...regions.map((region) => this.listPartition({ kind: 'region', region })),
+      this.listPartition({ kind: 'release' }),
+      this.listPartition({ kind: 'audit' }),
     ]);
     return lists.flat();
   }
 
   /** Create-if-absent, not an upsert: a rewrite would change the ETag of a row being delivered. */
   async putOutbox(entries: readonly OutboxEntry[]): Promise<void> {
-    for (const e of entries)
-      await createIfAbsent(e.scope.kind === 'region' ? this.regions : this.releases, freshOutboxEntity(e));
+    for (const e of entries) await createIfAbsent(this.tableOf(e.scope), freshOutboxEntity(e));
   }
 
   async updateOutbox(e: OutboxEntry): Promise<{ result: WriteResult; etag?: string | undefined }> {
     if (!e.etag) throw new Error('an outbox update needs the ETag of the row it read');
-    const t = await (e.scope.kind === 'region' ? this.regions : this.releases).client();
+    const t = await this.tableOf(e.scope).client();
     try {
       const res = await t.updateEntity(fullEntity(e), 'Replace', { etag: e.etag });
       return { result: 'ok', etag: res.etag };
