@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { approveWave, pauseRelease, resumeRelease } from '../../src/app/operator-release';
 import { liftHold, placeHold } from '../../src/app/operator-holds';
 import { reconcileAll } from '../../src/app/reconcile-all';
+import { listNotifications } from '../../src/app/status-notifications';
 import { cardTexts, expectSlackBody, expectTeamsBody, slackTexts } from './shapes';
 import { DIGEST, REGIONS, notifyWorld, startSink, type Sink } from './support';
 
@@ -191,5 +192,13 @@ describe('operator notifications', () => {
     const rows = await w.store.listOutbox(REGIONS);
     expect(rows.filter((r) => r.event.event === 'action.performed')).toHaveLength(6);
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
+    const { deliveries } = await listNotifications(w.deps, 100);
+    const unhold = deliveries.find((d) => d.action === 'unhold' && d.targetHost === new URL(all.url).host)!;
+    expect(unhold).toMatchObject({ event: 'action.performed', actor: OPERATOR, region: 'westeurope' });
+    expect(unhold.releaseId).toBeUndefined();
+    expect(deliveries.find((d) => d.action === 'pause')).toMatchObject({
+      releaseId: id,
+      repository: 'my-app',
+    });
   });
 });
