@@ -114,7 +114,7 @@ function rolloutConfig(acr: AcrSimulator, repositories: string[]): string {
       endpoint: acr.endpoint,
       regionalEndpoint: acr.regionalEndpoint,
     },
-    regions: REGIONS.map((name) => ({ name, cluster: clusterId(name) })),
+    regions: REGIONS.map((name) => ({ name, cluster: clusterId(name), access: 'run-command' })),
     workloads: repositories.map((repository, i) => ({
       repository,
       tags: ['*'],

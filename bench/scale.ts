@@ -109,7 +109,7 @@ async function startEnv(regions: string[], repos: number, tags: number): Promise
       endpoint: acr.endpoint,
       regionalEndpoint: acr.regionalEndpoint,
     },
-    regions: regions.map((name) => ({ name, cluster: stackClusterId(name) })),
+    regions: regions.map((name) => ({ name, cluster: stackClusterId(name), access: 'run-command' })),
     workloads,
     policy: {
       replicationTimeoutSeconds: 86_400,
@@ -258,7 +258,7 @@ async function seedHistory(connectionString: string, regions: string[], count: n
 async function measure(env: Env, log: Logger): Promise<RunFigures> {
   const { deps, acr, aks } = env;
   const acr0 = deps.acr.stats();
-  const ex0 = deps.executor.stats();
+  const ex0 = deps.runCommand.stats();
   const manifests0 = env.acr.regions.reduce((n, r) => n + acr.requestCount(r, 'manifest'), 0);
   deps.store.operations = 0;
   const t0 = performance.now();
@@ -266,7 +266,7 @@ async function measure(env: Env, log: Logger): Promise<RunFigures> {
   const wallMs = performance.now() - t0;
   await aks.idle();
   const acr1 = deps.acr.stats();
-  const ex1 = deps.executor.stats();
+  const ex1 = deps.runCommand.stats();
   return {
     wallMs,
     tableOps: deps.store.operations,

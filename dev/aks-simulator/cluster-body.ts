@@ -46,3 +46,49 @@ export function managedClusterBody(c: SimCluster): unknown {
     properties,
   };
 }
+
+/**
+ * The kubeconfig `listClusterUserCredential` returns (base64 in `kubeconfigs[].value`), pointing
+ * at the cluster's simulated API server. Entra clusters name a kubelogin exec user (as AKS does
+ * with format=exec); local-accounts clusters carry the static token (admin-equivalent).
+ */
+export function userKubeconfig(c: SimCluster): string | undefined {
+  const api = c.kubernetesApi;
+  if (!api) return undefined;
+  const user = c.aadManaged
+    ? [
+        '    exec:',
+        '      apiVersion: client.authentication.k8s.io/v1beta1',
+        '      command: kubelogin',
+        '      args:',
+        '      - get-token',
+        '      - --login',
+        '      - azurecli',
+        '      - --server-id',
+        '      - 6dae42f8-4368-4678-94ff-3960e28e3630',
+        '      env: null',
+        '      provideClusterInfo: false',
+      ]
+    : [`    token: ${api.token}`];
+  return [
+    'apiVersion: v1',
+    'clusters:',
+    '- cluster:',
+    `    certificate-authority-data: ${Buffer.from(api.ca).toString('base64')}`,
+    `    server: ${api.url}`,
+    `  name: ${c.name}`,
+    'contexts:',
+    '- context:',
+    `    cluster: ${c.name}`,
+    `    user: clusterUser_${c.resourceGroup}_${c.name}`,
+    `  name: ${c.name}`,
+    `current-context: ${c.name}`,
+    'kind: Config',
+    'preferences: {}',
+    'users:',
+    `- name: clusterUser_${c.resourceGroup}_${c.name}`,
+    '  user:',
+    ...user,
+    '',
+  ].join('\n');
+}

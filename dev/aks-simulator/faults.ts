@@ -5,7 +5,7 @@ import { seededRandom } from '../prng';
 
 export { seededRandom };
 
-export type FaultOperation = 'get' | 'runCommand' | 'commandResults';
+export type FaultOperation = 'get' | 'runCommand' | 'commandResults' | 'listClusterUserCredential';
 
 export interface FaultRule {
   on: FaultOperation;
@@ -36,7 +36,7 @@ interface ActiveRule {
 }
 
 export function validateFaultRule(rule: FaultRule): FaultRule {
-  const ops: FaultOperation[] = ['get', 'runCommand', 'commandResults'];
+  const ops: FaultOperation[] = ['get', 'runCommand', 'commandResults', 'listClusterUserCredential'];
   if (!ops.includes(rule.on)) throw new Error(`fault.on must be one of ${ops.join(', ')}`);
   if ((rule.status === undefined) === (rule.effect === undefined))
     throw new Error('a fault has exactly one of status or effect');

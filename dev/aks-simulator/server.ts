@@ -17,7 +17,7 @@ import {
 import { executeScript, type ScriptOutcome } from './commands';
 import { KubectlRunner } from './kubectl-runner';
 import { FaultBook, validateFaultRule, type FaultRule } from './faults';
-import { managedClusterBody } from './cluster-body';
+import { managedClusterBody, userKubeconfig } from './cluster-body';
 
 export interface AksSimulatorOptions {
   /** 0 or undefined: any free port. Always 127.0.0.1. */
@@ -50,7 +50,7 @@ export interface SimRequestRecord {
   method: string;
   path: string;
   apiVersion: string | null;
-  operation: 'get' | 'runCommand' | 'commandResults' | 'other';
+  operation: 'get' | 'runCommand' | 'commandResults' | 'listClusterUserCredential' | 'other';
   status: number;
   authorized: boolean;
   body?: unknown;
@@ -81,7 +81,7 @@ interface SimCommand {
 }
 
 const CLUSTER_PATH =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)(?:\/(runCommand)|\/commandResults\/([^/]+))?\/?$/i;
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)(?:\/(runCommand)|\/commandResults\/([^/]+)|\/(listClusterUserCredential))?\/?$/i;
 
 function armError(
   res: http.ServerResponse,
@@ -126,6 +126,7 @@ const FAULT_ACTIONS: Record<string, string> = {
   get: 'Microsoft.ContainerService/managedClusters/read',
   runCommand: 'Microsoft.ContainerService/managedClusters/runcommand/action',
   commandResults: 'Microsoft.ContainerService/managedClusters/commandResults/read',
+  listClusterUserCredential: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
 };
 
 export class AksSimulator {
@@ -308,7 +309,9 @@ export class AksSimulator {
         ? 'runCommand'
         : m[5]
           ? 'commandResults'
-          : 'get';
+          : m[6]
+            ? 'listClusterUserCredential'
+            : 'get';
     const record: SimRequestRecord = {
       time: new Date().toISOString(),
       method: req.method ?? '',
@@ -357,7 +360,8 @@ export class AksSimulator {
           'The api-version query parameter (?api-version=) is required for all requests.',
         ),
       );
-    const expectedMethod = operation === 'runCommand' ? 'POST' : 'GET';
+    const expectedMethod =
+      operation === 'runCommand' || operation === 'listClusterUserCredential' ? 'POST' : 'GET';
     if (req.method !== expectedMethod)
       return send(405, () => armError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed here`));
 
@@ -390,6 +394,18 @@ export class AksSimulator {
       );
 
     if (operation === 'get') return send(200, () => json(res, 200, managedClusterBody(cluster)));
+    if (operation === 'listClusterUserCredential') {
+      const kubeconfig = userKubeconfig(cluster);
+      if (!kubeconfig)
+        return send(400, () =>
+          armError(res, 400, 'BadRequest', `cluster ${cluster.name} has no simulated Kubernetes API server`),
+        );
+      return send(200, () =>
+        json(res, 200, {
+          kubeconfigs: [{ name: 'clusterUser', value: Buffer.from(kubeconfig).toString('base64') }],
+        }),
+      );
+    }
     if (operation === 'runCommand')
       return this.runCommand(cluster, record, res, send, hang ? fault?.commandStartDelayMs : undefined);
     return this.commandResult(cluster, m[5] ?? '', record, res, send);

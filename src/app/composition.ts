@@ -3,11 +3,15 @@
 // LOCAL_DEV_TOKEN and loopback endpoints, so nothing here knows whether Azure is real.
 import { realSleep } from '../adapters/sleep';
 import { createAcrAdapters, type AcrAdapters } from '../adapters/acr-adapters';
+import { createAccessRouter } from '../adapters/access-router';
 import { createAksExecutor, type AksExecutor } from '../adapters/aks-executor';
+import { K8sCredentials } from '../adapters/k8s-credentials';
+import { createK8sExecutor, type K8sExecutor } from '../adapters/k8s-executor';
 import { createCredential } from '../adapters/credential';
 import { sendNotification } from '../adapters/notify-sender';
 import { TableRolloutStore } from '../adapters/table-store';
 import { WakeQueue } from '../adapters/wake-queue';
+import type { RolloutExecutorPort } from '../core/ports';
 import { systemClock } from '../core/ports';
 import { parseConfig, type AppConfig } from './config';
 import type { Deps } from './deps';
@@ -16,8 +20,30 @@ import { otelMetrics } from './metrics';
 export interface AppDeps extends Deps {
   store: TableRolloutStore;
   acr: AcrAdapters;
-  executor: AksExecutor;
+  executor: RolloutExecutorPort;
+  /** The Run Command path (regions with access "run-command"). */
+  runCommand: AksExecutor;
+  /** The Kubernetes API path (regions with access "kubernetes-api", the default). */
+  kubernetesApi: K8sExecutor;
   wakeups?: WakeQueue | undefined;
+}
+
+/** Each region's access mode routes its rollouts to the Kubernetes API or to Run Command. */
+function buildExecutors(config: AppConfig, credential: ReturnType<typeof createCredential>) {
+  const runCommand = createAksExecutor({ armEndpoint: config.armEndpoint, credential });
+  const credentials = new K8sCredentials({ armEndpoint: config.armEndpoint, credential });
+  const region = (name: string) => config.regions.find((r) => r.name === name);
+  const kubernetesApi = createK8sExecutor({
+    connect: (req, signal) => credentials.connect(req, signal),
+    allowLocalAccounts: (name) => region(name)?.allowLocalAccounts === true,
+    failFastSeconds: config.policy.failFastSeconds ?? 120,
+  });
+  const executor = createAccessRouter({
+    accessOf: (name) => region(name)?.access ?? 'kubernetes-api',
+    kubernetesApi,
+    runCommand,
+  });
+  return { executor, runCommand, kubernetesApi };
 }
 
 export function buildDeps(config: AppConfig): AppDeps {
@@ -33,7 +59,7 @@ export function buildDeps(config: AppConfig): AppDeps {
     regionalEndpoint: config.registry.regionalEndpoint,
     credential,
   });
-  const executor = createAksExecutor({ armEndpoint: config.armEndpoint, credential });
+  const { executor, runCommand, kubernetesApi } = buildExecutors(config, credential);
   const q = config.queue;
   const wakeups = q
     ? new WakeQueue({
@@ -53,6 +79,8 @@ export function buildDeps(config: AppConfig): AppDeps {
     registryListing: acr.registryListing,
     pushVerifier: acr.pushVerifier,
     executor,
+    runCommand,
+    kubernetesApi,
     clock: systemClock,
     random: Math.random,
     sleep: realSleep,

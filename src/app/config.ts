@@ -11,7 +11,7 @@ import {
   isRepository,
   parseAksResourceId,
 } from '../core/names';
-import type { RegionConfig, RolloutPolicy, Workload } from '../core/model';
+import { REGION_ACCESS_MODES, type RegionConfig, type RolloutPolicy, type Workload } from '../core/model';
 import { DEFAULT_STUCK_AFTER_SECONDS } from '../core/notify-events';
 import { parseNotifyTargets, statusPageUrlSchema, type NotifyTarget } from './notify-config';
 import { TABLE_PREFIX_PATTERN } from '../core/store';
@@ -43,6 +43,10 @@ const regionSchema = z.strictObject({
     message:
       'must be an AKS resource id: /subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>',
   }),
+  /** kubernetes-api (default): the cluster's API server; run-command: AKS Run Command via ARM. */
+  access: z.enum(REGION_ACCESS_MODES).default('kubernetes-api'),
+  /** Accept a local-accounts kubeconfig (admin-equivalent) on a kubernetes-api region. */
+  allowLocalAccounts: z.boolean().default(false),
 });
 
 const tagGlob = z
@@ -75,6 +79,8 @@ const policySchema = z.strictObject({
   stuckAfterSeconds: z.number().int().min(60).max(86_400).default(DEFAULT_STUCK_AFTER_SECONDS),
   /** Waves that wait (awaiting-approval) until POST /api/releases/{id}/approve opens them. */
   approvalWaves: z.array(z.number().int().min(0)).max(20).default([]),
+  /** A new-revision pod stuck (ImagePullBackOff, CrashLoopBackOff, ...) this long fails the attempt. */
+  failFastSeconds: z.number().min(0).max(3600).default(120),
 });
 
 export const rolloutConfigSchema = z
@@ -351,6 +357,8 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
     name: r.name,
     cluster: r.cluster,
     wave: r.wave ?? (r.name === registry.homeRegion ? 0 : 1),
+    access: r.access,
+    allowLocalAccounts: r.allowLocalAccounts,
   }));
   return {
     registry,

@@ -25,7 +25,14 @@ export interface RegionConfig {
   wave: number;
   /** AKS managed cluster resource id. */
   cluster: string;
+  /** How the product reaches the cluster: its Kubernetes API (default) or AKS Run Command. */
+  access?: RegionAccess | undefined;
+  /** kubernetes-api: accept a local-accounts (admin-equivalent) kubeconfig user (default false). */
+  allowLocalAccounts?: boolean | undefined;
 }
+
+export const REGION_ACCESS_MODES = ['kubernetes-api', 'run-command'] as const;
+export type RegionAccess = (typeof REGION_ACCESS_MODES)[number];
 
 export interface RolloutPolicy {
   replicationTimeoutSeconds: number;
@@ -48,6 +55,11 @@ export interface RolloutPolicy {
   stuckAfterSeconds?: number | undefined;
   /** Waves whose regions wait (awaiting-approval) until an operator approves that wave of the release. */
   approvalWaves?: readonly number[] | undefined;
+  /**
+   * kubernetes-api regions: a new-revision pod stuck in ImagePullBackOff, ErrImagePull,
+   * CrashLoopBackOff or CreateContainerConfigError this long fails the attempt (default 120).
+   */
+  failFastSeconds?: number | undefined;
 }
 
 export const REGION_ROLLOUT_STATES = [

@@ -24,7 +24,7 @@ export function testRolloutConfig(o: TestConfigOptions = {}): Record<string, unk
       endpoint: 'http://127.0.0.1:9/home',
       regionalEndpoint: 'http://127.0.0.1:9/{region}',
     },
-    regions: regions.map((r) => ({ ...r, cluster: clusterId(r.name) })),
+    regions: regions.map((r) => ({ access: 'run-command', ...r, cluster: clusterId(r.name) })),
     workloads: o.workloads ?? [
       {
         repository: 'my-app',

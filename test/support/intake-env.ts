@@ -40,7 +40,7 @@ export function intakeRolloutConfig(o: IntakeConfigOptions = {}): Record<string,
       endpoint: o.registryEndpoint ?? `${CLOSED_LOOPBACK}/eastus`,
       regionalEndpoint: o.regionalEndpoint ?? `${CLOSED_LOOPBACK}/{region}`,
     },
-    regions: REGIONS.map((name) => ({ name, cluster: clusterId(name) })),
+    regions: REGIONS.map((name) => ({ name, cluster: clusterId(name), access: 'run-command' })),
     workloads: [
       {
         repository: 'my-app',
