@@ -5,9 +5,10 @@
 import { AcrSimulator, type DelaySpec } from './acr-simulator';
 import { AksSimulator } from './aks-simulator';
 import { startAzurite, type AzuriteHandle } from './azurite';
+import { K8sSimulator } from './k8s-simulator';
 import { startLocalHost, type LocalHost, type LocalHostOptions } from './local-host';
 import { FaultyWakeups, type WakeupFaults } from './wakeup-faults';
-import { workloadKey } from '../src/core/model';
+import { workloadKey, type RegionAccess } from '../src/core/model';
 import type { WorkloadKind } from '../src/core/names';
 import { appDeps } from '../src/app/composition';
 
@@ -29,6 +30,14 @@ export interface StackWorkload {
 }
 
 export interface StackOptions {
+  /**
+   * Give every region's cluster a Kubernetes API simulator (TLS, clock following wall time): the
+   * kubernetes-api path talks to it, and the AKS simulator runs Run Command scripts with the real
+   * kubectl against it, so both paths act on one cluster state. Off: the in-process AKS clusters.
+   */
+  kubernetes?: boolean;
+  /** regions[].access per region (default: kubernetes-api with `kubernetes`, else run-command). */
+  access?: Record<string, RegionAccess>;
   /** The ACR simulator's regional event timestamps (see AcrSimulatorOptions.regionalTimestamp). */
   regionalTimestamp?: 'landing' | 'push';
   regions?: string[];
@@ -76,6 +85,14 @@ export interface StackOptions {
 export interface Stack {
   acr: AcrSimulator;
   aks: AksSimulator;
+  /** With `kubernetes`: each region's Kubernetes API simulator. */
+  k8s: Record<string, K8sSimulator>;
+  /** regions[].access as configured. */
+  access: Record<string, RegionAccess>;
+  /** What each region's cluster runs: `namespace/Kind/name/container` -> image. */
+  images(region: string): Record<string, string>;
+  /** Pulls refused because the region's replica lacked the digest (never expected). */
+  pullFailures(region?: string): number;
   host: LocalHost;
   /** The fault layer over the app's wake-up sends (with `wakeupFaults`). */
   wakeups?: FaultyWakeups | undefined;
@@ -119,6 +136,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     seed: o.seed ?? 1,
     regionalTimestamp: o.regionalTimestamp,
   });
+  const k8s: Record<string, K8sSimulator> = {};
+  const refusedPulls: Array<{ region: string; digest: string }> = [];
+  if (o.kubernetes) await startKubernetes(k8s, regions, wl, acr, o, refusedPulls);
+  const access: Record<string, RegionAccess> = Object.fromEntries(
+    regions.map((r) => [r, o.access?.[r] ?? (o.kubernetes ? 'kubernetes-api' : 'run-command')]),
+  );
   const aks = await AksSimulator.start({
     port: o.aksPort ?? 0,
     token: STACK_TOKEN,
@@ -129,6 +152,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     clusters: regions.map((region) => ({
       resourceId: stackClusterId(region),
       region,
+      ...(k8s[region]
+        ? {
+            aadManaged: true,
+            kubernetesApi: { url: k8s[region].url, ca: k8s[region].ca ?? '', token: STACK_TOKEN },
+          }
+        : {}),
       workloads: wl
         .filter((w) => !w.regions || w.regions.includes(region))
         .map((w) => ({
@@ -147,7 +176,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       endpoint: acr.endpoint,
       regionalEndpoint: acr.regionalEndpoint,
     },
-    regions: regions.map((name) => ({ name, cluster: stackClusterId(name) })),
+    regions: regions.map((name) => ({ name, cluster: stackClusterId(name), access: access[name] })),
     workloads: wl,
     policy: {
       replicationTimeoutSeconds: 600,
@@ -212,6 +241,13 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     wakeups: faulty,
     acr,
     aks,
+    k8s,
+    access,
+    images: (region) => (k8s[region] ? k8sImages(k8s[region], wl) : aks.images(`aks-${region}`)),
+    pullFailures: (region) =>
+      o.kubernetes
+        ? refusedPulls.filter((p) => region === undefined || p.region === region).length
+        : aks.pullFailures(region === undefined ? undefined : `aks-${region}`),
     host,
     azurite,
     settings,
@@ -233,11 +269,58 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     },
     stop: async () => {
       await host.stop();
-      await Promise.allSettled([acr.stop(), aks.stop()]);
+      await Promise.allSettled([acr.stop(), aks.stop(), ...Object.values(k8s).map((k) => k.stop())]);
       await azurite.stop();
     },
   };
   return stack;
+}
+
+type StackWorkloadFull = Required<Omit<StackWorkload, 'regions'>> & { regions?: string[] };
+
+/** One Kubernetes API simulator per region, seeded with the region's workloads on the old digest. */
+async function startKubernetes(
+  k8s: Record<string, K8sSimulator>,
+  regions: string[],
+  wl: StackWorkloadFull[],
+  acr: AcrSimulator,
+  o: StackOptions,
+  refusedPulls: Array<{ region: string; digest: string }>,
+): Promise<void> {
+  for (const region of regions) {
+    const sim = new K8sSimulator({
+      identities: [{ token: STACK_TOKEN, user: 'acr-geo-rollout' }],
+      replicaHas: (digest, image) => {
+        const repository = /^[^/]+\/(.+)@/.exec(image)?.[1] ?? '';
+        // The seeded image was running before the stack existed: its pulls are not checked.
+        const ok = digest === OLD_DIGEST || acr.holds(region, repository, digest) === true;
+        if (!ok && !refusedPulls.some((p) => p.region === region && p.digest === digest))
+          refusedPulls.push({ region, digest });
+        return ok;
+      },
+      timings: { podReadyMs: o.rolloutMs ?? 300, pullBackoffMs: o.pullFailureDelayMs ?? 300 },
+    });
+    await sim.start();
+    for (const w of wl.filter((x) => !x.regions || x.regions.includes(region)))
+      sim.seed({
+        kind: w.kind,
+        namespace: w.namespace,
+        name: w.name,
+        containers: [{ name: w.container, image: `${acr.loginServer}/${w.repository}@${OLD_DIGEST}` }],
+        replicas: 2,
+      });
+    sim.runClock(100, 1);
+    k8s[region] = sim;
+  }
+}
+
+function k8sImages(sim: K8sSimulator, wl: StackWorkloadFull[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const w of wl) {
+    const image = sim.imageOf(w.kind, w.namespace, w.name, w.container);
+    if (image !== undefined) out[`${w.namespace}/${w.kind}/${w.name}/${w.container}`] = image;
+  }
+  return out;
 }
 
 /** The app's own dependencies inside the running stack (tests read the store through them). */

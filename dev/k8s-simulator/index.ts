@@ -37,6 +37,15 @@ export interface WorkloadSeed {
   progressDeadlineSeconds?: number;
 }
 
+export interface PatchRecord {
+  resource: string;
+  namespace: string;
+  name: string;
+  user: string;
+  generation: number;
+  release: string | undefined;
+}
+
 const RESOURCE_OF = {
   Deployment: 'deployments',
   StatefulSet: 'statefulsets',
@@ -59,6 +68,8 @@ export class K8sSimulator {
   beforePatch: ((resource: string, namespace: string, name: string) => void) | undefined;
   /** PEM of the CA to trust when tls is on. */
   ca: string | undefined;
+  /** Every accepted PATCH of a workload, in order: who, what, and the release annotation after it. */
+  readonly patchLog: PatchRecord[] = [];
 
   constructor(private readonly options: K8sSimulatorOptions) {
     this.clockMs = options.startMs ?? Date.now();
@@ -78,6 +89,18 @@ export class K8sSimulator {
       nextFault: () => this.faults.shift(),
       beforePatch: (r, ns, name) => this.beforePatch?.(r, ns, name),
       dropPatchAnswer: () => this.dropPatchAnswers > 0 && this.dropPatchAnswers-- > 0,
+      afterPatch: (resource, namespace, name, user, after) => {
+        const m = (after.metadata ?? {}) as JsonObject;
+        const annotations = (m.annotations ?? {}) as Record<string, string>;
+        this.patchLog.push({
+          resource,
+          namespace,
+          name,
+          user,
+          generation: Number(m.generation ?? 0),
+          release: annotations['acr-geo-rollout/release'],
+        });
+      },
     });
   }
 

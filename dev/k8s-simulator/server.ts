@@ -41,6 +41,8 @@ export interface ApiServerHooks {
   beforePatch: (resource: Resource, namespace: string, name: string) => void;
   /** Whether to apply the next PATCH but drop its answer (the connection is reset). */
   dropPatchAnswer: () => boolean;
+  /** An accepted PATCH: who sent it and the object after it (for the tests' exactly-once checks). */
+  afterPatch?: (resource: Resource, namespace: string, name: string, user: string, after: JsonObject) => void;
 }
 
 interface Route {
@@ -245,6 +247,7 @@ export class ApiServer {
     const invalid = validate(route.resource, name, next);
     if (invalid) return fail(res, invalid);
     const stored = this.store.update(route.resource, next as JsonObject);
+    this.hooks.afterPatch?.(route.resource, ns, name, who.user, stored);
     this.hooks.afterWrite();
     if (this.hooks.dropPatchAnswer()) return void res.destroy();
     send(res, 200, this.store.get(route.resource, ns, name) ?? stored);
