@@ -104,6 +104,9 @@ param easyAuthClientId string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Optional subnet resource id for the Function App\'s VNet integration (private clusters reached through the Kubernetes API). Empty: no VNet integration.')
+param functionSubnetId string = ''
+
 @description('Optional name overrides (empty: generated).')
 param resourceGroupName string = ''
 param functionAppName string = ''
@@ -126,6 +129,7 @@ var clusters = map(rolloutConfig.regions, r => {
   resourceGroup: split(r.cluster, '/')[4]
   name: split(r.cluster, '/')[8]
   azureRbac: contains(rbacRegionList, r.name)
+  access: r.?access ?? 'kubernetes-api'
 })
 var replicaRegions = map(rolloutConfig.regions, r => r.name)
 var watchedRepositories = union(map(rolloutConfig.workloads, w => w.repository), [])
@@ -296,6 +300,17 @@ module aksRole 'app/aks-role.bicep' = {
   }
 }
 
+// Custom role with exactly the Kubernetes data actions of the kubernetes-api path, assigned per
+// workload namespace (rbac.bicep).
+module aksWorkloadRole 'app/aks-data-role.bicep' = {
+  name: 'aks-workload-role-${resourceToken}'
+  scope: subscription(clusters[0].subscriptionId)
+  params: {
+    roleName: 'ACR geo rollout - AKS workloads (${environmentName}-${resourceToken})'
+    assignableScopes: union(map(clusters, c => '/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}'), [])
+  }
+}
+
 module rbacClusters 'app/rbac.bicep' = [
   for (c, i) in clusters: {
     name: 'rbac-aks-${i}-${resourceToken}'
@@ -307,6 +322,8 @@ module rbacClusters 'app/rbac.bicep' = [
       workloads: rolloutConfig.workloads
       clusterAzureRbac: c.azureRbac
       aksRunCommandRoleGuid: aksRole.outputs.roleGuid
+      clusterAccess: c.access
+      aksWorkloadRoleGuid: aksWorkloadRole.outputs.roleGuid
     }
   }
 ]
@@ -334,6 +351,7 @@ module api 'app/api.bicep' = {
     reconcileSchedule: reconcileSchedule
     tablePrefix: tablePrefix
     webhookFunctionKey: webhookFunctionKey
+    functionSubnetId: functionSubnetId
   }
   // The host needs its storage roles before it starts (deployment package, keys, timer leases).
   dependsOn: [

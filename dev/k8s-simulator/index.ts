@@ -44,6 +44,8 @@ export interface PatchRecord {
   user: string;
   generation: number;
   release: string | undefined;
+  /** Wall-clock time (Date.now()) the patch was applied. */
+  at: number;
 }
 
 const RESOURCE_OF = {
@@ -99,6 +101,7 @@ export class K8sSimulator {
           user,
           generation: Number(m.generation ?? 0),
           release: annotations['acr-geo-rollout/release'],
+          at: Date.now(),
         });
       },
     });

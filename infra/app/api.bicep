@@ -39,6 +39,8 @@ param statusPageUrl string = ''
 @description('Host-level function key ACR webhooks put in ?code=.')
 param webhookFunctionKey string
 param webhookFunctionKeyName string = 'acrwebhooks'
+@description('Subnet for regional VNet integration (private API servers); empty: none.')
+param functionSubnetId string = ''
 
 resource stg 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -130,6 +132,7 @@ module api 'br/public:avm/res/web/site:0.9.0' = {
       ftpsState: 'Disabled'
     }
     appSettingsKeyValuePairs: appSettings
+    virtualNetworkSubnetId: empty(functionSubnetId) ? null : functionSubnetId
   }
 }
 

@@ -33,6 +33,14 @@ param workloads array = []
 param clusterAzureRbac bool = false
 @description('Name (guid) of the custom role from aks-role.bicep.')
 param aksRunCommandRoleGuid string = ''
+@description('regions[].access of this cluster: kubernetes-api (default) or run-command.')
+@allowed([
+  'kubernetes-api'
+  'run-command'
+])
+param clusterAccess string = 'kubernetes-api'
+@description('Name (guid) of the custom workload data-action role from aks-data-role.bicep.')
+param aksWorkloadRoleGuid string = ''
 
 // Built-in role definition ids (documented ids; nothing broader than needed).
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
@@ -43,10 +51,12 @@ var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb' //
 var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
 var containerRegistryRepositoryReaderRoleId = 'b93aa761-3e63-49ed-ac28-beffa264f7ac' // Container Registry Repository Reader
 var aksRbacWriterRoleId = 'a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb' // Azure Kubernetes Service RBAC Writer
+var aksClusterUserRoleId = '4abbcc35-e782-43d8-92c5-2d3f1bd2253f' // Azure Kubernetes Service Cluster User Role
 
 var onAppGroup = !empty(storageAccountName)
 var onRegistry = !empty(registryName)
 var onCluster = !empty(clusterName)
+var viaKubernetesApi = clusterAccess == 'kubernetes-api'
 var abac = registryRoleAssignmentMode == 'AbacRepositoryPermissions'
 
 // ABAC condition (format from the ACR "ABAC repository permissions" docs): the two data actions
@@ -168,12 +178,14 @@ resource registryRepositoryReader 'Microsoft.Authorization/roleAssignments@2022-
   }
 }
 
-// ---- Cluster: Run Command (custom role) and, with Azure RBAC, namespace-scoped writes ----
+// ---- Cluster, run-command regions: Run Command (custom role) and, with Azure RBAC, namespace-scoped writes ----
+// ---- Cluster, kubernetes-api regions: Cluster User Role (listClusterUserCredential) and the
+// ---- workload data-action role on each workload namespace; no Run Command permission ----
 resource cluster 'Microsoft.ContainerService/managedClusters@2024-05-01' existing = if (onCluster) {
   name: clusterName
 }
 
-resource runCommand 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (onCluster) {
+resource runCommand 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (onCluster && !viaKubernetesApi) {
   name: guid(cluster.id, principalId, aksRunCommandRoleGuid)
   scope: cluster
   properties: {
@@ -189,18 +201,42 @@ resource runCommand 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (o
 // baseline reference implementation).
 #disable-next-line BCP081
 resource workloadNamespaces 'Microsoft.ContainerService/managedClusters/namespaces@2022-01-02-preview' existing = [
-  for ns in clusterNamespaces: if (onCluster && clusterAzureRbac) {
+  for ns in clusterNamespaces: if (onCluster && (clusterAzureRbac || viaKubernetesApi)) {
     parent: cluster
     name: ns
   }
 ]
 
 resource namespaceWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (ns, i) in clusterNamespaces: if (onCluster && clusterAzureRbac) {
+  for (ns, i) in clusterNamespaces: if (onCluster && clusterAzureRbac && !viaKubernetesApi) {
     name: guid(cluster.id, ns, principalId, aksRbacWriterRoleId)
     scope: workloadNamespaces[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', aksRbacWriterRoleId)
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// kubernetes-api: the kubeconfig's server and CA come from listClusterUserCredential.
+resource clusterUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (onCluster && viaKubernetesApi) {
+  name: guid(cluster.id, principalId, aksClusterUserRoleId)
+  scope: cluster
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', aksClusterUserRoleId)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// kubernetes-api: exactly the data actions the app uses (aks-data-role.bicep), per namespace.
+resource namespaceWorkloads 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (ns, i) in clusterNamespaces: if (onCluster && viaKubernetesApi) {
+    name: guid(cluster.id, ns, principalId, aksWorkloadRoleGuid)
+    scope: workloadNamespaces[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', aksWorkloadRoleGuid)
       principalId: principalId
       principalType: 'ServicePrincipal'
     }

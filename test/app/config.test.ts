@@ -39,6 +39,29 @@ describe('configuration', () => {
     expect(c.tablePrefix).toBe('rollout');
   });
 
+  it('when regions name no access mode, then it is kubernetes-api without local accounts, and failFastSeconds is 120', () => {
+    const rollout = testRolloutConfig();
+    rollout.regions = (rollout.regions as Array<Record<string, unknown>>).map(({ access: _a, ...r }) => r);
+    const c = parseConfig(base({}, rollout));
+    expect(c.regions.map((r) => [r.access, r.allowLocalAccounts])).toEqual([
+      ['kubernetes-api', false],
+      ['kubernetes-api', false],
+      ['kubernetes-api', false],
+    ]);
+    expect(c.policy.failFastSeconds).toBe(120);
+  });
+
+  it('when a region names an access mode that does not exist, then the setting is named', () => {
+    const rollout = testRolloutConfig();
+    (rollout.regions as Array<Record<string, unknown>>)[1]!.access = 'ssh';
+    (rollout.regions as Array<Record<string, unknown>>)[2]!.allowLocalAccounts = 'yes';
+    const problems = problemsOf(base({}, rollout));
+    expect(problems.join('\n')).toMatch(
+      /ROLLOUT_CONFIG\.regions\[1\]\.access: .*kubernetes-api.*run-command/,
+    );
+    expect(problems.join('\n')).toMatch(/ROLLOUT_CONFIG\.regions\[2\]\.allowLocalAccounts/);
+  });
+
   it('when several things are wrong, then one error names every one of them', () => {
     const rollout = testRolloutConfig({
       workloads: [{ repository: 'Bad Repo', namespace: 'x_y', name: 'ok', container: 'ok', kind: 'Pod' }],

@@ -24,9 +24,21 @@ const BUILT_IN_ROLES: Record<string, string> = {
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
   'Container Registry Repository Reader': 'b93aa761-3e63-49ed-ac28-beffa264f7ac',
   'Azure Kubernetes Service RBAC Writer': 'a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb',
+  'Azure Kubernetes Service Cluster User Role': '4abbcc35-e782-43d8-92c5-2d3f1bd2253f',
 };
 
 const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+/** Exactly what the kubernetes-api path calls (src/adapters/k8s-client.ts): no secrets, no exec. */
+const WORKLOAD_DATA_ACTIONS = [
+  'Microsoft.ContainerService/managedClusters/apps/deployments/read',
+  'Microsoft.ContainerService/managedClusters/apps/deployments/write',
+  'Microsoft.ContainerService/managedClusters/apps/statefulsets/read',
+  'Microsoft.ContainerService/managedClusters/apps/statefulsets/write',
+  'Microsoft.ContainerService/managedClusters/apps/daemonsets/read',
+  'Microsoft.ContainerService/managedClusters/apps/daemonsets/write',
+  'Microsoft.ContainerService/managedClusters/apps/replicasets/read',
+  'Microsoft.ContainerService/managedClusters/pods/read',
+];
 const RUN_COMMAND_ACTIONS = [
   'Microsoft.ContainerService/managedClusters/read',
   'Microsoft.ContainerService/managedClusters/runcommand/action',
@@ -99,6 +111,20 @@ describe('role definitions', () => {
   });
 });
 
+describe('the kubernetes-api workload role', () => {
+  it('when the custom workload role is defined, then it has exactly the data actions the app uses and no control-plane action', () => {
+    const role = stripComments(read(join(INFRA, 'app', 'aks-data-role.bicep')));
+    expect(role).toMatch(/type:\s*'CustomRole'/);
+    const permissions = blockAfter(role, /permissions\s*:/)!;
+    expect(stringItems(blockAfter(permissions, /\bdataActions\s*:/)!)).toEqual(WORKLOAD_DATA_ACTIONS);
+    expect(permissions).toMatch(/\bactions:\s*\[\]/);
+    expect(permissions).toMatch(/\bnotActions:\s*\[\]/);
+    expect(permissions).toMatch(/\bnotDataActions:\s*\[\]/);
+    expect(permissions).not.toContain('*');
+    expect(permissions).not.toMatch(/secrets|exec|runcommand/i);
+  });
+});
+
 describe('role assignments', () => {
   const assignments = [
     ...rbacCode.matchAll(/^resource\s+(\w+)\s+'Microsoft\.Authorization\/roleAssignments@[^']+'/gm),
@@ -109,7 +135,7 @@ describe('role assignments', () => {
       if (file.endsWith(join('app', 'rbac.bicep'))) continue;
       expect(stripComments(read(file)), file).not.toContain('Microsoft.Authorization/roleAssignments');
     }
-    expect(assignments.length).toBe(9);
+    expect(assignments.length).toBe(11);
   });
 
   it('when a role is assigned, then its name is a guid() of scope, principal and role, to a service principal', () => {
@@ -137,16 +163,47 @@ describe('role assignments', () => {
     expect(rbacCode).toMatch(/conditionVersion:[^\n]*'2\.0'/);
   });
 
-  it('when a cluster uses Azure RBAC, then RBAC Writer is scoped to each workload namespace, not the cluster', () => {
+  it('when a run-command cluster uses Azure RBAC, then RBAC Writer is scoped to each workload namespace, not the cluster', () => {
     const writer = blockAfter(rbacCode, /resource namespaceWriter [^=]+=/)!;
-    expect(writer).toMatch(/for \(ns, i\) in clusterNamespaces: if \(onCluster && clusterAzureRbac\)/);
+    expect(writer).toMatch(
+      /for \(ns, i\) in clusterNamespaces: if \(onCluster && clusterAzureRbac && !viaKubernetesApi\)/,
+    );
     expect(writer).toMatch(/scope:\s*workloadNamespaces\[i\]/);
     expect(rbacCode).toMatch(/'Microsoft\.ContainerService\/managedClusters\/namespaces@[^']+' existing/);
   });
 
-  it('when Run Command is granted, then it is the custom role on the cluster itself', () => {
+  it('when Run Command is granted, then it is the custom role on the cluster itself, for run-command regions only', () => {
     const run = blockAfter(rbacCode, /resource runCommand [^=]+=/)!;
     expect(run).toMatch(/scope:\s*cluster\b/);
     expect(run).toMatch(/aksRunCommandRoleGuid/);
+    expect(rbacCode).toMatch(/resource runCommand '[^']+' = if \(onCluster && !viaKubernetesApi\)/);
+    expect(rbacCode).toMatch(/var viaKubernetesApi = clusterAccess == 'kubernetes-api'/);
+  });
+
+  it('when a region uses the Kubernetes API, then it gets the Cluster User Role on the cluster and the workload role on each workload namespace, and no RBAC Writer', () => {
+    expect(rbacCode).toMatch(/resource clusterUser '[^']+' = if \(onCluster && viaKubernetesApi\)/);
+    const user = blockAfter(rbacCode, /resource clusterUser [^=]+=/)!;
+    expect(user).toMatch(/scope:\s*cluster\b/);
+    expect(user).toMatch(/aksClusterUserRoleId/);
+    const workloads = blockAfter(rbacCode, /resource namespaceWorkloads [^=]+=/)!;
+    expect(workloads).toMatch(/for \(ns, i\) in clusterNamespaces: if \(onCluster && viaKubernetesApi\)/);
+    expect(workloads).toMatch(/scope:\s*workloadNamespaces\[i\]/);
+    expect(workloads).toMatch(/aksWorkloadRoleGuid/);
+    expect(rbacCode).toMatch(
+      /for \(ns, i\) in clusterNamespaces: if \(onCluster && clusterAzureRbac && !viaKubernetesApi\)/,
+    );
+    // main.bicep passes each region's access (default kubernetes-api) and the workload role.
+    const main = stripComments(read(join(INFRA, 'main.bicep')));
+    expect(main).toMatch(/access: r\.\?access \?\? 'kubernetes-api'/);
+    expect(main).toMatch(/clusterAccess: c\.access/);
+    expect(main).toMatch(/aksWorkloadRoleGuid: aksWorkloadRole\.outputs\.roleGuid/);
+  });
+
+  it('when the Function App must reach private API servers, then functionSubnetId turns on VNet integration (optional)', () => {
+    const main = stripComments(read(join(INFRA, 'main.bicep')));
+    expect(main).toMatch(/param functionSubnetId string = ''/);
+    expect(main).toMatch(/functionSubnetId: functionSubnetId/);
+    const api = stripComments(read(join(INFRA, 'app', 'api.bicep')));
+    expect(api).toMatch(/virtualNetworkSubnetId: empty\(functionSubnetId\) \? null : functionSubnetId/);
   });
 });
