@@ -138,7 +138,7 @@ async function run(
   }
 
   // 3. The naive strategy, for contrast.
-  const ourPullFailures = stack.aks.pullFailures();
+  const ourPullFailures = stack.pullFailures();
   live.note(`3. replaying the first push with a naive strategy: roll out every region on the push webhook`);
   let naive: NaiveResult | undefined;
   try {
@@ -175,7 +175,7 @@ async function run(
     const entry = ledger.regions
       .find((r) => r.region === region)
       ?.workloads.find((w) => w.workload === WORKLOAD);
-    const image = stack.aks.images(`aks-${region}`)[WORKLOAD] ?? '';
+    const image = stack.images(region)[WORKLOAD] ?? '';
     const onExpected = entry?.digest === expected && image.endsWith(`@${expected}`);
     if (!onExpected) everyRegionOk = false;
     const naiveRegion = naive?.regions.find((r) => r.region === region);
@@ -189,7 +189,8 @@ async function run(
       entry?.digest
         ? `${entry.tag ?? '?'} ${shortDigest(entry.digest)} ${onExpected ? '✔' : '✘'}`
         : '(none) ✘',
-      String(stack.aks.pullFailures(`aks-${region}`)),
+      stack.access[region] ?? '?',
+      String(stack.pullFailures(region)),
       naiveRegion ? `${naiveRegion.pullFailures} (${naiveRegion.result})` : '?',
     ]);
   }
@@ -201,6 +202,7 @@ async function run(
     '1.0.0',
     '1.1.0',
     'final digest (ledger)',
+    'access',
     'failed pulls: ours',
     'naive',
   ];
@@ -282,6 +284,10 @@ async function main(argv: string[]): Promise<number> {
     reconcileEverySeconds: 1,
     // Wave 1 waits for an operator's approval: the demo approves it (dev/demo-operator.ts).
     policy: { approvalWaves: [1] },
+    // Every cluster is a Kubernetes API simulator; the last region is reached through Run Command
+    // (its script runs the real kubectl against the same simulator), the others through the API.
+    kubernetes: true,
+    access: { [o.regions[o.regions.length - 1]!]: 'run-command' },
     hostPort: o.port,
     log: (level, message) => {
       if (level === 'error') hostErrors.push(message);
