@@ -88,6 +88,9 @@ if (require.main === module) {
       aksPort: ports.AKS_PORT,
       azuritePort: ports.AZURITE_PORT,
       delays: { westeurope: 3000, southeastasia: 8000 },
+      // Kubernetes API simulators behind every cluster; southeastasia goes through Run Command.
+      kubernetes: true,
+      access: { southeastasia: 'run-command' },
       reconcileEverySeconds: 5,
       logRequests: true,
       log: (level, message) => (level === 'error' ? console.error(message) : console.log(message)),

@@ -167,6 +167,9 @@ export class AksSimulator {
         else res.destroy();
       });
     });
+    // ARM keeps idle connections far longer than Node's 5 s default; a shorter server timeout
+    // races a client reusing the socket (ECONNRESET on a POST that never arrived).
+    this.server.keepAliveTimeout = 120_000;
   }
 
   static async start(opts: AksSimulatorOptions): Promise<AksSimulator> {
