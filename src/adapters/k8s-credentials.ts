@@ -17,8 +17,10 @@ import { createArmClient } from './aks-client';
 import { DEFAULT_RETRY_POLICY, callWithDeadline, withRetries, type RetryPolicy } from './aks-retry';
 import type { K8sConnection } from './k8s-http';
 
+import { AKS_SERVER_APP_SCOPE } from './aks-executor';
+
 /** The AKS AAD server application: its token is accepted by every managed-Entra API server. */
-export const AKS_SERVER_APP_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
+export { AKS_SERVER_APP_SCOPE };
 export const PERMISSION_LIST_USER_CREDENTIAL =
   'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action';
 
