@@ -150,3 +150,60 @@ describe.each(MODES)('with $title', ({ access }) => {
     for (const r of two.rollouts) expect(r.attempts).toBe(1);
   }, 240_000);
 });
+
+describe('on a kubernetes-api region, a crash-looping release with onFailure revert', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      regions: ['eastus', 'westeurope'],
+      delays: { westeurope: 200 },
+      timers: false,
+      kubernetes: true,
+      policy: { onFailure: 'revert', failFastSeconds: 2, maxAttempts: 1 },
+    });
+  }, 90_000);
+  afterAll(async () => stack?.stop());
+
+  it('fails fast with CrashLoopBackOff and the pod message, reverts through the same fenced path, and halts the later wave', async () => {
+    const store = appDeps(stack.settings).store;
+    const until = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        await quietTimerStep(stack);
+        const v = await probe();
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const done = (digest: string) =>
+      until(`release ${digest} done`, async () => {
+        const rel = (await store.listReleases({ limit: 50 })).releases.find((r) => r.digest === digest);
+        return rel?.status === 'done'
+          ? { rel, rollouts: await store.listRollouts(rel.id, rel.regions) }
+          : undefined;
+      });
+    const good = stack.acr.push({ repository: 'my-app', tag: '1.0.0' });
+    const first = await done(good.digest);
+    expect(first.rollouts.map((r) => r.state)).toEqual(['succeeded', 'succeeded']);
+
+    const bad = `sha256:${'d'.repeat(64)}`;
+    for (const k of Object.values(stack.k8s)) k.badDigests.add(bad);
+    stack.acr.push({ repository: 'my-app', tag: '2.0.0', digest: bad });
+    const second = await done(bad);
+    const east = second.rollouts.find((r) => r.region === 'eastus')!;
+    expect(east.state).toBe('failed');
+    expect(east.reasonCode).toBe('reverted');
+    expect(east.reason).toMatch(/CrashLoopBackOff/);
+    expect(east.reason).toMatch(/back-off .* restarting failed container=my-app/);
+    expect(second.rollouts.find((r) => r.region === 'westeurope')?.state).toBe('halted');
+    // Reverted on the cluster and in the ledger; westeurope never got the bad digest.
+    const image = `${stack.acr.loginServer}/my-app@${good.digest}`;
+    expect(stack.images('eastus')[WORKLOAD]).toBe(image);
+    expect(stack.images('westeurope')[WORKLOAD]).toBe(image);
+    const ledger = await store.listLedger('eastus');
+    expect(ledger[0]?.digest).toBe(good.digest);
+    expect(stack.k8s.westeurope!.patchLog.some((p) => p.release === second.rel.id)).toBe(false);
+    expect(stack.aks.runCommands()).toHaveLength(0);
+  }, 180_000);
+});
