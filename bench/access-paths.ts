@@ -72,13 +72,21 @@ async function until(ok: () => boolean, timeoutMs = 120_000): Promise<number> {
   return Date.now();
 }
 
-function request(name: string, digest: string, i: number): RolloutRequest {
+function request(name: string, digest: string, i: number, expectedRelease?: string): RolloutRequest {
   return {
     releaseId: `${String(1_000_000 + i).padStart(13, '0')}-${'0'.repeat(12)}`,
     region: 'westeurope',
     cluster: CLUSTER,
     workloads: [
-      { repository: 'app', tags: ['*'], namespace: 'bench', kind: 'Deployment', name, container: 'app' },
+      {
+        repository: 'app',
+        tags: ['*'],
+        namespace: 'bench',
+        kind: 'Deployment',
+        name,
+        container: 'app',
+        expectedRelease,
+      },
     ],
     pushedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString().replace('.000Z', 'Z'),
     image: { loginServer: LOGIN, repository: 'app', digest, tag: `1.0.${i}` },
@@ -136,15 +144,16 @@ export async function runAccessPathBench(o: AccessPathOptions = {}): Promise<Acc
     timings: { podReadyMs: 300 },
   });
   await k8s.start();
-  for (let i = 0; i < rollouts; i++)
-    for (const p of ['k', 'r'])
-      k8s.seed({
-        kind: 'Deployment',
-        namespace: 'bench',
-        name: `${p}${i}`,
-        containers: [{ name: 'app', image: `${LOGIN}/app@${digestOf(i, 9)}` }],
-      });
-  k8s.runClock(20, 1);
+  // One workload per path, rolled out again and again (each time to a new digest, fenced on the
+  // previous release): the simulated cluster stays small, so its controllers do not load the run.
+  for (const name of ['k', 'r'])
+    k8s.seed({
+      kind: 'Deployment',
+      namespace: 'bench',
+      name,
+      containers: [{ name: 'app', image: `${LOGIN}/app@${digestOf(0, 9)}` }],
+    });
+  k8s.runClock(50, 1);
   const aks = await AksSimulator.start({
     token: TOKEN,
     clusters: [
@@ -164,13 +173,16 @@ export async function runAccessPathBench(o: AccessPathOptions = {}): Promise<Acc
   const paths: AccessPathReport['paths'] = { 'kubernetes-api': [], 'run-command': [] };
   try {
     // The first kubernetes-api rollout includes the kubeconfig read (listClusterUserCredential).
+    let previous: string | undefined;
     for (let i = 0; i < rollouts; i++) {
       const schedulingMs = (lo + rnd() * (hi - lo)) / C;
-      const k = await oneRollout(k8s, kubernetesApi, request(`k${i}`, digestOf(i, 1), i), pollMs);
+      const kr = request('k', digestOf(i, 1), i, previous);
+      const k = await oneRollout(k8s, kubernetesApi, kr, pollMs);
       paths['kubernetes-api'].push({ ...k, schedulingMs: 0 });
       aks.setTunables({ commandStartDelayMs: schedulingMs });
-      const r = await oneRollout(k8s, runCommand, request(`r${i}`, digestOf(i, 2), i), pollMs);
+      const r = await oneRollout(k8s, runCommand, request('r', digestOf(i, 2), i, previous), pollMs);
       paths['run-command'].push({ ...r, schedulingMs });
+      previous = kr.releaseId;
     }
   } finally {
     await aks.stop();
