@@ -37,6 +37,8 @@ export interface K8sExecutorOptions {
   connect: (req: ClusterAccessRequest, signal?: AbortSignal) => Promise<ConnectionAnswer>;
   /** Per region: accept a local-accounts kubeconfig. */
   allowLocalAccounts?: (region: string) => boolean;
+  /** A 401 from the API server: the cached server/CA may be stale (rotated); read them again next time. */
+  onUnauthorized?: (cluster: string) => void;
   /** policy.failFastSeconds (default 120). */
   failFastSeconds?: number;
   http?: K8sHttpOptions;
@@ -124,6 +126,7 @@ class KubernetesApiExecutor {
         one = await this.applyOne(client, request, w);
       } catch (e) {
         if (!(e instanceof K8sApiError)) throw e;
+        if (e.kind === 'unauthorized') this.opts.onUnauthorized?.(request.cluster);
         const out = startFailure(
           e,
           done.some((d) => d.outcome === 'applied'),
@@ -190,6 +193,7 @@ class KubernetesApiExecutor {
       return await this.progressOf(client, request, handle.value, ref);
     } catch (e) {
       if (!(e instanceof K8sApiError)) throw e;
+      if (e.kind === 'unauthorized') this.opts.onUnauthorized?.(request.cluster);
       if (e.kind === 'network' || e.kind === 'server' || e.kind === 'throttled')
         return { kind: 'unknown', reason: e.message };
       return { kind: 'failed', transient: false, reason: e.message };

@@ -35,6 +35,7 @@ function buildExecutors(config: AppConfig, credential: ReturnType<typeof createC
   const region = (name: string) => config.regions.find((r) => r.name === name);
   const kubernetesApi = createK8sExecutor({
     connect: (req, signal) => credentials.connect(req, signal),
+    onUnauthorized: (cluster) => credentials.forget(cluster),
     allowLocalAccounts: (name) => region(name)?.allowLocalAccounts === true,
     failFastSeconds: config.policy.failFastSeconds ?? 120,
   });

@@ -134,6 +134,13 @@ beforeAll(async () => {
         workloads: [],
       },
       {
+        resourceId: clusterId('aks-stale'),
+        region: 'eastus',
+        aadManaged: false,
+        kubernetesApi: { ...api, token: 'rotated-away' },
+        workloads: [],
+      },
+      {
         resourceId: clusterId('aks-reader'),
         region: 'eastus',
         aadManaged: false,
@@ -230,6 +237,28 @@ describe('the Kubernetes API executor', () => {
     const out = await executor(true).start(r);
     expect(out).toMatchObject({ kind: 'rejected', transient: false });
     expect(out.kind === 'rejected' && out.reason).toContain('missing permission "patch" on "deployments"');
+    expect(k8s.imageOf('Deployment', 'shop', 'denied', 'app')).toBe(OLD);
+  });
+
+  it('a token the API server does not accept is refused with 401 named, and the kubeconfig is read again next time', async () => {
+    const credentials = new K8sCredentials({
+      armEndpoint: aks.url,
+      credential: new StaticTokenCredential(TOKEN),
+    });
+    const ex = createK8sExecutor({
+      connect: (req, s) => credentials.connect(req, s),
+      onUnauthorized: (cluster) => credentials.forget(cluster),
+      allowLocalAccounts: () => true,
+      http: fast,
+    });
+    const r = request('denied', NEW, { cluster: clusterId('aks-stale'), region: 'eastus' });
+    const first = await ex.start(r);
+    expect(first).toMatchObject({ kind: 'rejected', transient: false });
+    expect(first.kind === 'rejected' && first.reason).toContain(
+      'did not accept the token (401 Unauthorized)',
+    );
+    await ex.start(r);
+    expect(credentials.counters.kubeconfigReads).toBe(2);
     expect(k8s.imageOf('Deployment', 'shop', 'denied', 'app')).toBe(OLD);
   });
 
