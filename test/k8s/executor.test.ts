@@ -114,7 +114,7 @@ beforeAll(async () => {
     badDigests: [BAD],
   });
   await k8s.start();
-  for (const n of ['web', 'racy', 'pull', 'crash', 'local', 'denied', 'revert']) seed(n);
+  for (const n of ['web', 'racy', 'pull', 'crash', 'local', 'denied', 'revert', 'lost']) seed(n);
   const api = { url: k8s.url, ca: k8s.ca ?? '', token: TOKEN };
   aks = await AksSimulator.start({
     token: TOKEN,
@@ -183,6 +183,18 @@ describe('the Kubernetes API executor', () => {
     expect(aks.requests().filter((q) => q.operation === 'listClusterUserCredential').length).toBeGreaterThan(
       0,
     );
+  });
+
+  it('when the answer to an applied patch is lost, the retried patch is recognised as ours: one change, started, then succeeded', async () => {
+    const ex = executor();
+    const r = request('lost', NEW);
+    const before = k8s.patchLog.length;
+    k8s.dropPatchAnswers = 1;
+    const h = await started(ex, r);
+    const changes = k8s.patchLog.slice(before).filter((p) => p.name === 'lost');
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.release).toBe(r.releaseId);
+    expect((await finalStatus(ex, r, h)).status.kind).toBe('succeeded');
   });
 
   it('reports "a newer change is already there" when the fence finds another release, and changes nothing', async () => {
