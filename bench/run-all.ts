@@ -1,5 +1,5 @@
-// `npm run bench`: the reaction, ingest and scale benchmarks in one run, a summary table, the
-// machine and the date; the same as Markdown in bench/RESULTS.md (for the README's Performance
+// `npm run bench`: the reaction, ingest, scale and access-path benchmarks in one run, a summary
+// table, the machine and the date; the same as Markdown in bench/RESULTS.md (for the README's Performance
 // section). Figures, not assertions.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import {
   type StrategyId,
 } from './reaction';
 import { printScale, runScaleBench, scaleMarkdown, type ScaleReport } from './scale';
+import { runAccessPathBench, type AccessPathReport } from './access-paths';
 import { machine, markdownTable, max, percentile, ratio, secs, textTable, type Row } from './support/report';
 
 interface IngestRowLike {
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
   let reaction: ReactionReport | undefined;
   let ingest: IngestLike | string | undefined;
   let scale: ScaleReport | undefined;
+  let access: AccessPathReport | undefined;
   if (want('reaction')) {
     reaction = await runReactionBench({ progress });
     printReaction(reaction);
@@ -143,6 +145,12 @@ async function main(): Promise<void> {
   if (want('scale')) {
     scale = await runScaleBench({ progress });
     printScale(scale);
+    console.log('');
+  }
+
+  if (want('access')) {
+    access = await runAccessPathBench();
+    console.log(access.table);
     console.log('');
   }
 
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
       ? ['## Ingest: webhooks through the local host', '', ingestMarkdown(ingest), '']
       : []),
     ...(scale ? ['## Scale: cost follows active work, not history', '', scaleMarkdown(scale), ''] : []),
+    ...(access ? ['## Access paths: kubernetes-api against run-command', '', access.markdown, ''] : []),
   ].join('\n');
   if (only.length === 0) fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), md);
   else console.error('(a subset was run: bench/RESULTS.md left unchanged)');
