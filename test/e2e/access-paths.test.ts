@@ -86,6 +86,9 @@ describe.each(MODES)('with $title', ({ access }) => {
       Promise.resolve(stack.images('westeurope')[WORKLOAD]?.endsWith(older.digest) ? true : undefined),
     );
     const newer = stack.acr.push({ repository: 'my-app', tag: '2.1.0' });
+    // 2.1.0 is planned (its home webhook answered) before 2.0.0 can land in southeastasia, whose
+    // regional webhook would otherwise start 2.0.0 there first on a loaded machine.
+    await stack.acr.deliveriesSettled();
     stack.acr.setFaults({ stuckRegions: [] });
     const two = await settled(newer.digest);
     const twoOld = await settled(older.digest);

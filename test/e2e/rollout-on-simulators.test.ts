@@ -150,6 +150,8 @@ describe.each(MODES)(
         Promise.resolve(image()?.endsWith(first.digest) ? true : undefined),
       );
       const second = stack.acr.push({ repository: 'my-app', tag: '2.1.0' });
+      // 2.1.0 is planned before 2.0.0 can land in southeastasia (its webhook would start it there).
+      await stack.acr.deliveriesSettled();
       stack.acr.setFaults({ stuckRegions: [] });
       const newer = await settledRelease(stack, second.digest);
       const older = await settledRelease(stack, first.digest);
