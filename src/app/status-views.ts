@@ -19,11 +19,15 @@ export interface RolloutSummaryView {
   state: RegionRollout['state'];
   reason: string;
   attempts: number;
+  /** Re-sends of the same fenced change after an ambiguous start (they spend no attempt). */
+  resends: number;
   updatedAt: string;
   figures: RolloutFigures;
 }
 
 export interface RolloutDetailView extends RolloutSummaryView {
+  /** Stable code of `reason` (src/core/reasons.ts). */
+  reasonCode?: string | undefined;
   workloads: string[];
   createdAt: string;
   replicaReadyAt?: string | undefined;
@@ -112,6 +116,7 @@ export function rolloutSummary(release: Release, r: RegionRollout): RolloutSumma
     state: r.state,
     reason: r.reason,
     attempts: r.attempts,
+    resends: r.resends ?? 0,
     updatedAt: r.updatedAt,
     figures: rolloutFigures(release, r),
   };
@@ -120,6 +125,7 @@ export function rolloutSummary(release: Release, r: RegionRollout): RolloutSumma
 export function rolloutDetail(release: Release, r: RegionRollout): RolloutDetailView {
   return {
     ...rolloutSummary(release, r),
+    reasonCode: r.reasonCode,
     workloads: r.workloads,
     createdAt: r.createdAt,
     replicaReadyAt: r.replicaReadyAt,

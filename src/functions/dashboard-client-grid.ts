@@ -103,6 +103,17 @@ export const CLIENT_GRID = `
     return figs;
   }
 
+  /** Attempts beyond the first, and re-sends of the fenced change after an ambiguous start. */
+  function triesOf(r) {
+    var resends = r.resends || 0;
+    if ((r.attempts || 0) <= 1 && !resends) return null;
+    var t = el('span', 'tries', 'attempts ' + (r.attempts || 0) + (resends ? ' \u00b7 re-sent ' + resends + '\u00d7' : ''));
+    t.title = 'rollout attempts started' + (resends ? '; re-sends of the same fenced change after a start whose answer was lost' : '');
+    t.dataset.attempts = String(r.attempts || 0);
+    t.dataset.resends = String(resends);
+    return t;
+  }
+
   function rolloutCell(rel, region) {
     var r = (rel.rollouts || []).filter(function (x) { return x.region === region; })[0];
     var td = el('td', 'cell');
@@ -129,6 +140,8 @@ export const CLIENT_GRID = `
     }
     var figs = figuresOf(r);
     if (figs.childNodes.length) td.appendChild(figs);
+    var tries = triesOf(r);
+    if (tries) td.appendChild(tries);
     if (r.reason) td.appendChild(el('span', 'reason', r.reason));
     var act = cellActions(rel, r);
     if (act) td.appendChild(act);

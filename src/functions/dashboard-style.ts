@@ -46,6 +46,7 @@ td.cell { min-width: 190px; border-left: 5px solid transparent; border-radius: 6
 .state { font-weight: 600; display: block; }
 .figs { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 12px; margin-top: 2px; font-variant-numeric: tabular-nums; }
 .figs span b { font-weight: 500; opacity: .8; margin-right: 3px; }
+.tries { display: block; font-size: 12px; margin-top: 2px; font-variant-numeric: tabular-nums; }
 .reason { display: block; font-size: 12px; margin-top: 3px; white-space: normal; overflow-wrap: anywhere;
   max-width: 320px; opacity: .9; }
 td.none { color: var(--muted); }

@@ -12,6 +12,7 @@ import { StaticTokenCredential } from '../../src/adapters/credential';
 import { Logger, silentSink } from '../../src/app/logger';
 import { reconcileAll } from '../../src/app/reconcile-all';
 import { receiveWebhook } from '../../src/app/receive-webhook';
+import { getReleaseView, listReleaseViews } from '../../src/app/status-releases';
 import type { Deps } from '../../src/app/deps';
 import type { RegionRollout, Release } from '../../src/core/model';
 import type { RolloutExecutorPort } from '../../src/core/ports';
@@ -146,7 +147,13 @@ describe('issue 11 point 1: a start whose answer was lost', () => {
     const endA = (await t.releaseOf(a)).rollout;
     const endB = (await t.releaseOf(b)).rollout;
     expect(endA).toMatchObject({ state: 'succeeded', attempts: 1, resends: 1 });
-    console.log('ENDB', JSON.stringify(endB));
+    // The status routes show the re-send next to the attempt (list summary and detail).
+    const detail = await getReleaseView(t.deps, (await t.releaseOf(a)).release.id);
+    expect(detail?.rollouts[0]).toMatchObject({ attempts: 1, resends: 1, reasonCode: expect.any(String) });
+    const listed = await listReleaseViews(t.deps, { limit: 10 });
+    const summary = listed.releases.find((r) => r.digest === a)?.rollouts[0];
+    expect(summary).toMatchObject({ attempts: 1, resends: 1 });
+    expect(listed.releases.find((r) => r.digest === b)?.rollouts[0]).toMatchObject({ resends: 0 });
     expect(endB).toMatchObject({ state: 'succeeded', attempts: 1 });
     await t.invariants(b);
     // The hung (late) command of A ran after B's change: its fence refused it.

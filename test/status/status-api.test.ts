@@ -143,6 +143,7 @@ describe('GET /api/releases', () => {
         'figures',
         'reason',
         'region',
+        'resends',
         'state',
         'updatedAt',
         'wave',
