@@ -255,6 +255,42 @@ export function createHandler(ctx: ServerContext) {
     );
   }
 
+  /** ACR's "Get tag attributes": GET /acr/v1/<repo>/_tags/<tag> (the tag's digest and times). */
+  function handleTagAttributes(
+    region: string,
+    repository: string,
+    tag: string,
+    req: http.IncomingMessage,
+    res: Res,
+  ) {
+    ctx.count(region, 'tag');
+    if (faulted(region, req, res, false)) return;
+    if (!authorized(region, repository, 'metadata_read', req, res)) return;
+    const t = ctx.replication.tags(region, repository).find((x) => x.name === tag);
+    if (!t)
+      return distributionError(res, 404, 'TAG_UNKNOWN', 'the specified tag does not exist', {
+        name: repository,
+        tag,
+      });
+    json(res, 200, {
+      registry: ctx.loginServer,
+      imageName: repository,
+      tag: {
+        name: t.name,
+        digest: t.digest,
+        createdTime: t.createdTime.toISOString(),
+        lastUpdateTime: t.lastUpdateTime.toISOString(),
+        signed: false,
+        changeableAttributes: {
+          deleteEnabled: true,
+          writeEnabled: true,
+          readEnabled: true,
+          listEnabled: true,
+        },
+      },
+    });
+  }
+
   function handleHolds(url: URL, res: Res) {
     const q = (name: string) => url.searchParams.get(name) ?? '';
     const [region, repository, digest] = [q('region'), q('repository'), q('digest')];
@@ -350,6 +386,16 @@ export function createHandler(ctx: ServerContext) {
         return distributionError(res, 404, 'NAME_INVALID', 'invalid repository name', null);
       }
       return handleTags(region, repository, url, req, res);
+    }
+    // /acr/v1/<repo...>/_tags/<tag>
+    if (rest[0] === 'acr' && rest[1] === 'v1' && rest.length >= 5 && rest[rest.length - 2] === '_tags') {
+      const repository = decodeRepository(rest.slice(2, -2));
+      const tag = decodeRepository([rest[rest.length - 1]!]);
+      if (!repository || !isRepository(repository) || !tag || !isTag(tag)) {
+        ctx.count(region, 'tag');
+        return distributionError(res, 404, 'NAME_INVALID', 'invalid repository name or tag', null);
+      }
+      return handleTagAttributes(region, repository, tag, req, res);
     }
     ctx.count(region, 'other');
     return distributionError(res, 404, 'NOT_FOUND', 'not found', null);

@@ -128,7 +128,7 @@ export interface AcrEventPayload {
   request?: { id: string; host: string; method: string; useragent: string };
 }
 
-export type PathKind = 'manifest' | 'tags' | 'exchange' | 'token' | 'ping' | 'other';
+export type PathKind = 'manifest' | 'tags' | 'tag' | 'exchange' | 'token' | 'ping' | 'other';
 
 /** `holds` as the AKS simulator receives it: synchronous. */
 export type ReplicaHolds = (region: string, repository: string, digest: string) => boolean;

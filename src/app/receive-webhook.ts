@@ -10,7 +10,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
-import { verifyAtIntake } from './verify-push';
+import { verifyAtIntake, type IntakeCheck } from './verify-push';
 import { authenticateWebhook } from './webhook-auth';
 import { scheduleWakeup } from './wakeups';
 
@@ -266,8 +266,10 @@ async function processEvent(
   const watched = deps.config.workloads.some(
     (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
   );
+  // A delivery of another region than home may carry its landing time: ask for the push time too.
+  const pushTime = region !== undefined && region !== deps.config.registry.homeRegion && tag !== '';
   const check = watched
-    ? await verifyAtIntake(deps, { repository, tag, digest }, log)
+    ? await verifyAtIntake(deps, { repository, tag, digest }, log, { pushTime })
     : ({ kind: 'none', elapsedMs: 0 } as const);
   const verifyMs = check.elapsedMs;
   if (check.kind === 'rejected')
@@ -297,11 +299,21 @@ async function processEvent(
       verifyMs,
     };
 
+  const eventAt = await orderTime(deps, event, region, check);
+  if (eventAt === undefined) {
+    const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
+    return {
+      status: earlier ? 'recorded' : 'ignored',
+      releases: earlier ? [earlier] : [],
+      reason: DEFERRED,
+      verifyMs,
+    };
+  }
   const planned = await planRelease(deps, {
     repository,
     tag,
     digest,
-    eventAt: event.timestamp,
+    eventAt,
     mediaType,
     source: 'webhook',
     region,
@@ -313,6 +325,32 @@ async function processEvent(
   const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
   if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason, verifyMs };
   return { status: 'ignored', releases: [], reason: planned.reason, verifyMs };
+}
+
+const DEFERRED =
+  "not planned from this region's delivery: the home registry's push time could not be read " +
+  '(the home webhook or the tag scan plans it, ordered by that time)';
+
+/**
+ * The time a release of this push is ordered by, the same whichever region announced it: the home
+ * region's own event time, or for another region's delivery (its timestamp may be the time the
+ * image landed there) the home registry's `lastUpdateTime` of the tag. Undefined when that could
+ * not be read and the push is new: it is left to the home webhook or the tag scan, which read the
+ * same clock. Without a registry verifier (tests of other concerns) the event time, as before.
+ */
+async function orderTime(
+  deps: Deps,
+  event: { timestamp: string; target: { repository: string; tag?: string; digest?: string } },
+  region: string | undefined,
+  check: IntakeCheck | { kind: 'none' },
+): Promise<string | undefined> {
+  if (check.kind === 'none' || region === undefined || region === deps.config.registry.homeRegion)
+    return event.timestamp;
+  if (check.kind === 'planned' && check.pushedAt) return check.pushedAt;
+  // The same push already planned: its release keeps the time it was planned with.
+  const { repository, tag = '', digest } = event.target;
+  const head = await deps.store.getTagHead(repository, tag);
+  return head && head.digest === digest ? head.pushedAt : undefined;
 }
 
 /**

@@ -23,7 +23,13 @@ export type IntakeCheck =
   /** No verifier configured (tests of other concerns): planned as before, without a verdict. */
   | { kind: 'none'; elapsedMs: 0 }
   | { kind: 'rejected'; reason: string; elapsedMs: number }
-  | { kind: 'planned'; fields: VerificationUpdate; elapsedMs: number };
+  | {
+      kind: 'planned';
+      fields: VerificationUpdate;
+      elapsedMs: number;
+      /** The home registry's push time (asked with `pushTime`), when it could be read. */
+      pushedAt?: string | undefined;
+    };
 
 /** Asks the verifier within `budgetMs`; an answer it cannot give in time is 'unreachable'. */
 async function ask(
@@ -31,13 +37,14 @@ async function ask(
   push: PushRef,
   budgetMs: number | undefined,
   signal?: AbortSignal,
+  opts: { pushTime?: boolean } = {},
 ): Promise<PushVerification> {
   const verifier = deps.pushVerifier;
   if (!verifier) return { outcome: 'unreachable', reason: 'no registry verifier configured' };
   const bound = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
   const combined = bound && signal ? AbortSignal.any([bound, signal]) : (bound ?? signal);
   const asked = verifier
-    .verify(push.repository, push.tag, push.digest, combined)
+    .verify(push.repository, push.tag, push.digest, combined, opts)
     .catch((err: unknown): PushVerification => ({ outcome: 'unreachable', reason: errorMessage(err) }));
   if (budgetMs === undefined) return asked;
   // A belt over the signal: whatever the verifier does, the webhook does not wait past the budget.
@@ -54,10 +61,15 @@ async function ask(
 }
 
 /** The webhook's check: rejected (plan nothing), or the verification fields the release starts with. */
-export async function verifyAtIntake(deps: Deps, push: PushRef, log: Logger): Promise<IntakeCheck> {
+export async function verifyAtIntake(
+  deps: Deps,
+  push: PushRef,
+  log: Logger,
+  opts: { pushTime?: boolean } = {},
+): Promise<IntakeCheck> {
   if (!deps.pushVerifier) return { kind: 'none', elapsedMs: 0 };
   const t0 = performance.now();
-  const v = await ask(deps, push, VERIFY_BUDGET_MS);
+  const v = await ask(deps, push, VERIFY_BUDGET_MS, undefined, opts);
   const elapsedMs = Math.round(performance.now() - t0);
   if (v.outcome === 'mismatch') return { kind: 'rejected', reason: v.reason, elapsedMs };
   if (v.outcome === 'verified')
@@ -65,6 +77,7 @@ export async function verifyAtIntake(deps: Deps, push: PushRef, log: Logger): Pr
       kind: 'planned',
       fields: { verification: 'verified', verifiedAt: deps.clock.now().toISOString() },
       elapsedMs,
+      pushedAt: v.pushedAt,
     };
   log.warn('push.unverified', { reason: v.reason, elapsedMs });
   return { kind: 'planned', fields: { verification: 'unverified', verificationReason: v.reason }, elapsedMs };

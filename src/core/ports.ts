@@ -40,7 +40,14 @@ export interface RegistryListingPort {
 /** What the home registry says about a pushed (repository, tag, digest). */
 export type PushVerification =
   /** The tag (or, for a push by digest only, the digest) resolves to exactly this digest. */
-  | { outcome: 'verified' }
+  | {
+      outcome: 'verified';
+      /**
+       * When asked for it: the home registry's `lastUpdateTime` of the tag (still on this digest),
+       * the push time every region orders the release by. Absent when it could not be read.
+       */
+      pushedAt?: string | undefined;
+    }
   /** The registry answered, and not with this digest (404, or the tag points elsewhere). */
   | { outcome: 'mismatch'; reason: string }
   /** No usable answer (network, timeout, 401/403, 5xx): the push is neither confirmed nor refuted. */
@@ -48,7 +55,13 @@ export type PushVerification =
 
 /** Checks a push announced by a webhook against the home registry. Never throws. */
 export interface PushVerifierPort {
-  verify(repository: string, tag: string, digest: string, signal?: AbortSignal): Promise<PushVerification>;
+  verify(
+    repository: string,
+    tag: string,
+    digest: string,
+    signal?: AbortSignal,
+    opts?: { pushTime?: boolean },
+  ): Promise<PushVerification>;
 }
 
 /** A workload of a rollout, with what its fence tests (src/core/fence.ts). */

@@ -43,6 +43,33 @@ describe('AcrPushVerifier', () => {
     expect(await v.verify('team/my-app', 'multi', index.digest)).toEqual({ outcome: 'verified' });
   });
 
+  it("when asked for the push time, then it is the home registry's lastUpdateTime of the tag, and absent when the registry fails", async () => {
+    const v = verifier();
+    const push = sim.push({ repository: 'team/my-app', tag: '1.5.0' });
+    const verified = await v.verify('team/my-app', '1.5.0', push.digest, undefined, { pushTime: true });
+    expect(verified).toEqual({ outcome: 'verified', pushedAt: new Date(push.pushedAt).toISOString() });
+    const tagReads = sim.requestCount('eastus', 'tag'); // 401 challenge included
+    expect(tagReads).toBeGreaterThan(0);
+    // Not asked: the HEAD alone (no extra call).
+    expect(await v.verify('team/my-app', '1.5.0', push.digest)).toEqual({ outcome: 'verified' });
+    expect(sim.requestCount('eastus', 'tag')).toBe(tagReads);
+    // The home registry failing: neither a verdict nor a time, never a guessed one.
+    sim.setFaults({ registry: { eastus: { kind: '503', count: 10 } } });
+    const noTime = await v.verify('team/my-app', '1.5.0', push.digest, undefined, { pushTime: true });
+    expect(noTime.outcome).toBe('unreachable');
+    expect(noTime).not.toHaveProperty('pushedAt');
+    sim.setFaults({ registry: { eastus: undefined } });
+    // The tag moved to another push: the old digest is refuted, the new one carries its own time.
+    const next = sim.push({ repository: 'team/my-app', tag: '1.5.0' });
+    expect((await v.verify('team/my-app', '1.5.0', push.digest, undefined, { pushTime: true })).outcome).toBe(
+      'mismatch',
+    );
+    expect(await v.verify('team/my-app', '1.5.0', next.digest, undefined, { pushTime: true })).toEqual({
+      outcome: 'verified',
+      pushedAt: new Date(next.pushedAt).toISOString(),
+    });
+  });
+
   it('when the webhook names a digest the tag does not point at, or a tag or digest the registry lacks, then it is a mismatch naming what the registry has', async () => {
     const v = verifier();
     const push = sim.push({ repository: 'my-app', tag: '2.0.0' });

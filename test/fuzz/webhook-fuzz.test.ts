@@ -445,7 +445,7 @@ describe('webhook fuzzing over HTTP', () => {
       tag: 'after-fuzz',
       digest: digestOf('after'),
     });
-    const res = await fetch(`${host.url}/api/acr/events/westeurope`, {
+    const res = await fetch(`${host.url}/api/acr/events/eastus`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: bearer() },
       body: JSON.stringify(payload),
@@ -454,7 +454,7 @@ describe('webhook fuzzing over HTTP', () => {
     expect(res.status).toBe(202);
     expect(((await res.json()) as { status?: string }).status).toBe('recorded');
     const stored = await readDeliveries(env, String(payload.timestamp).slice(0, 10));
-    expect(stored.some((d) => d.eventId === payload.id && d.region === 'westeurope')).toBe(true);
+    expect(stored.some((d) => d.eventId === payload.id && d.region === 'eastus')).toBe(true);
     expect(sent).toBeGreaterThanOrEqual(10_000);
   });
 });

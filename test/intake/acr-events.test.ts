@@ -124,11 +124,33 @@ describe('documented payloads', () => {
   });
 
   it('when the real-world argocd capture (no useragent) arrives for a watched repository, then it is recorded', async () => {
-    const res = await send(argocdPushPayload({ repository: 'my-app' }), { region: 'westeurope' });
+    const res = await send(argocdPushPayload({ repository: 'my-app' }), { region: HOME_REGION });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('recorded');
     const release = await env.store.getRelease(res.body.releases![0]!);
-    expect(release).toMatchObject({ repository: 'my-app', tag: 'test-v1', announcedBy: 'westeurope' });
+    expect(release).toMatchObject({ repository: 'my-app', tag: 'test-v1', announcedBy: HOME_REGION });
+  });
+
+  it('when a far region announces a new push and the home registry cannot give its push time, then nothing is planned from it (the scan will), with the reason, and its readiness signal is kept', async () => {
+    // The registry here is a closed port: the intake check gets no answer. A far region's event
+    // may carry its landing time, so it must not order a new release (README "Choices").
+    const digest = digestOf('far region first');
+    const res = await send(appPush({ tag: 'far-1', digest }), { region: 'westeurope' });
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe('ignored');
+    expect(res.body.reason).toContain("the home registry's push time could not be read");
+    expect(await env.store.getTagHead('my-app', 'far-1')).toBeUndefined();
+    expect((await env.store.listSignals('my-app', digest)).map((s) => s.region)).toEqual(['westeurope']);
+    // The home region's own delivery of it is planned (unverified: its event time is the push time).
+    const home = await send(appPush({ tag: 'far-1', digest }), { region: HOME_REGION });
+    expect(home.body.status).toBe('recorded');
+    expect(await env.store.getRelease(home.body.releases![0]!)).toMatchObject({
+      verification: 'unverified',
+      announcedBy: HOME_REGION,
+    });
+    // Now the push is known: another far region's delivery of it joins that release.
+    const far = await send(appPush({ tag: 'far-1', digest }), { region: 'southeastasia' });
+    expect(far.body).toMatchObject({ status: 'recorded', releases: home.body.releases });
   });
 
   it('when a digest-only push (tag "") arrives, then it is ignored with a reason, logged as a delivery, and plans no release', async () => {
@@ -240,13 +262,13 @@ describe('documented payloads', () => {
   it('when a push of the nested repository team/api arrives, then its release, head, signal and rollouts read back with the exact repository', async () => {
     const digest = digestOf('team/api v2.0.0');
     const res = await send(appPush({ repository: 'team/api', tag: 'v2.0.0', digest }), {
-      region: 'westeurope',
+      region: HOME_REGION,
     });
     expect(res.body.status).toBe('recorded');
     const id = res.body.releases![0]!;
     expect(await env.store.getRelease(id)).toMatchObject({ repository: 'team/api', tag: 'v2.0.0', digest });
     expect(await env.store.getTagHead('team/api', 'v2.0.0')).toMatchObject({ digest, releaseId: id });
-    expect((await env.store.listSignals('team/api', digest)).map((s) => s.region)).toEqual(['westeurope']);
+    expect((await env.store.listSignals('team/api', digest)).map((s) => s.region)).toEqual([HOME_REGION]);
     const rollouts = await env.store.listRollouts(id, REGIONS);
     expect(rollouts).toHaveLength(3);
     expect(rollouts.every((r) => r.workloads.join() === 'team/Deployment/api/api')).toBe(true);
