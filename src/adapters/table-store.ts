@@ -203,4 +203,8 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
     return this.audit.list(query);
   }
+
+  deleteOutbox(entry: OutboxEntry) {
+    return this.outbox.deleteOutbox(entry);
+  }
 }

@@ -8,7 +8,10 @@ import { addSeconds, backoffDelay } from '../core/backoff';
 import { formatMessage } from '../core/notify-format';
 import {
   isDue,
+  isFinished,
+  prunable,
   type NotifySend,
+  type OutboxRetention,
   type NotifySendResult,
   type OutboxEntry,
   type OutboxStore,
@@ -28,6 +31,11 @@ export const CLAIM_LEASE_SECONDS = 120;
 /** Back-off between runs: 30 s doubling, at most 30 min. */
 const RUN_BACKOFF = { base: 30, cap: 1800, jitter: 'equal' as const };
 const CONCURRENCY = 4;
+/**
+ * Retention of finished rows (delivered or failed): 7 days, and at most the 500 newest (what
+ * GET /api/notifications can show at most), pruned by the timer, at most 100 per run.
+ */
+export const OUTBOX_RETENTION: OutboxRetention = { maxAgeMs: 7 * 86_400_000, keep: 500, maxPerRun: 100 };
 
 export interface DeliverySummary {
   due: number;
@@ -36,6 +44,8 @@ export interface DeliverySummary {
   failed: number;
   /** Claimed by another run first. */
   skipped: number;
+  /** Finished rows deleted by the retention rule. */
+  pruned: number;
   errors: number;
 }
 
@@ -51,9 +61,17 @@ interface Ctx {
 export async function deliverNotifications(
   deps: Deps,
   log: Logger,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; retention?: OutboxRetention } = {},
 ): Promise<DeliverySummary> {
-  const summary: DeliverySummary = { due: 0, delivered: 0, retrying: 0, failed: 0, skipped: 0, errors: 0 };
+  const summary: DeliverySummary = {
+    due: 0,
+    delivered: 0,
+    retrying: 0,
+    failed: 0,
+    skipped: 0,
+    pruned: 0,
+    errors: 0,
+  };
   const { outbox: store, notify: send } = deps;
   if (!store || !send) return summary;
   const now = deps.clock.now();
@@ -73,8 +91,33 @@ export async function deliverNotifications(
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, Math.max(1, queue.length)) }, worker));
-  if (summary.due > 0) log.info('notifications.summary', { ...summary });
+  await prune(ctx, rows, now, opts.retention ?? OUTBOX_RETENTION);
+  if (summary.due > 0 || summary.pruned > 0) log.info('notifications.summary', { ...summary });
   return summary;
+}
+
+/**
+ * Deletes the finished rows the retention rule gives up (src/core/outbox.ts `prunable`), ETag-guarded:
+ * a row another run just deleted or changed is left alone. Rows that were pending when listed, and
+ * rows of releases still active, are never among them.
+ */
+async function prune(
+  { deps, store, log, summary, signal }: Ctx,
+  rows: readonly OutboxEntry[],
+  now: Date,
+  retention: OutboxRetention,
+) {
+  if (!rows.some(isFinished)) return;
+  const active = new Set((await deps.store.listActiveReleases()).map((a) => a.releaseId));
+  for (const row of prunable(rows, now, retention, active)) {
+    if (signal?.aborted) break;
+    try {
+      if ((await store.deleteOutbox(row)) === 'ok') summary.pruned++;
+    } catch (err) {
+      summary.errors++;
+      log.error('notification.prune-error', { ...eventFields(row), error: errorMessage(err) });
+    }
+  }
 }
 
 /** Log fields of a row: what it is about and where it goes (the host only, never the URL). */

@@ -75,6 +75,41 @@ export function isDue(e: OutboxEntry, now: Date): boolean {
   return !e.nextAttemptAt || Date.parse(e.nextAttemptAt) <= now.getTime();
 }
 
+/** How long and how many finished rows (delivered or failed) the outbox keeps. */
+export interface OutboxRetention {
+  /** Finished rows older than this (by their last attempt) are pruned. */
+  maxAgeMs: number;
+  /** At most this many finished rows are kept (the newest); pending rows are never pruned. */
+  keep: number;
+  /** Deletes per timer run, so a backlog is worked off over a few runs. */
+  maxPerRun: number;
+}
+
+/** When a finished row was last touched (its age for retention). */
+const finishedAt = (e: OutboxEntry) => Date.parse(e.deliveredAt ?? e.lastAttemptAt ?? e.createdAt) || 0;
+
+export const isFinished = (e: OutboxEntry) => e.status === 'delivered' || e.status === 'failed';
+
+/**
+ * The finished rows to prune, oldest first: those older than the age bound, and those beyond the
+ * newest `keep` finished rows. Pending rows (not yet delivered, or retrying) always stay, and so do
+ * the rows of releases still active: a transition or stall of those may derive the same event again,
+ * and only its row (create-if-absent) keeps that from being a second delivery.
+ */
+export function prunable(
+  rows: readonly OutboxEntry[],
+  now: Date,
+  r: OutboxRetention,
+  activeReleaseIds: ReadonlySet<string>,
+): OutboxEntry[] {
+  const finished = rows
+    .filter((e) => isFinished(e) && !activeReleaseIds.has(e.event.release.id))
+    .sort((a, b) => finishedAt(b) - finishedAt(a) || b.key.localeCompare(a.key));
+  const cutoff = now.getTime() - r.maxAgeMs;
+  const out = finished.filter((e, i) => i >= r.keep || finishedAt(e) < cutoff).reverse();
+  return out.slice(0, Math.max(0, r.maxPerRun));
+}
+
 /** The outbox side of the store: listing and ETag-guarded updates of existing rows. */
 export interface OutboxStore {
   /** Every outbox row of these regions' partitions and of the release partition. */
@@ -83,6 +118,8 @@ export interface OutboxStore {
   putOutbox(entries: readonly OutboxEntry[]): Promise<void>;
   /** Replaces one row if its ETag still matches; on success the row's new ETag. */
   updateOutbox(entry: OutboxEntry): Promise<{ result: WriteResult; etag?: string | undefined }>;
+  /** Deletes one row if its ETag still matches ('conflict' when it changed or is gone). */
+  deleteOutbox(entry: OutboxEntry): Promise<WriteResult>;
 }
 
 /** One POST's result as the sender reports it (src/adapters/notify-sender.ts). */

@@ -13,7 +13,7 @@ import { NOTIFY_FORMATS } from '../../core/notify-format';
 import type { OutboxEntry, OutboxScope, OutboxStore } from '../../core/outbox';
 import type { WriteResult } from '../../core/store';
 import { count, decodeRow, defined, jsonText, rowKeys, type Entity } from './rows';
-import { createIfAbsent, isConflict, listAll, type Row, type StoreTable } from './table-set';
+import { createIfAbsent, isConflict, isNotFound, listAll, type Row, type StoreTable } from './table-set';
 
 export const OUTBOX_PREFIX = '~outbox~';
 /** The releases table's partition of release rows (and their outbox rows). */
@@ -152,6 +152,18 @@ export class OutboxTables implements OutboxStore {
   /** Create-if-absent, not an upsert: a rewrite would change the ETag of a row being delivered. */
   async putOutbox(entries: readonly OutboxEntry[]): Promise<void> {
     for (const e of entries) await createIfAbsent(this.tableOf(e.scope), freshOutboxEntity(e));
+  }
+
+  async deleteOutbox(e: OutboxEntry): Promise<WriteResult> {
+    if (!e.etag) throw new Error('an outbox delete needs the ETag of the row it read');
+    const t = await (e.scope.kind === 'region' ? this.regions : this.releases).client();
+    try {
+      await t.deleteEntity(partitionOf(e), `${OUTBOX_PREFIX}${e.key}`, { etag: e.etag });
+      return 'ok';
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return 'conflict';
+      throw err;
+    }
   }
 
   async updateOutbox(e: OutboxEntry): Promise<{ result: WriteResult; etag?: string | undefined }> {
