@@ -247,6 +247,31 @@ interface Processed {
   verifyMs: number;
 }
 
+/**
+ * Before anything is recorded from a push (a readiness signal, a tag head): is this the registry's
+ * push? Only for pushes a workload watches: the others plan nothing, so they cost no registry call.
+ * A delivery of another region than home may carry its landing time: for a push not yet known
+ * (the tag head is elsewhere), the registry is asked for the push time too.
+ */
+async function checkPush(
+  deps: Deps,
+  push: { repository: string; tag: string; digest: string },
+  region: string | undefined,
+  log: Logger,
+): Promise<IntakeCheck | { kind: 'none'; elapsedMs: 0 }> {
+  const { repository, tag, digest } = push;
+  const watched = deps.config.workloads.some(
+    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
+  );
+  if (!watched) return { kind: 'none', elapsedMs: 0 };
+  const pushTime =
+    region !== undefined &&
+    region !== deps.config.registry.homeRegion &&
+    tag !== '' &&
+    (await deps.store.getTagHead(repository, tag))?.digest !== digest;
+  return verifyAtIntake(deps, push, log, { pushTime });
+}
+
 async function processEvent(
   deps: Deps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
@@ -261,16 +286,7 @@ async function processEvent(
       verifyMs: 0,
     };
   const { repository, digest, tag = '', mediaType } = event.target;
-  // Before anything is recorded from it (a readiness signal, a tag head): is this the registry's push?
-  // Only for pushes a workload watches: the others plan nothing, so they cost no registry call.
-  const watched = deps.config.workloads.some(
-    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
-  );
-  // A delivery of another region than home may carry its landing time: ask for the push time too.
-  const pushTime = region !== undefined && region !== deps.config.registry.homeRegion && tag !== '';
-  const check = watched
-    ? await verifyAtIntake(deps, { repository, tag, digest }, log, { pushTime })
-    : ({ kind: 'none', elapsedMs: 0 } as const);
+  const check = await checkPush(deps, { repository, tag, digest }, region, log);
   const verifyMs = check.elapsedMs;
   if (check.kind === 'rejected')
     return { status: 'rejected', releases: [], reason: `registry check: ${check.reason}`, verifyMs };
