@@ -128,6 +128,25 @@ describe('the status page', () => {
     expect(await page.locator('#updated').textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+$/);
   });
 
+  it('when a start’s answer is lost, then the cell shows the attempt and the re-send of the fenced change', async () => {
+    // westeurope's runCommand POST hangs once (the command still runs): the start is ambiguous,
+    // keeps its claim and is re-sent; the page shows it next to the attempt count.
+    stack.aks.injectFault({ on: 'runCommand', effect: 'hang', times: 1, cluster: 'aks-westeurope' });
+    const push = stack.acr.push({ repository: 'my-app', tag: '1.0.1' });
+    const rel = await until('the release', () => releaseOf(stack, push.digest));
+    const cell = `td[data-release="${rel.id}"][data-region="westeurope"]`;
+    await page.waitForSelector(`${cell}[data-state="succeeded"] .tries[data-resends="1"]`, {
+      timeout: 90_000,
+    });
+    expect(await page.locator(`${cell} .tries`).textContent()).toBe('attempts 1 \u00b7 re-sent 1\u00d7');
+    // A region whose start was answered shows no such line.
+    expect(await page.locator(`td[data-release="${rel.id}"][data-region="eastus"] .tries`).count()).toBe(0);
+    const detail = await stack.api<{
+      rollouts: Array<{ region: string; attempts: number; resends: number }>;
+    }>(`/api/releases/${rel.id}`);
+    expect(detail.rollouts.find((r) => r.region === 'westeurope')).toMatchObject({ attempts: 1, resends: 1 });
+  }, 120_000);
+
   it('then every request stayed on the host, the API calls carried the function key, and nothing was blocked', () => {
     expect(requests.length).toBeGreaterThan(2);
     for (const url of requests) expect(url.startsWith(`${stack.host.url}/`), url).toBe(true);
