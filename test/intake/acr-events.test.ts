@@ -337,7 +337,16 @@ describe('exactly once', () => {
       }),
     );
     expect(answers.every((a) => a.status === 202)).toBe(true);
-    expect(new Set(answers.map((a) => JSON.stringify(a.body.releases))).size).toBe(1);
+    // The home region's deliveries always name the release. The registry here cannot be asked, so
+    // a far region's delivery processed before home's planned it names none (it cannot order a new
+    // release: README "Choices"); one processed after joins the same release.
+    const named = answers.filter((a) => (a.body.releases ?? []).length > 0);
+    expect(new Set(named.map((a) => JSON.stringify(a.body.releases))).size).toBe(1);
+    answers.forEach((a, i) => {
+      if (perRegion[i % 3]!.region === HOME_REGION) expect(a.body.releases).toHaveLength(1);
+      else if ((a.body.releases ?? []).length === 0)
+        expect(a.body.reason).toMatch(/push time could not be read/);
+    });
     expect(await allReleases()).toHaveLength(1);
     expect((await env.store.listSignals('my-app', digest)).map((s) => s.region).sort()).toEqual(
       [...REGIONS].sort(),
