@@ -247,6 +247,9 @@ interface Processed {
   verifyMs: number;
 }
 
+/** The intake check, and whether the tag head already held this digest (the push is known). */
+type PushCheck = (IntakeCheck | { kind: 'none'; elapsedMs: 0 }) & { known?: boolean };
+
 /**
  * Before anything is recorded from a push (a readiness signal, a tag head): is this the registry's
  * push? Only for pushes a workload watches: the others plan nothing, so they cost no registry call.
@@ -258,18 +261,16 @@ async function checkPush(
   push: { repository: string; tag: string; digest: string },
   region: string | undefined,
   log: Logger,
-): Promise<IntakeCheck | { kind: 'none'; elapsedMs: 0 }> {
+): Promise<PushCheck> {
   const { repository, tag, digest } = push;
   const watched = deps.config.workloads.some(
     (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
   );
   if (!watched) return { kind: 'none', elapsedMs: 0 };
-  const pushTime =
-    region !== undefined &&
-    region !== deps.config.registry.homeRegion &&
-    tag !== '' &&
-    (await deps.store.getTagHead(repository, tag))?.digest !== digest;
-  return verifyAtIntake(deps, push, log, { pushTime });
+  const far = region !== undefined && region !== deps.config.registry.homeRegion && tag !== '';
+  const known = far && (await deps.store.getTagHead(repository, tag))?.digest === digest;
+  const check = await verifyAtIntake(deps, push, log, { pushTime: far && !known });
+  return known ? { ...check, known } : check;
 }
 
 async function processEvent(
@@ -358,12 +359,13 @@ async function orderTime(
   deps: Deps,
   event: { timestamp: string; target: { repository: string; tag?: string; digest?: string } },
   region: string | undefined,
-  check: IntakeCheck | { kind: 'none' },
+  check: PushCheck,
 ): Promise<string | undefined> {
-  if (check.kind === 'none' || region === undefined || region === deps.config.registry.homeRegion)
-    return event.timestamp;
+  // A known push keeps the time its release was planned with (planRelease reads the head's).
+  if (check.kind === 'none' || check.known || region === undefined) return event.timestamp;
+  if (region === deps.config.registry.homeRegion) return event.timestamp;
   if (check.kind === 'planned' && check.pushedAt) return check.pushedAt;
-  // The same push already planned: its release keeps the time it was planned with.
+  // Planned meanwhile (a parallel delivery): its release keeps the time it was planned with.
   const { repository, tag = '', digest } = event.target;
   const head = await deps.store.getTagHead(repository, tag);
   return head && head.digest === digest ? head.pushedAt : undefined;
