@@ -4,7 +4,8 @@
 // on its own timer, everything the invariants need is read into a plain snapshot and the stack is
 // stopped, so seeds can run side by side and be checked afterwards (chaos.test.ts).
 //
-// To add a fault: append a FaultStep (inject while the pushes run, clear when they stop).
+// To add a fault: append a FaultStep (injected before the pushes, or a third into them with
+// `at: 'mid'`; cleared when they stop).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,8 @@ export interface FaultBudget {
 
 export interface FaultStep {
   name: string;
+  /** When it is injected: before the first push (default), or a third into the pushes. */
+  at?: 'start' | 'mid';
   inject(stack: Stack, rng: () => number, budget: FaultBudget): void;
   clear(stack: Stack): void;
 }
@@ -108,17 +111,19 @@ export const FAULT_STEPS: FaultStep[] = [
     clear: (stack) => stack.aks.clearFaults(),
   },
   {
-    // Issue 11: a start whose answer was lost (the command runs at once), and a late older
-    // command (its answer lost, it runs after newer changes may have landed: its fence refuses it).
-    name: 'lost start answer + late older command',
+    // Issue 11: a late older command: the first start's answer is lost and its command runs only
+    // after the executor's 20 s timeout, the fenced re-send and the newer release waiting behind
+    // the workload lock have all gone through, so its fence refuses it; then a start whose answer
+    // was lost while its command ran at once (the re-send is idempotent).
+    name: 'late older command + lost start answer',
     inject: (stack, rng, budget) => {
-      stack.aks.injectFault({ on: 'runCommand', effect: 'hang', times: 1 });
       stack.aks.injectFault({
         on: 'runCommand',
         effect: 'hang',
         times: 1,
-        commandStartDelayMs: int(rng, 2000, 5000),
+        commandStartDelayMs: int(rng, 28_000, 34_000),
       });
+      stack.aks.injectFault({ on: 'runCommand', effect: 'hang', times: 1 });
       budget.lostStarts += 2;
     },
     clear: (stack) => stack.aks.clearFaults(),
@@ -144,6 +149,9 @@ export interface ChaosSnapshot {
   acked: Array<{ region: string; eventId: string; status: number }>;
   storedDeliveries: Array<{ region?: string | undefined; eventId: string }>;
   activeAtEnd: number;
+  /** Wall time of the run: pushes, then convergence after the faults stopped (ms). */
+  pushMs: number;
+  convergeMs: number;
   /** Store state of the newest push per repository, for failure messages. */
   diagnosis: Record<string, string>;
 }
@@ -187,7 +195,10 @@ async function drive(stack: Stack, options: ChaosOptions, rng: () => number): Pr
   const second = buildDeps(parseConfig(stack.settings));
   await stack.host.runTimers(); // installed before the pushes: the scan starts watching now
   const budget: FaultBudget = { lostResults: 0, lostStarts: 0 };
-  for (const step of FAULT_STEPS) step.inject(stack, rng, budget);
+  const inject = (at: 'start' | 'mid') => {
+    for (const step of FAULT_STEPS) if ((step.at ?? 'start') === at) step.inject(stack, rng, budget);
+  };
+  inject('start');
 
   const pushes: PushMade[] = [];
   const seen = new Map<string, string[]>();
@@ -225,6 +236,7 @@ async function drive(stack: Stack, options: ChaosOptions, rng: () => number): Pr
     })(),
   ];
 
+  const t0 = Date.now();
   let restarted = false;
   let restart: Promise<void> | undefined;
   const restartAt = int(rng, Math.floor(options.pushes / 3), Math.floor((2 * options.pushes) / 3));
@@ -234,6 +246,7 @@ async function drive(stack: Stack, options: ChaosOptions, rng: () => number): Pr
     const tag = rng() < 0.35 ? 'latest' : `1.0.${i}`;
     const rec = stack.acr.push({ repository, tag });
     pushes.push({ index: i, repository, tag, digest: rec.digest });
+    if (i === Math.floor(options.pushes / 3)) inject('mid');
     if (i === restartAt)
       restart = stack.restartAzurite(int(rng, 800, 1500)).then(() => {
         restarted = true;
@@ -246,6 +259,7 @@ async function drive(stack: Stack, options: ChaosOptions, rng: () => number): Pr
   // The faults stop; the app catches up on its own timer.
   for (const step of FAULT_STEPS) step.clear(stack);
   chaos = false;
+  const t1 = Date.now();
   // A generous deadline on a positive condition (a loaded machine converges later, not differently).
   const deadline = Date.now() + 150_000;
   let activeAtEnd = -1;
@@ -269,15 +283,28 @@ async function drive(stack: Stack, options: ChaosOptions, rng: () => number): Pr
   await stack.aks.idle();
   sample();
   const done = converged;
+  const timing = { pushMs: t1 - t0, convergeMs: Date.now() - t1 };
   converged = true; // stops the sampler
   await Promise.all(loops);
-  return snapshot(stack, second, { options, pushes, restarted, converged: done, budget, seen, activeAtEnd });
+  return snapshot(stack, second, {
+    options,
+    pushes,
+    restarted,
+    converged: done,
+    budget,
+    seen,
+    activeAtEnd,
+    ...timing,
+  });
 }
 
 async function snapshot(
   stack: Stack,
   second: AppDeps,
-  run: Pick<ChaosSnapshot, 'options' | 'pushes' | 'restarted' | 'converged' | 'budget' | 'activeAtEnd'> & {
+  run: Pick<
+    ChaosSnapshot,
+    'options' | 'pushes' | 'restarted' | 'converged' | 'budget' | 'activeAtEnd' | 'pushMs' | 'convergeMs'
+  > & {
     seen: Map<string, string[]>;
   },
 ): Promise<ChaosSnapshot> {
