@@ -289,6 +289,7 @@ export class AksSimulator {
         clusterToken: r.clusterToken ? '(set)' : '',
         state: this.commands.get(r.commandId)?.state,
         exitCode: this.commands.get(r.commandId)?.exitCode,
+        startedAt: this.commands.get(r.commandId)?.startedAt,
         finishedAt: this.commands.get(r.commandId)?.finishedAt,
       })),
       pulls: this.pullLog,

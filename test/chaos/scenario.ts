@@ -46,6 +46,8 @@ export interface FaultBudget {
   lostResults: number;
   /** runCommand POSTs left unanswered (the command still runs): each costs one fenced re-send. */
   lostStarts: number;
+  /** How late the late older command runs (drawn once per run). */
+  lateCommandDelayMs?: number;
 }
 
 export interface FaultStep {
@@ -53,7 +55,8 @@ export interface FaultStep {
   /** When it is injected: before the first push (default), or a third into the pushes. */
   at?: 'start' | 'mid';
   inject(stack: Stack, rng: () => number, budget: FaultBudget): void;
-  clear(stack: Stack): void;
+  /** Called in FAULT_STEPS order when the pushes stop. */
+  clear(stack: Stack, budget: FaultBudget): void;
 }
 
 const int = (rng: () => number, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
@@ -117,18 +120,28 @@ export const FAULT_STEPS: FaultStep[] = [
     // was lost while its command ran at once (the re-send is idempotent).
     name: 'late older command + lost start answer',
     inject: (stack, rng, budget) => {
-      stack.aks.injectFault({
-        on: 'runCommand',
-        effect: 'hang',
-        times: 1,
-        commandStartDelayMs: int(rng, 28_000, 34_000),
-      });
-      stack.aks.injectFault({ on: 'runCommand', effect: 'hang', times: 1 });
+      budget.lateCommandDelayMs = int(rng, 28_000, 34_000);
+      hangStarts(stack, budget, 2);
       budget.lostStarts += 2;
     },
-    clear: (stack) => stack.aks.clearFaults(),
+    // The ARM step before this one cleared every ARM fault. A loaded machine may have started
+    // nothing yet while the faults were on: the hangs not yet used stay for the first starts after
+    // (refused starts never reach the command log, so the first accepted commands are the hung ones).
+    clear: (stack, budget) => hangStarts(stack, budget, Math.max(0, 2 - stack.aks.runCommands().length)),
   },
 ];
+
+/** The last `n` of [late hung start, hung start] as ARM faults on runCommand. */
+function hangStarts(stack: Stack, budget: FaultBudget, n: number): void {
+  if (n >= 2)
+    stack.aks.injectFault({
+      on: 'runCommand',
+      effect: 'hang',
+      times: 1,
+      commandStartDelayMs: budget.lateCommandDelayMs,
+    });
+  if (n >= 1) stack.aks.injectFault({ on: 'runCommand', effect: 'hang', times: 1 });
+}
 
 export interface ChaosSnapshot {
   options: ChaosOptions;
@@ -144,7 +157,15 @@ export interface ChaosSnapshot {
   ledger: Record<string, Array<{ workload: string; digest: string; releaseId?: string; inFlight?: string }>>;
   /** Per region: workload -> the release annotation on the object (the fence). */
   annotations: Record<string, Record<string, string | undefined>>;
-  commands: Array<{ cluster: string; commandId: string; script: string; time: string; exitCode?: number }>;
+  commands: Array<{
+    cluster: string;
+    commandId: string;
+    script: string;
+    /** When ARM accepted it, when its script began, and its exit code. */
+    time: string;
+    startedAt?: string | undefined;
+    exitCode?: number | undefined;
+  }>;
   failedPulls: unknown[];
   acked: Array<{ region: string; eventId: string; status: number }>;
   storedDeliveries: Array<{ region?: string | undefined; eventId: string }>;
@@ -257,7 +278,7 @@ async function drive(stack: Stack, options: ChaosOptions, rng: () => number): Pr
   await sleep(1500);
 
   // The faults stop; the app catches up on its own timer.
-  for (const step of FAULT_STEPS) step.clear(stack);
+  for (const step of FAULT_STEPS) step.clear(stack, budget);
   chaos = false;
   const t1 = Date.now();
   // A generous deadline on a positive condition (a loaded machine converges later, not differently).
@@ -328,10 +349,12 @@ async function snapshot(
         ]),
     );
   }
-  const exits = new Map(
-    (stack.aks.state() as { runCommands: Array<{ commandId: string; exitCode?: number }> }).runCommands.map(
-      (r) => [r.commandId, r.exitCode],
-    ),
+  const ran = new Map(
+    (
+      stack.aks.state() as {
+        runCommands: Array<{ commandId: string; exitCode?: number; startedAt?: string }>;
+      }
+    ).runCommands.map((r) => [r.commandId, r]),
   );
   const acked = stack.acr
     .deliveries()
@@ -354,7 +377,8 @@ async function snapshot(
       commandId: c.commandId,
       script: c.script,
       time: c.time,
-      exitCode: exits.get(c.commandId),
+      startedAt: ran.get(c.commandId)?.startedAt,
+      exitCode: ran.get(c.commandId)?.exitCode,
     })),
     failedPulls: stack.aks.pulls().filter((p) => !p.ok),
     acked: acked.map(({ region, eventId, status }) => ({ region, eventId, status })),
