@@ -4,13 +4,13 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseAcrEvent, type AcrEvent } from '../core/acr-event';
-import { isRegion, tagMatches } from '../core/names';
+import { isRegion } from '../core/names';
 import type { DeliveryRecord } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
-import { verifyAtIntake, type IntakeCheck } from './verify-push';
+import { checkPush, DEFERRED, orderTime } from './push-order';
 import { authenticateWebhook } from './webhook-auth';
 import { scheduleWakeup } from './wakeups';
 
@@ -247,32 +247,6 @@ interface Processed {
   verifyMs: number;
 }
 
-/** The intake check, and whether the tag head already held this digest (the push is known). */
-type PushCheck = (IntakeCheck | { kind: 'none'; elapsedMs: 0 }) & { known?: boolean };
-
-/**
- * Before anything is recorded from a push (a readiness signal, a tag head): is this the registry's
- * push? Only for pushes a workload watches: the others plan nothing, so they cost no registry call.
- * A delivery of another region than home may carry its landing time: for a push not yet known
- * (the tag head is elsewhere), the registry is asked for the push time too.
- */
-async function checkPush(
-  deps: Deps,
-  push: { repository: string; tag: string; digest: string },
-  region: string | undefined,
-  log: Logger,
-): Promise<PushCheck> {
-  const { repository, tag, digest } = push;
-  const watched = deps.config.workloads.some(
-    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
-  );
-  if (!watched) return { kind: 'none', elapsedMs: 0 };
-  const far = region !== undefined && region !== deps.config.registry.homeRegion && tag !== '';
-  const known = far && (await deps.store.getTagHead(repository, tag))?.digest === digest;
-  const check = await verifyAtIntake(deps, push, log, { pushTime: far && !known });
-  return known ? { ...check, known } : check;
-}
-
 async function processEvent(
   deps: Deps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
@@ -342,33 +316,6 @@ async function processEvent(
   const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
   if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason, verifyMs };
   return { status: 'ignored', releases: [], reason: planned.reason, verifyMs };
-}
-
-const DEFERRED =
-  "not planned from this region's delivery: the home registry's push time could not be read " +
-  '(the home webhook or the tag scan plans it, ordered by that time)';
-
-/**
- * The time a release of this push is ordered by, the same whichever region announced it: the home
- * region's own event time, or for another region's delivery (its timestamp may be the time the
- * image landed there) the home registry's `lastUpdateTime` of the tag. Undefined when that could
- * not be read and the push is new: it is left to the home webhook or the tag scan, which read the
- * same clock. Without a registry verifier (tests of other concerns) the event time, as before.
- */
-async function orderTime(
-  deps: Deps,
-  event: { timestamp: string; target: { repository: string; tag?: string; digest?: string } },
-  region: string | undefined,
-  check: PushCheck,
-): Promise<string | undefined> {
-  // A known push keeps the time its release was planned with (planRelease reads the head's).
-  if (check.kind === 'none' || check.known || region === undefined) return event.timestamp;
-  if (region === deps.config.registry.homeRegion) return event.timestamp;
-  if (check.kind === 'planned' && check.pushedAt) return check.pushedAt;
-  // Planned meanwhile (a parallel delivery): its release keeps the time it was planned with.
-  const { repository, tag = '', digest } = event.target;
-  const head = await deps.store.getTagHead(repository, tag);
-  return head && head.digest === digest ? head.pushedAt : undefined;
 }
 
 /**
