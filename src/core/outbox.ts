@@ -103,7 +103,7 @@ export function prunable(
   activeReleaseIds: ReadonlySet<string>,
 ): OutboxEntry[] {
   const finished = rows
-    .filter((e) => isFinished(e) && !activeReleaseIds.has(e.event.release.id))
+    .filter((e) => isFinished(e) && !(e.event.release && activeReleaseIds.has(e.event.release.id)))
     .sort((a, b) => finishedAt(b) - finishedAt(a) || b.key.localeCompare(a.key));
   const cutoff = now.getTime() - r.maxAgeMs;
   const out = finished.filter((e, i) => i >= r.keep || finishedAt(e) < cutoff).reverse();

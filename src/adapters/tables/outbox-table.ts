@@ -156,7 +156,7 @@ export class OutboxTables implements OutboxStore {
 
   async deleteOutbox(e: OutboxEntry): Promise<WriteResult> {
     if (!e.etag) throw new Error('an outbox delete needs the ETag of the row it read');
-    const t = await (e.scope.kind === 'region' ? this.regions : this.releases).client();
+    const t = await this.tableOf(e.scope).client();
     try {
       await t.deleteEntity(partitionOf(e), `${OUTBOX_PREFIX}${e.key}`, { etag: e.etag });
       return 'ok';
