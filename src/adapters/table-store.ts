@@ -75,6 +75,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     this.set.operations = n;
   }
 
+  getDelivery(day: string, key: string): Promise<DeliveryRecord | undefined> {
+    return this.deliveries.get(day, key);
+  }
   recordDelivery(d: DeliveryRecord) {
     return this.deliveries.record(d);
   }

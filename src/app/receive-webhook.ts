@@ -146,7 +146,13 @@ async function readEvent(deps: Deps, input: WebhookInput): Promise<ReadEvent> {
   return { ok: true, event, text };
 }
 
-/** Records the delivery exactly once, plans what it announces, then nudges the releases (within its budget). */
+/**
+ * Records the delivery exactly once, plans what it announces, then nudges the releases (within its
+ * budget). Lean on table round trips: a delivery already answered costs one point read; a new one
+ * is read (absent), processed, and written once, with its outcome, before the answer. A crash
+ * before that write leaves no record, so ACR's redelivery processes it again: planning is
+ * idempotent (the tag head names the release of a digest; every row is created if absent).
+ */
 async function recordAndProcess(
   deps: Deps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
@@ -163,43 +169,75 @@ async function recordAndProcess(
     eventId: delivery.eventId,
     action: delivery.action,
   });
-  const recorded = await deps.store.recordDelivery(delivery);
-  if (recorded.result === 'duplicate' && recorded.existing.outcome) {
-    dlog.info('webhook.duplicate', { releaseIds: recorded.existing.releaseIds });
-    const releases = recorded.existing.releaseIds;
-    return {
-      status: 202,
-      body: { status: 'duplicate', releases, reason: 'this delivery was already recorded' },
-    };
-  }
+  const existing = await deps.store.getDelivery(delivery.day, delivery.key);
+  if (existing?.outcome) return duplicateOf(existing, dlog);
 
   // First time (or a repeat of a delivery whose processing was cut short): process it.
-  const processed = await processEvent(deps, event, region, dlog);
+  const processed = await processRecording(deps, event, region, delivery, dlog);
   const complete: DeliveryRecord = {
     ...delivery,
     outcome: processed.status,
     reason: processed.reason,
     releaseIds: processed.releases,
   };
-  await deps.store.completeDelivery(complete);
+  // A record without an outcome (processing that failed before): completed. Otherwise created
+  // once; a concurrent copy of this delivery that recorded first makes this one the duplicate.
+  if (existing) await deps.store.completeDelivery(complete);
+  else {
+    const recorded = await deps.store.recordDelivery(complete);
+    if (recorded.result === 'duplicate') return duplicateOf(recorded.existing, dlog);
+  }
   const fields = { outcome: processed.status, reason: processed.reason, releaseIds: processed.releases };
   // A push the registry does not hold: a forged or mistaken delivery someone should look at.
   if (processed.status === 'rejected') dlog.warn('webhook.rejected', fields);
   else dlog.info('webhook.recorded', fields);
-
-  // The registry check spent part of the answer's time: the nudge gets what is left.
-  const { nudgeBudgetMs } = deps.config;
-  const left = nudgeBudgetMs - processed.verifyMs;
-  if (processed.releases.length > 0 && nudgeBudgetMs > 0 && left > 0)
-    await nudge(deps, processed.releases, dlog, region, left);
-  // Without the nudge, the queue advances the release at once (each send bounded; a failure is
-  // logged and left to the timer, never the delivery's).
-  else if (processed.releases.length > 0) await wakeNow(deps, processed.releases, dlog);
-  const status = recorded.result === 'duplicate' ? 'duplicate' : processed.status;
+  await advanceNow(deps, processed, region, dlog);
+  const status = existing ? 'duplicate' : processed.status;
   return {
     status: 202,
     body: { status, releases: processed.releases, ...(processed.reason ? { reason: processed.reason } : {}) },
   };
+}
+
+function duplicateOf(existing: DeliveryRecord, log: Logger): WebhookResult {
+  const releases = existing.releaseIds;
+  log.info('webhook.duplicate', { releaseIds: releases });
+  return {
+    status: 202,
+    body: { status: 'duplicate', releases, reason: 'this delivery was already recorded' },
+  };
+}
+
+/**
+ * processEvent; if it throws, the delivery is still kept for audit (without an outcome, best
+ * effort) before the error goes on to the caller's 5xx, so ACR's redelivery completes it.
+ */
+async function processRecording(
+  deps: Deps,
+  event: Exclude<AcrEvent, { action: 'ping' }>,
+  region: string | undefined,
+  delivery: DeliveryRecord,
+  log: Logger,
+): Promise<Processed> {
+  try {
+    return await processEvent(deps, event, region, log);
+  } catch (err) {
+    await deps.store.recordDelivery(delivery).catch((e: unknown) => {
+      log.warn('webhook.audit-failed', { error: errorMessage(e) });
+    });
+    throw err;
+  }
+}
+
+/** The registry check spent part of the answer's time: the nudge gets what is left. */
+async function advanceNow(deps: Deps, processed: Processed, region: string | undefined, log: Logger) {
+  const { nudgeBudgetMs } = deps.config;
+  const left = nudgeBudgetMs - processed.verifyMs;
+  if (processed.releases.length === 0) return;
+  if (nudgeBudgetMs > 0 && left > 0) await nudge(deps, processed.releases, log, region, left);
+  // Without the nudge, the queue advances the release at once (each send bounded; a failure is
+  // logged and left to the timer, never the delivery's).
+  else await wakeNow(deps, processed.releases, log);
 }
 
 async function wakeNow(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {

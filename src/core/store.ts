@@ -153,10 +153,13 @@ export interface OperatorStore {
 
 /** Reads throw CorruptRecordError for a row that fails validation; nothing is defaulted. */
 export interface RolloutStore extends OperatorStore {
+  /** The audit record of a delivery (one point read), if any. */
+  getDelivery(day: string, key: string): Promise<DeliveryRecord | undefined>;
   /** Creates the audit record; 'duplicate' when the same delivery was recorded before. */
   recordDelivery(
     delivery: DeliveryRecord,
   ): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }>;
+  /** Writes the outcome into an existing record (or creates it). */
   completeDelivery(delivery: DeliveryRecord): Promise<void>;
 
   /** 'created' the first time a region reports (repository, digest); 'duplicate' afterwards. */

@@ -47,6 +47,11 @@ export class MemoryRolloutStore implements RolloutStore {
     await new Promise((r) => setImmediate(r));
   }
 
+  async getDelivery(day: string, key: string) {
+    await this.tick();
+    const found = this.deliveries.get(`${day}|${key}`);
+    return found ? clone(found) : undefined;
+  }
   async recordDelivery(d: DeliveryRecord) {
     await this.tick();
     const k = `${d.day}|${d.key}`;

@@ -56,6 +56,11 @@ export function decodeDelivery(table: StoreTable, row: Row): DeliveryRecord {
 export class DeliveriesTable {
   constructor(private readonly table: StoreTable) {}
 
+  async get(day: string, key: string): Promise<DeliveryRecord | undefined> {
+    const row = await tryGet(this.table, day, key);
+    return row ? decodeDelivery(this.table, row) : undefined;
+  }
+
   async record(
     d: DeliveryRecord,
   ): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }> {
