@@ -116,11 +116,15 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     rollouts: RegionRollout[],
     active: ActiveReleaseEntry,
   ): Promise<void> {
-    // Order matters for crash safety: rollouts, then the active entry that makes the reconciler
-    // pick it up, then the release. An existing release therefore means the rest exists too;
-    // a crash part-way is repaired by the next ensureRelease.
-    await Promise.all(rollouts.map((r) => this.regions.createRolloutIfAbsent(r)));
-    await this.releases.createActiveIfAbsent(active);
+    // Order matters for crash safety: the rollouts and the active entry, then the release. An
+    // existing release therefore means the rest exists too; a crash part-way is repaired by the
+    // next ensureRelease. The first two go out together (one round trip less for the webhook's
+    // answer): an active entry whose release is not written yet is skipped by the reconciler
+    // (`release.missing`), as it was before between the active entry and the release.
+    await Promise.all([
+      ...rollouts.map((r) => this.regions.createRolloutIfAbsent(r)),
+      this.releases.createActiveIfAbsent(active),
+    ]);
     await this.releases.createReleaseIfAbsent(release);
   }
   getRelease(id: string): Promise<Release | undefined> {

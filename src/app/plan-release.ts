@@ -4,7 +4,7 @@
 import { activeEntryOf, initialRollouts, planTargets } from '../core/release-planning';
 import { makeReleaseId } from '../core/release-id';
 import type { Release } from '../core/model';
-import { rejectionText } from '../core/operator';
+import { rejectionText, type Rejection } from '../core/operator';
 import type { VerificationUpdate } from '../core/store';
 import type { Deps } from './deps';
 
@@ -69,12 +69,15 @@ export async function planRelease(deps: Deps, push: PushSighting): Promise<PlanO
       generation,
       etag: head?.etag,
     };
+    // The rejection read (a new release needs it) goes out with the claim: one round trip less
+    // for the answer; a lost claim wastes it. Settled here, so a failed read is never unhandled.
+    const rejection = settle(store.getRejection(push.repository, push.digest));
     // The head and its tag->digest row, atomically where the store can (one round trip).
     const claimed = store.claimTagHead ? await store.claimTagHead(claim) : await store.putTagHead(claim);
     if (claimed === 'conflict') continue; // another delivery moved the head: re-read and re-decide
     if (!store.claimTagHead) await store.recordTagDigest(push.repository, push.tag, push.digest, releaseId);
     // This generation of the head was just claimed by us, so its release cannot exist yet.
-    await ensure(deps, releaseId, push, targets, { isNew: true });
+    await ensure(deps, releaseId, push, targets, { isNew: true, rejection });
     return { kind: 'planned', releaseId, created: true };
   }
   throw new Error(`could not plan ${push.repository}:${push.tag}: the tag head kept changing`);
@@ -85,7 +88,7 @@ async function ensure(
   releaseId: string,
   push: PushSighting,
   targets: Record<string, string[]>,
-  opts: { isNew?: boolean } = {},
+  opts: { isNew?: boolean; rejection?: Settled<Rejection | undefined> } = {},
 ): Promise<void> {
   const now = deps.clock.now();
   const existing = opts.isNew ? undefined : await deps.store.getRelease(releaseId);
@@ -111,8 +114,24 @@ async function ensure(
     return;
   }
   // A digest an operator rejected for the repository is recorded, never rolled out.
-  const rejection = await deps.store.getRejection(release.repository, release.digest);
+  const rejection = opts.rejection
+    ? unwrap(await opts.rejection)
+    : await deps.store.getRejection(release.repository, release.digest);
   if (rejection) release.rejection = rejectionText(rejection);
   const rollouts = initialRollouts(release, targets, deps.config.regions, now);
   await deps.store.ensureRelease(release, rollouts, activeEntryOf(release, targets));
+}
+
+type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
+
+function settle<T>(p: Promise<T>): Settled<T> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(s: { ok: true; value: T } | { ok: false; error: unknown }): T {
+  if (s.ok) return s.value;
+  throw s.error;
 }
