@@ -180,18 +180,24 @@ async function recordAndProcess(
     reason: processed.reason,
     releaseIds: processed.releases,
   };
+  // Nudge off: the wake-up goes out with the record write (one round trip less for the answer;
+  // it names a release that exists, and a send never throws: a failure is logged, for the timer).
+  const nudgeMs = nudgeBudgetOf(deps, processed);
+  const woken = nudgeMs === 0 ? wakeNow(deps, processed.releases, dlog) : Promise.resolve();
   // A record without an outcome (processing that failed before): completed. Otherwise created
   // once; a concurrent copy of this delivery that recorded first makes this one the duplicate.
-  if (existing) await deps.store.completeDelivery(complete);
-  else {
-    const recorded = await deps.store.recordDelivery(complete);
-    if (recorded.result === 'duplicate') return duplicateOf(recorded.existing, dlog);
-  }
+  const recorded = await Promise.all([
+    existing
+      ? deps.store.completeDelivery(complete).then(() => undefined)
+      : deps.store.recordDelivery(complete),
+    woken,
+  ]).then(([r]) => r);
+  if (recorded?.result === 'duplicate') return duplicateOf(recorded.existing, dlog);
   const fields = { outcome: processed.status, reason: processed.reason, releaseIds: processed.releases };
   // A push the registry does not hold: a forged or mistaken delivery someone should look at.
   if (processed.status === 'rejected') dlog.warn('webhook.rejected', fields);
   else dlog.info('webhook.recorded', fields);
-  await advanceNow(deps, processed, region, dlog);
+  if (nudgeMs > 0) await nudge(deps, processed.releases, dlog, region, nudgeMs);
   const status = existing ? 'duplicate' : processed.status;
   return {
     status: 202,
@@ -229,15 +235,15 @@ async function processRecording(
   }
 }
 
-/** The registry check spent part of the answer's time: the nudge gets what is left. */
-async function advanceNow(deps: Deps, processed: Processed, region: string | undefined, log: Logger) {
+/**
+ * The nudge's budget for these releases: the registry check spent part of the answer's time, the
+ * nudge gets what is left; 0 = no nudge (the queue advances them at once); -1 = nothing to advance.
+ */
+function nudgeBudgetOf(deps: Deps, processed: Processed): number {
+  if (processed.releases.length === 0) return -1;
   const { nudgeBudgetMs } = deps.config;
   const left = nudgeBudgetMs - processed.verifyMs;
-  if (processed.releases.length === 0) return;
-  if (nudgeBudgetMs > 0 && left > 0) await nudge(deps, processed.releases, log, region, left);
-  // Without the nudge, the queue advances the release at once (each send bounded; a failure is
-  // logged and left to the timer, never the delivery's).
-  else await wakeNow(deps, processed.releases, log);
+  return nudgeBudgetMs > 0 && left > 0 ? left : 0;
 }
 
 async function wakeNow(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {
