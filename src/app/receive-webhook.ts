@@ -184,21 +184,21 @@ async function recordAndProcess(
   // it names a release that exists, and a send never throws: a failure is logged, for the timer).
   const nudgeMs = nudgeBudgetOf(deps, processed);
   const woken = nudgeMs === 0 ? wakeNow(deps, processed.releases, dlog) : Promise.resolve();
-  // A record without an outcome (processing that failed before): completed. Otherwise created
-  // once; a concurrent copy of this delivery that recorded first makes this one the duplicate.
+  // A record without an outcome (processing that failed before): completed; else created once (a
+  // copy that recorded first makes this a duplicate, answered with its own idempotent processing).
   const recorded = await Promise.all([
     existing
       ? deps.store.completeDelivery(complete).then(() => undefined)
       : deps.store.recordDelivery(complete),
     woken,
   ]).then(([r]) => r);
-  if (recorded?.result === 'duplicate') return duplicateOf(recorded.existing, dlog);
+  const repeat = existing !== undefined || recorded?.result === 'duplicate';
   const fields = { outcome: processed.status, reason: processed.reason, releaseIds: processed.releases };
   // A push the registry does not hold: a forged or mistaken delivery someone should look at.
   if (processed.status === 'rejected') dlog.warn('webhook.rejected', fields);
-  else dlog.info('webhook.recorded', fields);
+  else dlog.info(repeat ? 'webhook.duplicate' : 'webhook.recorded', fields);
   if (nudgeMs > 0) await nudge(deps, processed.releases, dlog, region, nudgeMs);
-  const status = existing ? 'duplicate' : processed.status;
+  const status = repeat ? 'duplicate' : processed.status;
   return {
     status: 202,
     body: { status, releases: processed.releases, ...(processed.reason ? { reason: processed.reason } : {}) },
