@@ -50,16 +50,6 @@ export async function advanceRollout(
     const ledger = await ledgerFor(deps, cache, r.region);
     cache.newer ??= new Map();
     const newer = await newerRolloutsHere(deps.store, cache.newer, r, release, ledger, active);
-    const ctx: StepContext = {
-      release,
-      policy: deps.config.policy,
-      now,
-      gate: waveGate(r, [...current.values()], deps.config.policy, now),
-      plan: planWorkloads(r, release, ledger, active, newer),
-      random01: deps.random(),
-      revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
-      holds: PENDING_STATES.has(r.state) ? await holdsFor(deps, cache) : undefined,
-    };
     const obs: Observation = { signal };
     const need = neededObservation(run, r, observationNeeded(r, signal, now));
     if (need === 'check-replica' && run.checkReplicas) {
@@ -74,6 +64,19 @@ export async function advanceRollout(
         .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
     }
 
+    const decidedAt = deps.clock.now();
+    const ctx: StepContext = {
+      release,
+      policy: deps.config.policy,
+      // Read after the observations: a replica found present is stamped ready no earlier than
+      // the check's answer (the check may have gone out before the image landed).
+      now: decidedAt,
+      gate: waveGate(r, [...current.values()], deps.config.policy, decidedAt),
+      plan: planWorkloads(r, release, ledger, active, newer),
+      random01: deps.random(),
+      revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
+      holds: PENDING_STATES.has(r.state) ? await holdsFor(deps, cache) : undefined,
+    };
     let decision = decide(r, obs, ctx);
     // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
     if (decision.action === 'start-rollout' && abort?.aborted) return r;
