@@ -237,19 +237,7 @@ export function createHandler(ctx: ServerContext) {
       {
         registry: ctx.loginServer,
         imageName: repository,
-        tags: page.map((t) => ({
-          name: t.name,
-          digest: t.digest,
-          createdTime: t.createdTime.toISOString(),
-          lastUpdateTime: t.lastUpdateTime.toISOString(),
-          signed: false,
-          changeableAttributes: {
-            deleteEnabled: true,
-            writeEnabled: true,
-            readEnabled: true,
-            listEnabled: true,
-          },
-        })),
+        tags: page.map(tagAttributes),
       },
       headers,
     );
@@ -275,19 +263,7 @@ export function createHandler(ctx: ServerContext) {
     json(res, 200, {
       registry: ctx.loginServer,
       imageName: repository,
-      tag: {
-        name: t.name,
-        digest: t.digest,
-        createdTime: t.createdTime.toISOString(),
-        lastUpdateTime: t.lastUpdateTime.toISOString(),
-        signed: false,
-        changeableAttributes: {
-          deleteEnabled: true,
-          writeEnabled: true,
-          readEnabled: true,
-          listEnabled: true,
-        },
-      },
+      tag: tagAttributes(t),
     });
   }
 
@@ -399,5 +375,17 @@ export function createHandler(ctx: ServerContext) {
     }
     ctx.count(region, 'other');
     return distributionError(res, 404, 'NOT_FOUND', 'not found', null);
+  };
+}
+
+/** ACR's tag attributes object, as its tag list and "Get tag attributes" answer it. */
+function tagAttributes(t: { name: string; digest: string; createdTime: Date; lastUpdateTime: Date }) {
+  return {
+    name: t.name,
+    digest: t.digest,
+    createdTime: t.createdTime.toISOString(),
+    lastUpdateTime: t.lastUpdateTime.toISOString(),
+    signed: false,
+    changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true },
   };
 }
