@@ -3,7 +3,7 @@
 //   <p>releases    PK = 'release', RK = release id (newest first); PK = 'active', RK = <repository>~<id>
 //   <p>regions     PK = region,                   RK = 'rollout~<id>' | 'ledger~<workload>'
 //   <p>signals     PK = <repository>@<digest>,    RK = region                  (regional webhooks)
-//   <p>heads       PK = <repository>,             RK = 'tag~<tag>' | 'digest~<tag>~<digest>' | '~watch'
+//   <p>heads       PK = <repository>,             RK = 'tag~<tag>' | 'digest~<tag>~<digest>' | 'pending~<id>' | '~watch'
 //   <p>audit       PK = 'audit',                  RK = inverted time + random  (operator actions)
 //   <p>holds       PK = 'hold',                   RK = hold id
 //   <p>rejections  PK = <repository>,             RK = digest
@@ -18,6 +18,7 @@ import type {
   CommitResult,
   CorruptRecordError,
   DeliveryRecord,
+  PendingRelease,
   ReleaseAmendment,
   ReleasePage,
   RolloutStore,
@@ -98,8 +99,17 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   putTagHead(head: TagHead): Promise<WriteResult> {
     return this.heads.putTagHead(head);
   }
-  claimTagHead(head: TagHead): Promise<WriteResult> {
-    return this.heads.putTagHead(head, { withDigestRow: true });
+  claimTagHead(head: TagHead, pending?: PendingRelease): Promise<WriteResult> {
+    return this.heads.putTagHead(head, { withDigestRow: true, pending });
+  }
+  getPendingRelease(repository: string, releaseId: string): Promise<PendingRelease | undefined> {
+    return this.heads.getPending(repository, releaseId);
+  }
+  listPendingReleases(repository: string): Promise<PendingRelease[]> {
+    return this.heads.listPending(repository);
+  }
+  clearPendingRelease(repository: string, releaseId: string): Promise<void> {
+    return this.heads.clearPending(repository, releaseId);
   }
   recordTagDigest(repository: string, tag: string, digest: string, releaseId: string): Promise<void> {
     return this.heads.recordTagDigest(repository, tag, digest, releaseId);

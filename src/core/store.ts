@@ -47,7 +47,35 @@ export interface TagHead {
   releaseId: string;
   pushedAt: string;
   generation: number;
+  /**
+   * The digests this tag has carried, newest first (the current one included), at most
+   * TAG_HISTORY_LIMIT: tells a late replication event of an earlier push from a new push without
+   * reading the tag->digest row. Undefined on a head written before it was kept.
+   */
+  recentDigests?: string[] | undefined;
+  /** Older digests were dropped from recentDigests (or never listed): a miss there needs the row. */
+  digestsDropped?: boolean | undefined;
+  /** The release was claimed unverified (the registry could not be asked): a later sighting may verify it. */
+  unverified?: boolean | undefined;
   etag?: string | undefined;
+}
+
+/** How many digests a tag head remembers (about 26 KB of one 32K-character property). */
+export const TAG_HISTORY_LIMIT = 400;
+
+/**
+ * A release the webhook claimed with its tag head and has not written out yet: the intake
+ * record, in the head's partition (the same transaction as the claim), until the release, its
+ * rollouts and its active entry exist (src/app/materialize-release.ts). Listed by the timer, so a
+ * lost wake-up or a crash leaves it pending for at most one timer period.
+ */
+export interface PendingRelease {
+  /** The release as it will be written (status active; regions = the targets' regions). */
+  release: Release;
+  /** region -> ledger keys, as planned at the claim. */
+  targets: Record<string, string[]>;
+  /** The announcing region's readiness signal, written with the release. */
+  signal?: ReadinessSignal | undefined;
 }
 
 /** A compact copy of each active release, listed in one query by every reconcile run. */
@@ -174,9 +202,15 @@ export interface RolloutStore extends OperatorStore {
   recordTagDigest(repository: string, tag: string, digest: string, releaseId: string): Promise<void>;
   /**
    * putTagHead and recordTagDigest of the same head in one atomic write (one table round trip),
-   * where the store can; without it the two are written one after the other.
+   * with the pending release when given (the webhook's claim; it is written out later).
    */
-  claimTagHead?(head: TagHead): Promise<WriteResult>;
+  claimTagHead(head: TagHead, pending?: PendingRelease): Promise<WriteResult>;
+  /** The pending release of that id, if it is still pending. */
+  getPendingRelease(repository: string, releaseId: string): Promise<PendingRelease | undefined>;
+  /** Every release of the repository still pending (one query). */
+  listPendingReleases(repository: string): Promise<PendingRelease[]>;
+  /** Removes the pending record once its release is written (absent: nothing to do). */
+  clearPendingRelease(repository: string, releaseId: string): Promise<void>;
   getTagDigestRelease(repository: string, tag: string, digest: string): Promise<string | undefined>;
 
   /** When the app first watched a repository (the scan never plans tags older than this). */

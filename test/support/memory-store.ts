@@ -10,6 +10,7 @@ import type {
   AuditPage,
   CommitResult,
   DeliveryRecord,
+  PendingRelease,
   ReleaseAmendment,
   ReleasePage,
   RolloutStore,
@@ -26,6 +27,7 @@ export class MemoryRolloutStore implements RolloutStore {
   private readonly signals = new Map<string, ReadinessSignal>();
   private readonly heads = new Map<string, TagHead>();
   private readonly tagDigests = new Map<string, string>();
+  private readonly pending = new Map<string, PendingRelease>();
   private readonly watches = new Map<string, string>();
   private readonly releases = new Map<string, Release>();
   private readonly active = new Map<string, ActiveReleaseEntry>();
@@ -91,6 +93,30 @@ export class MemoryRolloutStore implements RolloutStore {
     if (head.etag ? cur?.etag !== head.etag : cur !== undefined) return 'conflict';
     this.heads.set(k, { ...clone(head), etag: this.etag() });
     return 'ok';
+  }
+  /** As the table adapter: the head, its tag->digest row and the pending release, all or nothing. */
+  async claimTagHead(head: TagHead, pending?: PendingRelease): Promise<WriteResult> {
+    await this.tick();
+    const k = `${head.repository}:${head.tag}`;
+    const cur = this.heads.get(k);
+    if (head.etag ? cur?.etag !== head.etag : cur !== undefined) return 'conflict';
+    this.heads.set(k, { ...clone(head), etag: this.etag() });
+    this.tagDigests.set(`${head.repository}:${head.tag}@${head.digest}`, head.releaseId);
+    if (pending) this.pending.set(`${head.repository}|${pending.release.id}`, clone(pending));
+    return 'ok';
+  }
+  async getPendingRelease(repository: string, releaseId: string) {
+    await this.tick();
+    const p = this.pending.get(`${repository}|${releaseId}`);
+    return p ? clone(p) : undefined;
+  }
+  async listPendingReleases(repository: string) {
+    await this.tick();
+    return [...this.pending.values()].filter((p) => p.release.repository === repository).map(clone);
+  }
+  async clearPendingRelease(repository: string, releaseId: string) {
+    await this.tick();
+    this.pending.delete(`${repository}|${releaseId}`);
   }
   async recordTagDigest(repository: string, tag: string, digest: string, releaseId: string) {
     await this.tick();

@@ -74,9 +74,12 @@ export interface ReleaseQuery {
 }
 
 function releaseEntity(r: Release): Entity {
+  return { partitionKey: RELEASE, rowKey: r.id, ...releaseProperties(r) };
+}
+
+/** A release's columns (no keys): its row, and the pending record in the heads table. */
+export function releaseProperties(r: Release): Record<string, unknown> {
   return {
-    partitionKey: RELEASE,
-    rowKey: r.id,
     ...defined({
       repository: r.repository,
       tag: r.tag,
@@ -105,21 +108,26 @@ function releaseEntity(r: Release): Entity {
   };
 }
 
+/** Decodes a row holding releaseProperties; `id` where the row key is not the release id. */
+export function decodeRelease(table: StoreTable, row: Row, id?: string): Release {
+  const {
+    partitionKey: _pk,
+    rowKey,
+    etag: _etag,
+    stuckReason,
+    stuckAt,
+    ...rest
+  } = decodeRow(table, row, releaseSchema);
+  const stuck =
+    stuckReason !== undefined && stuckAt !== undefined ? { reason: stuckReason, at: stuckAt } : undefined;
+  return { id: id ?? rowKey, ...rest, ...(stuck ? { stuck } : {}) };
+}
+
 export class ReleasesTable {
   constructor(private readonly table: StoreTable) {}
 
   private toRelease(row: Row): Release {
-    const {
-      partitionKey: _pk,
-      rowKey,
-      etag: _etag,
-      stuckReason,
-      stuckAt,
-      ...rest
-    } = decodeRow(this.table, row, releaseSchema);
-    const stuck =
-      stuckReason !== undefined && stuckAt !== undefined ? { reason: stuckReason, at: stuckAt } : undefined;
-    return { id: rowKey, ...rest, ...(stuck ? { stuck } : {}) };
+    return decodeRelease(this.table, row);
   }
 
   private toActive(row: Row): ActiveReleaseEntry {
