@@ -1,5 +1,6 @@
-// The queue wake-up use case: a message {releaseId, due} arrived (at its due time); reconcile
-// that one release with the full checks, exactly as the timer would. A wake-up for a release that
+// The queue wake-up use case: a message {releaseId, due[, repository]} arrived (at its due time);
+// write the release out if the webhook left it pending, then reconcile that one release with the
+// full checks, exactly as the timer would. A wake-up for a release that
 // is gone or finished does nothing; an early or duplicate one changes nothing (the reconciler
 // writes only what it decides, ETag-guarded). A malformed message is logged and dropped: retrying
 // it cannot help. A storage failure throws, so the host retries the message and, after
@@ -7,6 +8,7 @@
 import { parseWakeup } from '../core/wakeup';
 import type { Deps } from './deps';
 import type { Logger } from './logger';
+import { materializeIfPending } from './materialize-release';
 import { reconcileRelease } from './reconcile-release';
 
 export interface WakeupResult {
@@ -29,9 +31,12 @@ export async function advanceOnWakeup(
     log.warn('wakeup.invalid', { problem: parsed.problem });
     return { outcome: 'invalid' };
   }
-  const { releaseId, due } = parsed.wakeup;
+  const { releaseId, due, repository } = parsed.wakeup;
   const wlog = log.with({ releaseId });
-  const release = await deps.store.getRelease(releaseId);
+  // The webhook's first wake-up of a release it claimed: written out here if nobody did yet.
+  const release =
+    (await deps.store.getRelease(releaseId)) ??
+    (repository ? await materializeIfPending(deps, repository, releaseId) : undefined);
   if (!release) return { outcome: 'missing', releaseId };
   if (release.status === 'done') return { outcome: 'finished', releaseId };
   const lateMs = deps.clock.now().getTime() - Date.parse(due);

@@ -3,6 +3,7 @@
 // time the image landed there) the home registry's `lastUpdateTime` of the tag, read beside the
 // verification HEAD. A far region's delivery of a new push whose time cannot be read plans nothing.
 import { tagMatches } from '../core/names';
+import type { TagHead } from '../core/store';
 import type { Deps } from './deps';
 import type { Logger } from './logger';
 import { verifyAtIntake, type IntakeCheck } from './verify-push';
@@ -21,16 +22,22 @@ export async function checkPush(
   push: { repository: string; tag: string; digest: string },
   region: string | undefined,
   log: Logger,
+  /** The tag head, read by the caller (it plans with the same read). */
+  head: Promise<TagHead | undefined>,
 ): Promise<PushCheck> {
-  const { repository, tag, digest } = push;
-  const watched = deps.config.workloads.some(
-    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
-  );
-  if (!watched) return { kind: 'none', elapsedMs: 0 };
+  const { tag, digest } = push;
+  if (!isWatched(deps, push.repository, tag)) return { kind: 'none', elapsedMs: 0 };
   const far = region !== undefined && region !== deps.config.registry.homeRegion && tag !== '';
-  const known = far && (await deps.store.getTagHead(repository, tag))?.digest === digest;
+  const known = far && (await head)?.digest === digest;
   const check = await verifyAtIntake(deps, push, log, { pushTime: far && !known });
   return known ? { ...check, known } : check;
+}
+
+/** A workload watches this push (a digest-only push: any tag of the repository). */
+export function isWatched(deps: Deps, repository: string, tag: string): boolean {
+  return deps.config.workloads.some(
+    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
+  );
 }
 
 export const DEFERRED =

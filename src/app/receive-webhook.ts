@@ -1,6 +1,7 @@
-// The webhook use case: authenticate, validate, record the delivery exactly once, plan the
-// release, then nudge the reconciler for it within a budget that keeps the answer far inside
-// ACR's 5-second timeout. Returns a transport-neutral result the HTTP trigger maps 1:1.
+// The webhook use case: authenticate, validate, record the delivery exactly once, claim the
+// release (written out by its nudge, its queue wake-up or the timer), then nudge the reconciler for
+// it within a budget that keeps the answer far inside ACR's 5-second timeout. Returns a
+// transport-neutral result the HTTP trigger maps 1:1.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseAcrEvent, type AcrEvent } from '../core/acr-event';
@@ -8,11 +9,11 @@ import { isRegion } from '../core/names';
 import type { DeliveryRecord } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
-import { planRelease } from './plan-release';
 import { reconcileRelease } from './reconcile-release';
-import { checkPush, DEFERRED, orderTime } from './push-order';
 import { authenticateWebhook } from './webhook-auth';
+import { processEvent, type Processed } from './process-push';
 import { scheduleWakeup } from './wakeups';
+import { materializeRelease } from './materialize-release';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Tolerated difference between ACR's clock and ours. */
@@ -147,11 +148,12 @@ async function readEvent(deps: Deps, input: WebhookInput): Promise<ReadEvent> {
 }
 
 /**
- * Records the delivery exactly once, plans what it announces, then nudges the releases (within its
- * budget). Lean on table round trips: a delivery already answered costs one point read; a new one
- * is read (absent), processed, and written once, with its outcome, before the answer. A crash
- * before that write leaves no record, so ACR's redelivery processes it again: planning is
- * idempotent (the tag head names the release of a digest; every row is created if absent).
+ * Records the delivery exactly once, claims what it announces, then nudges the releases (within
+ * its budget). Lean on table operations: a delivery already answered costs one point read; a new
+ * push four (the record read, the head read, the claim, the record write with its outcome). A
+ * crash before that write leaves no record, so a redelivery processes it again: planning is
+ * idempotent (the tag head names the release of a digest; every row is created if absent), and a
+ * claim whose answer never went out is written out by the timer from its pending record.
  */
 async function recordAndProcess(
   deps: Deps,
@@ -183,7 +185,7 @@ async function recordAndProcess(
   // Nudge off: the wake-up goes out with the record write (one round trip less for the answer;
   // it names a release that exists, and a send never throws: a failure is logged, for the timer).
   const nudgeMs = nudgeBudgetOf(deps, processed);
-  const woken = nudgeMs === 0 ? wakeNow(deps, processed.releases, dlog) : Promise.resolve();
+  const woken = nudgeMs === 0 ? wakeNow(deps, processed, dlog) : Promise.resolve();
   // A record without an outcome (processing that failed before): completed; else created once (a
   // copy that recorded first makes this a duplicate, answered with its own idempotent processing).
   const recorded = await Promise.all([
@@ -197,7 +199,7 @@ async function recordAndProcess(
   // A push the registry does not hold: a forged or mistaken delivery someone should look at.
   if (processed.status === 'rejected') dlog.warn('webhook.rejected', fields);
   else dlog.info(repeat ? 'webhook.duplicate' : 'webhook.recorded', fields);
-  if (nudgeMs > 0) await nudge(deps, processed.releases, dlog, region, nudgeMs);
+  if (nudgeMs > 0) await nudge(deps, processed, dlog, region, nudgeMs);
   const status = repeat ? 'duplicate' : processed.status;
   return {
     status: 202,
@@ -246,10 +248,22 @@ function nudgeBudgetOf(deps: Deps, processed: Processed): number {
   return nudgeBudgetMs > 0 && left > 0 ? left : 0;
 }
 
-async function wakeNow(deps: Deps, releaseIds: string[], log: Logger): Promise<void> {
+/** A wake-up now for each release; a pending one's names its repository (where its record is). */
+async function wakeNow(
+  deps: Deps,
+  processed: Pick<Processed, 'releases' | 'pending'>,
+  log: Logger,
+): Promise<void> {
   const now = deps.clock.now();
-  await Promise.all(releaseIds.map((id) => scheduleWakeup(deps, id, now, log)));
+  await Promise.all(
+    processed.releases.map((id) =>
+      scheduleWakeup(deps, id, now, log, undefined, pendingOf(processed, id)?.release.repository),
+    ),
+  );
 }
+
+const pendingOf = (processed: Pick<Processed, 'pending'>, id: string) =>
+  processed.pending?.release.id === id ? processed.pending : undefined;
 
 function deliveryOf(
   event: Exclude<AcrEvent, { action: 'ping' }>,
@@ -283,85 +297,6 @@ function deliveryOf(
   };
 }
 
-interface Processed {
-  status: 'recorded' | 'ignored' | 'rejected';
-  releases: string[];
-  reason?: string | undefined;
-  /** Time spent asking the registry about the push. */
-  verifyMs: number;
-}
-
-async function processEvent(
-  deps: Deps,
-  event: Exclude<AcrEvent, { action: 'ping' }>,
-  region: string | undefined,
-  log: Logger,
-): Promise<Processed> {
-  if (event.action !== 'push')
-    return {
-      status: 'ignored',
-      releases: [],
-      reason: `${event.action} events are recorded only`,
-      verifyMs: 0,
-    };
-  const { repository, digest, tag = '', mediaType } = event.target;
-  const check = await checkPush(deps, { repository, tag, digest }, region, log);
-  const verifyMs = check.elapsedMs;
-  if (check.kind === 'rejected')
-    return { status: 'rejected', releases: [], reason: `registry check: ${check.reason}`, verifyMs };
-  const verification = check.kind === 'planned' ? check.fields : undefined;
-
-  // A push seen on a regional URL means that region's replica holds the digest.
-  let regionSeenBefore = false;
-  let signalIsNew = false;
-  if (region) {
-    const now = deps.clock.now().toISOString();
-    const r = await deps.store.recordSignal({
-      repository,
-      digest,
-      region,
-      receivedAt: now,
-      eventAt: event.timestamp,
-    });
-    regionSeenBefore = r === 'duplicate';
-    signalIsNew = r === 'created';
-  }
-  if (tag === '')
-    return {
-      status: signalIsNew ? 'recorded' : 'ignored',
-      releases: [],
-      reason: 'digest-only push (no tag): no release',
-      verifyMs,
-    };
-
-  const eventAt = await orderTime(deps, event, region, check);
-  if (eventAt === undefined) {
-    const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
-    return {
-      status: earlier ? 'recorded' : 'ignored',
-      releases: earlier ? [earlier] : [],
-      reason: DEFERRED,
-      verifyMs,
-    };
-  }
-  const planned = await planRelease(deps, {
-    repository,
-    tag,
-    digest,
-    eventAt,
-    mediaType,
-    source: 'webhook',
-    region,
-    regionSeenBefore,
-    verification,
-  });
-  if (planned.kind === 'planned') return { status: 'recorded', releases: [planned.releaseId], verifyMs };
-  // Not a new release, but a regional signal may still move an earlier release of this digest on.
-  const earlier = signalIsNew ? await deps.store.getTagDigestRelease(repository, tag, digest) : undefined;
-  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason, verifyMs };
-  return { status: 'ignored', releases: [], reason: planned.reason, verifyMs };
-}
-
 /**
  * Run the reconciler for these releases now; what does not finish in the budget is the timer's.
  * A regional delivery speaks for its own region, so only that region is advanced: the other
@@ -370,7 +305,7 @@ async function processEvent(
  */
 async function nudge(
   deps: Deps,
-  releaseIds: string[],
+  processed: Pick<Processed, 'releases' | 'pending'>,
   log: Logger,
   region: string | undefined,
   budgetMs: number,
@@ -378,16 +313,25 @@ async function nudge(
   const budget = AbortSignal.timeout(budgetMs);
   // Every call of the nudge listens on this one signal.
   setMaxListeners(0, budget);
+  let written = processed.pending === undefined;
   const work = Promise.all(
-    releaseIds.map((id) =>
-      reconcileRelease(deps, id, log, {
-        signal: budget,
-        checkReplicas: region === undefined,
-        onlyRegions: region === undefined ? undefined : [region],
-      }).catch((err: unknown) => {
+    processed.releases.map(async (id) => {
+      try {
+        // The release this delivery claimed is written out first (the answer did not wait for it).
+        const pending = pendingOf(processed, id);
+        if (pending) {
+          await materializeRelease(deps, pending);
+          written = true;
+        }
+        await reconcileRelease(deps, id, log, {
+          signal: budget,
+          checkReplicas: region === undefined,
+          onlyRegions: region === undefined ? undefined : [region],
+        });
+      } catch (err) {
         log.warn('nudge.error', { releaseId: id, error: errorMessage(err) });
-      }),
-    ),
+      }
+    }),
   );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'late'>((resolve) => {
@@ -396,4 +340,6 @@ async function nudge(
   const first = await Promise.race([work.then(() => 'done' as const), deadline]);
   clearTimeout(timer);
   if (first === 'late') log.info('nudge.deferred', { reason: 'budget spent; the timer continues' });
+  // Not written out (an error, the budget): the queue does it now, the timer if the queue is down.
+  if (!written) await wakeNow(deps, processed, log);
 }

@@ -6,6 +6,7 @@ import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { deliverNotifications } from './notify-deliver';
 import { newRunCache, reconcileRelease } from './reconcile-release';
+import { materializeAllPending } from './materialize-release';
 import { reportPoisoned } from './poisoned-wakeups';
 import { scanRegistry } from './scan-registry';
 
@@ -21,6 +22,8 @@ export interface RunSummary {
   waiting: number;
   errors: number;
   releasesFound: number;
+  /** Pending releases (claimed by a webhook) this run wrote out: their wake-up never came. */
+  pendingWritten: number;
   /** Releases with a wake-up in the poison queue (logged, shown stuck). */
   poisoned: number;
   skippedForBudget: number;
@@ -36,6 +39,7 @@ const emptySummary = (): RunSummary => ({
   waiting: 0,
   errors: 0,
   releasesFound: 0,
+  pendingWritten: 0,
   poisoned: 0,
   skippedForBudget: 0,
   durationMs: 0,
@@ -50,6 +54,11 @@ export async function reconcileAll(
   const budget = AbortSignal.timeout(deps.config.reconcileBudgetSeconds * 1000);
   setMaxListeners(0, budget); // every call of the run listens on this one signal
   const summary = emptySummary();
+  // Releases the webhook claimed and nobody wrote out (a lost wake-up, a crash): written now, so
+  // this run lists and advances them.
+  const pending = await materializeAllPending(deps, log);
+  summary.pendingWritten = pending.written;
+  summary.errors += pending.errors;
   if (opts.scan !== false) {
     const scan = await scanRegistry(deps, log, budget);
     summary.releasesFound = scan.releasesCreated;
@@ -107,7 +116,7 @@ export async function reconcileAll(
   summary.durationMs = Date.now() - started;
   // An idle run (nothing active, nothing found) is the common case every 30 s: it stays quiet.
   if (summary.errors > 0 || summary.skippedForBudget > 0) log.warn('reconcile.summary', { ...summary });
-  else if (summary.transitions > 0 || summary.releasesFound > 0)
+  else if (summary.transitions > 0 || summary.releasesFound > 0 || summary.pendingWritten > 0)
     log.info('reconcile.summary', { ...summary });
   return summary;
 }

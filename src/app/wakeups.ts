@@ -47,6 +47,8 @@ export async function scheduleWakeup(
   due: Date,
   log: Logger,
   budgetMs = WAKEUP_SEND_BUDGET_MS,
+  /** A release still pending (claimed by the webhook): where its record is. */
+  repository?: string,
 ): Promise<boolean> {
   const port = deps.wakeups;
   if (!port) return false;
@@ -59,7 +61,8 @@ export async function scheduleWakeup(
   prune(pending, nowMs);
   try {
     const delay = visibilitySeconds(due, new Date(nowMs));
-    await port.send({ releaseId, due: due.toISOString() }, delay, AbortSignal.timeout(budgetMs));
+    const wakeup = { releaseId, due: due.toISOString(), ...(repository ? { repository } : {}) };
+    await port.send(wakeup, delay, AbortSignal.timeout(budgetMs));
     return true;
   } catch (err) {
     if (pending.get(releaseId) === due.getTime()) pending.delete(releaseId);

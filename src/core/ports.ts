@@ -138,6 +138,11 @@ export interface Wakeup {
   releaseId: string;
   /** ISO-8601 time the release has something due. */
   due: string;
+  /**
+   * The release's repository, on the webhook's first wake-up of a release it claimed and did not
+   * write out: where its pending record is (src/core/store.ts PendingRelease).
+   */
+  repository?: string | undefined;
 }
 
 /** A wake-up that failed maxDequeueCount times and sits in the poison queue. */

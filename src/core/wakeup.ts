@@ -2,6 +2,7 @@
 // (each rollout's nextCheckAt already holds poll intervals, back-off, bake time and the replica
 // re-check), and the queue message that carries it. Pure: no clock, no I/O.
 import { isTerminal, type RegionRollout } from './model';
+import { isRepository } from './names';
 import { RELEASE_ID_PATTERN } from './release-id';
 import type { Wakeup } from './ports';
 
@@ -30,7 +31,8 @@ export function visibilitySeconds(due: Date, now: Date): number {
 
 /** The message text: base64 of the JSON (the queue trigger's default messageEncoding). */
 export function encodeWakeup(w: Wakeup): string {
-  return Buffer.from(JSON.stringify({ releaseId: w.releaseId, due: w.due }), 'utf8').toString('base64');
+  const body = w.repository === undefined ? { releaseId: w.releaseId, due: w.due } : { ...w };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64');
 }
 
 export type ParsedWakeup = { ok: true; wakeup: Wakeup } | { ok: false; problem: string };
@@ -43,12 +45,19 @@ export function parseWakeup(message: unknown): ParsedWakeup {
   let value = message;
   if (typeof value === 'string') value = parseText(value);
   if (typeof value !== 'object' || value === null) return { ok: false, problem: 'not a JSON object' };
-  const { releaseId, due } = value as { releaseId?: unknown; due?: unknown };
+  const { releaseId, due, repository } = value as {
+    releaseId?: unknown;
+    due?: unknown;
+    repository?: unknown;
+  };
   if (typeof releaseId !== 'string' || !RELEASE_ID_PATTERN.test(releaseId))
     return { ok: false, problem: 'releaseId: missing or not a release id' };
   if (typeof due !== 'string' || !Number.isFinite(Date.parse(due)))
     return { ok: false, problem: 'due: missing or not an ISO-8601 time' };
-  return { ok: true, wakeup: { releaseId, due } };
+  if (repository === undefined) return { ok: true, wakeup: { releaseId, due } };
+  if (typeof repository !== 'string' || !isRepository(repository))
+    return { ok: false, problem: 'repository: not a repository name' };
+  return { ok: true, wakeup: { releaseId, due, repository } };
 }
 
 function parseText(text: string): unknown {

@@ -15,6 +15,7 @@ import { pushPayload } from '../support/acr-payloads';
 import { clusterId, testConfig } from '../support/config';
 import { fakeDeps } from '../support/fakes';
 import { MemoryRolloutStore } from '../support/memory-store';
+import { writeOutPending } from '../support/write-out';
 
 const TOKEN = 'local-dev-token';
 const DIGEST = 'sha256:' + createHash('sha256').update('arm errors').digest('hex');
@@ -82,6 +83,7 @@ function setup() {
       },
       log,
     );
+    await writeOutPending(t.deps); // what its first wake-up does
     return answer.body.releases![0]!;
   };
   /** One timer run once the rollout is due again (the manual clock jumps to its nextCheckAt). */

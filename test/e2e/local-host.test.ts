@@ -1,5 +1,6 @@
 // The local host end to end: real HTTP over 127.0.0.1 to the same function registrations, backed
 // by the shared Azurite. First in-process (startLocalHost), then as the process a developer runs.
+import { eventually } from '../support/eventually';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +75,8 @@ describe('local host in-process', () => {
     expect(res.contentType).toMatch(/^application\/json/);
     expect(res.body.status).toBe('recorded');
     const [id] = res.body.releases as string[];
-    expect(await env.store.getRelease(id!)).toMatchObject({
+    // Written out by its first wake-up (the local host serves the queue): within a second or so.
+    expect(await eventually('the release', () => env.store.getRelease(id!))).toMatchObject({
       repository: 'my-app',
       tag: '2.0.0',
       announcedBy: 'eastus',
@@ -187,7 +189,8 @@ describe('local host as a process (tsx dev/local-host.ts)', () => {
       const res = await postJson(`${host.url}/api/acr/events/eastus`, push('6.0.0'));
       expect(res.status).toBe(202);
       expect(res.body.status).toBe('recorded');
-      expect(await env.store.getRelease((res.body.releases as string[])[0]!)).toMatchObject({ tag: '6.0.0' });
+      const id = (res.body.releases as string[])[0]!;
+      expect(await eventually('the release', () => env.store.getRelease(id))).toMatchObject({ tag: '6.0.0' });
 
       host.child.kill('SIGTERM');
       const exit = await host.exited;

@@ -82,6 +82,7 @@ describe('documented payloads', () => {
     const id = res.body.releases![0]!;
     expect(id).toMatch(RELEASE_ID_PATTERN);
 
+    await env.writeOut(); // what the release's first wake-up does
     const release = await env.store.getRelease(id);
     expect(release).toMatchObject({
       id,
@@ -127,6 +128,7 @@ describe('documented payloads', () => {
     const res = await send(argocdPushPayload({ repository: 'my-app' }), { region: HOME_REGION });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('recorded');
+    await env.writeOut(); // what the release's first wake-up does
     const release = await env.store.getRelease(res.body.releases![0]!);
     expect(release).toMatchObject({ repository: 'my-app', tag: 'test-v1', announcedBy: HOME_REGION });
   });
@@ -144,6 +146,7 @@ describe('documented payloads', () => {
     // The home region's own delivery of it is planned (unverified: its event time is the push time).
     const home = await send(appPush({ tag: 'far-1', digest }), { region: HOME_REGION });
     expect(home.body.status).toBe('recorded');
+    await env.writeOut(); // what the release's first wake-up does
     expect(await env.store.getRelease(home.body.releases![0]!)).toMatchObject({
       verification: 'unverified',
       announcedBy: HOME_REGION,
@@ -250,6 +253,7 @@ describe('documented payloads', () => {
     const res = await send(appPush({ digest }));
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('recorded');
+    await env.writeOut(); // what the release's first wake-up does
     const release = await env.store.getRelease(res.body.releases![0]!);
     expect(release?.announcedBy).toBeUndefined();
     expect(await env.store.listSignals('my-app', digest)).toEqual([]);
@@ -266,6 +270,7 @@ describe('documented payloads', () => {
     });
     expect(res.body.status).toBe('recorded');
     const id = res.body.releases![0]!;
+    await env.writeOut(); // what the release's first wake-up does
     expect(await env.store.getRelease(id)).toMatchObject({ repository: 'team/api', tag: 'v2.0.0', digest });
     expect(await env.store.getTagHead('team/api', 'v2.0.0')).toMatchObject({ digest, releaseId: id });
     expect((await env.store.listSignals('team/api', digest)).map((s) => s.region)).toEqual([HOME_REGION]);
@@ -299,6 +304,7 @@ describe('exactly once', () => {
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     const ids = new Set(answers.flatMap((a) => a.body.releases ?? []));
     expect(ids.size).toBe(1);
+    await env.writeOut(); // what the release's first wake-up does
     const releases = await allReleases();
     expect(releases.map((r) => r.id)).toEqual([...ids]);
     expect(releases[0]!.pushedAt).toBe(new Date(Date.parse(T0)).toISOString());
@@ -319,6 +325,7 @@ describe('exactly once', () => {
     expect(answers[0]!.body.releases).toHaveLength(1);
     expect(answers.filter((a) => a.body.status === 'recorded')).toHaveLength(1);
     expect(answers.filter((a) => a.body.status === 'duplicate')).toHaveLength(19);
+    await env.writeOut(); // what the release's first wake-up does
     expect(await allReleases()).toHaveLength(1);
     const counts = await env.storedCounts();
     expect(counts).toMatchObject({ deliveries: 1, signals: 1, regions: 3 });
@@ -347,6 +354,7 @@ describe('exactly once', () => {
       else if ((a.body.releases ?? []).length === 0)
         expect(a.body.reason).toMatch(/push time could not be read/);
     });
+    await env.writeOut(); // what the release's first wake-up does
     expect(await allReleases()).toHaveLength(1);
     expect((await env.store.listSignals('my-app', digest)).map((s) => s.region).sort()).toEqual(
       [...REGIONS].sort(),
@@ -364,6 +372,7 @@ describe('ordering: newer wins, never a rollback', () => {
   async function oldThenNew(): Promise<{ oldId: string; newId: string }> {
     const a = await send(appPush({ tag: 'stable', digest: OLD, timestamp: T_OLD }), { region: HOME_REGION });
     const b = await send(appPush({ tag: 'stable', digest: NEW, timestamp: T_NEW }), { region: HOME_REGION });
+    await env.writeOut(); // what their first wake-ups do
     return { oldId: a.body.releases![0]!, newId: b.body.releases![0]! };
   }
 
@@ -409,6 +418,30 @@ describe('ordering: newer wins, never a rollback', () => {
     expect([oldId, newId]).not.toContain(retagId);
     expect(await env.store.getTagHead('my-app', 'stable')).toMatchObject({ digest: OLD, releaseId: retagId });
   });
+  it('when an older digest is retagged from the home region before its first release was written out, then it is still a new release (the pending record holds the first signal)', async () => {
+    const a = await send(appPush({ tag: 'quick', digest: OLD, timestamp: T_OLD }), { region: HOME_REGION });
+    const b = await send(appPush({ tag: 'quick', digest: NEW, timestamp: T_NEW }), { region: HOME_REGION });
+    const retag = await send(appPush({ tag: 'quick', digest: OLD, timestamp: later(T_NEW, 60_000) }), {
+      region: HOME_REGION,
+    });
+    expect(retag.body.status).toBe('recorded');
+    expect([a.body.releases![0], b.body.releases![0]]).not.toContain(retag.body.releases![0]);
+    expect(await env.store.getTagHead('my-app', 'quick')).toMatchObject({ digest: OLD });
+    expect(await env.writeOut()).toBe(3);
+  });
+
+  it('when a far region first reports the older digest before any release was written out, then it is late replication, not a new release', async () => {
+    const a = await send(appPush({ tag: 'lag', digest: OLD, timestamp: T_OLD }), { region: HOME_REGION });
+    await send(appPush({ tag: 'lag', digest: NEW, timestamp: T_NEW }), { region: HOME_REGION });
+    const late = await send(appPush({ tag: 'lag', digest: OLD, timestamp: later(T_NEW, 5000) }), {
+      region: 'westeurope',
+    });
+    expect(late.status).toBe(202);
+    expect(late.body.releases?.every((id) => id === a.body.releases![0])).toBe(true);
+    expect(await env.store.getTagHead('my-app', 'lag')).toMatchObject({ digest: NEW });
+    expect(await env.writeOut()).toBe(2);
+  });
+
   // A push stamped in the future would pin its tag (releases are ordered by ACR's timestamp):
   // beyond the clock-skew allowance it is rejected, and later genuine pushes are unaffected.
   it('when a push stamped far in the future (year 2999) arrives, then it is rejected naming the timestamp and later pushes of the tag proceed', async () => {

@@ -64,6 +64,7 @@ describe('the delivery record', () => {
     const [done, ...others] = await readDeliveries(env, dayOf(T0));
     expect(others).toEqual([]);
     expect(done).toMatchObject({ eventId: payload.id, outcome: 'recorded', releaseIds: [id] });
+    await env.writeOut(); // what the release's first wake-up does
     expect((await env.store.listReleases({ limit: 10 })).releases.map((r) => r.id)).toEqual([id]);
     expect(await env.store.listRollouts(id!, REGIONS)).toHaveLength(REGIONS.length);
 

@@ -67,6 +67,7 @@ describe('GET /api/releases with a crafted continuationToken', () => {
 
   it('when the token is one the API returned, then the next page is served (valid keys still pass)', async () => {
     expect((await send(push('1.1.0'))).status).toBe(202);
+    await env.writeOut(); // what the releases' first wake-ups do
     const first = await getReleases('limit=1');
     expect(first.status).toBe(200);
     const next = first.body.continuationToken as string;

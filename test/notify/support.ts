@@ -1,5 +1,6 @@
 // Loopback notification sinks (real node:http servers) and a rollout world on Azurite with the
 // real sender, for the outbox tests: webhooks in, timer runs, messages out.
+import { writeOutPending } from '../support/write-out';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendNotification } from '../../src/adapters/notify-sender';
@@ -84,8 +85,9 @@ export function notifyWorld(targets: unknown[], o: TestConfigOptions = {}) {
   const logs = captureSink();
   const log = new Logger(logs.sink);
   const auth = `Bearer ${config.webhookSecrets[0]}`;
-  const push = (region: string | undefined, id = 'push-1', tag = '1.0.0', digest = DIGEST) =>
-    receiveWebhook(
+  /** A webhook, then what its release's first wake-up does (this world has no queue consumer). */
+  const push = async (region: string | undefined, id = 'push-1', tag = '1.0.0', digest = DIGEST) => {
+    const res = await receiveWebhook(
       deps,
       {
         region,
@@ -104,6 +106,9 @@ export function notifyWorld(targets: unknown[], o: TestConfigOptions = {}) {
       },
       log,
     );
+    await writeOutPending(deps);
+    return res;
+  };
   /** Timer runs (two at once: overlap) with the clock moving, until nothing is due or pending. */
   const settle = async (maxRuns = 40) => {
     for (let i = 0; i < maxRuns; i++) {

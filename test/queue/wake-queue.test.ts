@@ -9,7 +9,7 @@ import { WakeQueue } from '../../src/adapters/wake-queue';
 import { realSleep } from '../../src/adapters/sleep';
 import { Logger, type LogSink } from '../../src/app/logger';
 import { scheduleWakeup } from '../../src/app/wakeups';
-import { parseWakeup, wakeQueueName } from '../../src/core/wakeup';
+import { encodeWakeup, parseWakeup, wakeQueueName } from '../../src/core/wakeup';
 import { freshPrefix, sharedAzurite } from '../support/intake-env';
 
 const RELEASE = '8235000000000-0123456789ab';
@@ -53,6 +53,16 @@ describe('the wake-up queue adapter', () => {
       ok: true,
       wakeup: { releaseId: RELEASE, due },
     });
+  });
+
+  it("when a wake-up names a pending release's repository, then it travels and parses; a bad repository is refused", () => {
+    const wakeup = { releaseId: RELEASE, due: '2026-12-02T06:00:00.000Z', repository: 'team/api' };
+    expect(parseWakeup(encodeWakeup(wakeup))).toEqual({ ok: true, wakeup });
+    expect(parseWakeup({ ...wakeup, repository: '../etc' })).toEqual({
+      ok: false,
+      problem: 'repository: not a repository name',
+    });
+    expect(parseWakeup({ ...wakeup, repository: 7 })).toMatchObject({ ok: false });
   });
 
   it('when a wake-up is due in an hour, then it is invisible now and its next visible time is that hour away', async () => {

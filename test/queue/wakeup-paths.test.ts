@@ -71,6 +71,8 @@ describe('the webhook and its wake-up', () => {
     const got = await queue.receiveMessages({ numberOfMessages: 32 });
     const bodies = got.receivedMessageItems.map((m) => parseWakeup(m.messageText));
     expect(bodies.map((b) => (b.ok ? b.wakeup.releaseId : b.problem))).toEqual(res.body.releases);
+    // The release is still pending: the wake-up names where its record is.
+    expect(bodies.map((b) => b.ok && b.wakeup.repository)).toEqual(['my-app']);
   });
 
   it('when the queue service hangs, then the delivery is still recorded (202) and wakeup.send-failed names the release', async () => {
@@ -85,6 +87,10 @@ describe('the webhook and its wake-up', () => {
     expect(res.body.status).toBe('recorded');
     const releaseId = res.body.releases?.[0];
     expect(releaseId).toBeDefined();
+    // The wake-up that would write the release out is lost: it stays pending for the timer,
+    // whose first step writes it out.
+    expect(await env.store.getPendingRelease('my-app', releaseId!)).toBeDefined();
+    expect(await env.writeOut()).toBe(1);
     expect((await env.store.getRelease(releaseId!))?.status).toBe('active');
     const failed = events(res.logs).find((e) => e.event === 'wakeup.send-failed');
     expect(failed?.releaseId).toBe(releaseId);
@@ -97,6 +103,29 @@ describe('the advance trigger', () => {
     const lines: string[] = [];
     await makeAdvanceHandler(env.resolveDeps)({ releaseId: '../etc', due: 'x' }, invocation(lines));
     expect(events(lines).find((e) => e.event === 'wakeup.invalid')?.problem).toMatch(/releaseId/);
+  });
+
+  it("when the webhook's wake-up of a pending release arrives, then it writes the release out and advances it", async () => {
+    const env = setupIntakeEnv();
+    const res = await sender(env.resolveDeps)(
+      pushPayload({ id: randomUUID(), repository: 'my-app', tag: '2.0.0', digest: digestOf('advance') }),
+    );
+    const id = res.body.releases![0]!;
+    expect(await env.store.getRelease(id)).toBeUndefined();
+    const queue = new QueueClient(env.connectionString, wakeQueueName(env.prefix));
+    const [message] = (await queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
+    const lines: string[] = [];
+    // As the host hands it over: base64 decoded and JSON parsed.
+    const body = JSON.parse(Buffer.from(message!.messageText, 'base64').toString('utf8')) as unknown;
+    await makeAdvanceHandler(env.resolveDeps)(body, invocation(lines));
+    expect(await env.store.getRelease(id)).toMatchObject({
+      tag: '2.0.0',
+      status: 'active',
+      source: 'webhook',
+    });
+    expect((await env.store.listRollouts(id, ['eastus', 'westeurope', 'southeastasia'])).length).toBe(3);
+    expect(await env.store.getPendingRelease('my-app', id)).toBeUndefined();
+    expect(events(lines).find((e) => e.event === 'wakeup.advanced')?.releaseId).toBe(id);
   });
 
   it('when the release is unknown, then the wake-up does nothing and writes nothing', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Logger, type LogSink } from '../../src/app/logger';
 import { reconcileAll } from '../../src/app/reconcile-all';
 import { receiveWebhook } from '../../src/app/receive-webhook';
+import { writeOutPending } from '../support/write-out';
 import { testConfig } from '../support/config';
 import { pushPayload } from '../support/acr-payloads';
 import { fakeDeps } from '../support/fakes';
@@ -55,6 +56,7 @@ async function twoReleases() {
     );
     expect(res.status).toBe(202);
   }
+  await writeOutPending(deps); // what their first wake-ups do
   const active = await env.store.listActiveReleases();
   const idOf = (repository: string) => active.find((a) => a.repository === repository)!.releaseId;
   return { ...env, deps, executor, log, errors, broken: idOf('my-app'), healthy: idOf('other-app') };

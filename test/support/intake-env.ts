@@ -6,6 +6,7 @@ import { TableClient } from '@azure/data-tables';
 import { TableRolloutStore } from '../../src/adapters/table-store';
 import { appDeps } from '../../src/app/composition';
 import type { ResolveDeps } from '../../src/functions/registration';
+import { writeOutPending } from './write-out';
 
 export const TABLES = ['deliveries', 'releases', 'regions', 'signals', 'heads'] as const;
 export type TableName = (typeof TABLES)[number];
@@ -86,6 +87,11 @@ export interface IntakeEnv {
   store: TableRolloutStore;
   /** Entities in each of the five tables (0 for a table not created yet). */
   storedCounts(): Promise<StoredCounts>;
+  /**
+   * What the first wake-up (or the timer) does next with the releases the webhook claimed: writes
+   * them out (the product's own src/app/materialize-release.ts). How many it wrote.
+   */
+  writeOut(): Promise<number>;
 }
 
 export function freshPrefix(): string {
@@ -147,5 +153,6 @@ export function setupIntakeEnv(opts: IntakeEnvOptions = {}): IntakeEnv {
     resolveDeps: () => appDeps(settings),
     store,
     storedCounts: () => countStored(connectionString, prefix),
+    writeOut: () => writeOutPending(appDeps(settings)),
   };
 }
