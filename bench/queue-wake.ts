@@ -13,6 +13,7 @@ import { stackClusterId, startStack } from '../dev/stack';
 import { buildDeps } from '../src/app/composition';
 import { parseConfig } from '../src/app/config';
 import { Logger, silentSink } from '../src/app/logger';
+import { materializeAllPending } from '../src/app/materialize-release';
 import { receiveWebhook } from '../src/app/receive-webhook';
 import { digestOf, pushPayload } from '../test/support/acr-payloads';
 import { testRolloutConfig } from '../test/support/config';
@@ -111,7 +112,21 @@ async function handoff(queue: boolean, pushes: number): Promise<HandoffResult> {
 }
 
 /** Exact table operations of one new push and one duplicate delivery (nudge off, queue live). */
-export async function webhookOps(): Promise<{ newPush: number; duplicate: number; regionalSignal: number }> {
+export interface WebhookOps {
+  /** A new push on the region-less URL. */
+  newPush: number;
+  duplicate: number;
+  /** Another region's delivery of a push already known. */
+  regionalSignal: number;
+  /** A new push on the home region's URL (its readiness signal rides in the claim). */
+  newPushHome: number;
+  /** A tag that has a release pushed again with a new digest, on the home region's URL. */
+  newDigestOfTag: number;
+  /** Writing out one claimed release afterwards (off the answer path: the wake-up or the nudge). */
+  writeOut: number;
+}
+
+export async function webhookOps(): Promise<WebhookOps> {
   const azurite = await startAzurite({ inMemory: true });
   try {
     const secret = 'bench-queue-webhook-secret-01';
@@ -126,13 +141,13 @@ export async function webhookOps(): Promise<{ newPush: number; duplicate: number
       }),
     );
     const log = new Logger(silentSink);
-    const send = async (i: number, region?: string) => {
+    const send = async (i: number, region?: string, tag = `1.0.${i}`) => {
       const payload = pushPayload({
         id: `event-${i}`,
         repository: 'my-app',
-        tag: `1.0.${i}`,
+        tag,
         digest: digestOf(`bench-${i}`),
-        timestamp: new Date().toISOString(),
+        timestamp: new Date(Date.now() + i).toISOString(),
       });
       const before = deps.store.operations;
       await receiveWebhook(
@@ -142,11 +157,21 @@ export async function webhookOps(): Promise<{ newPush: number; duplicate: number
       );
       return deps.store.operations - before;
     };
+    const counted = async (work: () => Promise<unknown>) => {
+      const before = deps.store.operations;
+      await work();
+      return deps.store.operations - before;
+    };
     await send(0); // creates the tables
+    await materializeAllPending(deps, log);
     const newPush = await send(1);
     const duplicate = await send(1);
     const regionalSignal = await send(1, 'westeurope');
-    return { newPush, duplicate, regionalSignal };
+    const newPushHome = await send(2, 'eastus', 'stable');
+    const newDigestOfTag = await send(3, 'eastus', 'stable');
+    // Three pending releases (1, 2, 3) written out in one timer pass: one list query, then each.
+    const writeOut = Math.round(((await counted(() => materializeAllPending(deps, log))) - 1) / 3);
+    return { newPush, duplicate, regionalSignal, newPushHome, newDigestOfTag, writeOut };
   } finally {
     await azurite.stop();
   }
@@ -226,7 +251,9 @@ async function handoffs(pushes: number): Promise<void> {
 async function webhook(args: string[]): Promise<void> {
   const ops = await webhookOps();
   console.log(
-    `\nTable operations per webhook (nudge off): new push ${ops.newPush}, duplicate ${ops.duplicate}, regional sighting of a known push ${ops.regionalSignal}`,
+    `\nTable operations per webhook (nudge off): new push ${ops.newPush} (home URL ${ops.newPushHome}, ` +
+      `new digest of a tag ${ops.newDigestOfTag}), duplicate ${ops.duplicate}, regional sighting of a ` +
+      `known push ${ops.regionalSignal}; writing one release out afterwards ${ops.writeOut} (off the answer path)`,
   );
   if (!args.includes('--skip-ingest')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
