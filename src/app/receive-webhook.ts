@@ -183,7 +183,8 @@ async function recordAndProcess(
     releaseIds: processed.releases,
   };
   // Nudge off: the wake-up goes out with the record write (one round trip less for the answer;
-  // it names a release that exists, and a send never throws: a failure is logged, for the timer).
+  // its release is claimed, so the wake-up finds it or its pending record, and a send never
+  // throws: a failure is logged, and the timer writes the release out instead).
   const nudgeMs = nudgeBudgetOf(deps, processed);
   const woken = nudgeMs === 0 ? wakeNow(deps, processed, dlog) : Promise.resolve();
   // A record without an outcome (processing that failed before): completed; else created once (a
