@@ -106,4 +106,3 @@ async function earlierRelease(
     return undefined;
   return deps.store.getTagDigestRelease(push.repository, push.tag, push.digest);
 }
-
