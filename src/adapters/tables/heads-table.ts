@@ -148,13 +148,17 @@ export class HeadsTable {
   }
 
   async setWatchStartIfAbsent(repository: string, at: string): Promise<string> {
+    // Read first: the row exists on every run but the first (one operation, not a failed create
+    // and a read), and each timer run does this once per watched repository.
+    const found = await tryGet(this.table, encodeKey(repository), WATCH_ROW);
+    if (found) return decodeRow(this.table, found, watchSchema).since;
     const t = await this.table.client();
     try {
       await t.createEntity({ partitionKey: encodeKey(repository), rowKey: WATCH_ROW, since: at });
       return at;
     } catch (err) {
       if (!isAlreadyThere(err)) throw err;
-      // Created between our attempt and now, or earlier: the stored start wins.
+      // Created between our read and now: the stored start wins.
       const row = await tryGet(this.table, encodeKey(repository), WATCH_ROW);
       return row ? decodeRow(this.table, row, watchSchema).since : at;
     }
