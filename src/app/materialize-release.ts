@@ -41,6 +41,31 @@ async function materializeUnlessThere(
   return { release: existing, wrote: false };
 }
 
+/**
+ * A release the webhook claimed and nobody has written out yet, found by its id alone (the id does
+ * not name the repository): one point read per configured repository, only when the release
+ * itself is not there.
+ */
+export async function findPendingRelease(
+  deps: Pick<Deps, 'store' | 'config'>,
+  releaseId: string,
+): Promise<PendingRelease | undefined> {
+  const repositories = [...new Set(deps.config.workloads.map((w) => w.repository))];
+  const found = await Promise.all(repositories.map((r) => deps.store.getPendingRelease(r, releaseId)));
+  return found.find((p) => p !== undefined);
+}
+
+/**
+ * The release, written out first when it is still only claimed: an operator acting on the id the
+ * webhook just answered with acts on the release, not on a 404.
+ */
+export async function getReleaseWrittenOut(deps: Deps, releaseId: string): Promise<Release | undefined> {
+  const release = await deps.store.getRelease(releaseId);
+  if (release) return release;
+  const pending = await findPendingRelease(deps, releaseId);
+  return pending ? (await materializeUnlessThere(deps, pending)).release : undefined;
+}
+
 /** The pending record of that release, written out; undefined when there is none. */
 export async function materializeIfPending(
   deps: Deps,

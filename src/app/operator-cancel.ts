@@ -6,6 +6,7 @@ import { PENDING_STATES, canceledRollout, rejectionText, type Rejection } from '
 import type { Reason } from '../core/reasons';
 import { REASONS } from '../core/reasons';
 import type { Deps } from './deps';
+import { getReleaseWrittenOut } from './materialize-release';
 import type { Logger } from './logger';
 import {
   applied,
@@ -49,7 +50,7 @@ export async function cancelRelease(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await deps.store.getRelease(id);
+  const release = await getReleaseWrittenOut(deps, id);
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const canceled = await cancelPending(deps, release, REASONS.canceled(input.actor, input.reason));
   const target = { releaseId: id };
@@ -76,7 +77,7 @@ export async function rejectRelease(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await deps.store.getRelease(id);
+  const release = await getReleaseWrittenOut(deps, id);
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const rejection: Rejection = {
     repository: release.repository,

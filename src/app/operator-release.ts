@@ -4,6 +4,7 @@ import type { Release } from '../core/model';
 import { PENDING_STATES } from '../core/operator';
 import type { ReleaseAmendment } from '../core/store';
 import type { Deps } from './deps';
+import { getReleaseWrittenOut } from './materialize-release';
 import type { Logger } from './logger';
 import {
   applied,
@@ -24,11 +25,15 @@ async function amendOrRefuse(
   decide: Decide,
 ): Promise<{ kind: 'missing' } | { kind: 'conflict'; message: string } | { kind: 'ok' }> {
   let conflict: string | undefined;
-  const written = await deps.store.amendRelease(id, (r) => {
-    const d = decide(r);
-    conflict = 'conflict' in d ? d.conflict : undefined;
-    return 'patch' in d ? d.patch : undefined;
-  });
+  const amend = () =>
+    deps.store.amendRelease(id, (r) => {
+      const d = decide(r);
+      conflict = 'conflict' in d ? d.conflict : undefined;
+      return 'patch' in d ? d.patch : undefined;
+    });
+  let written = await amend();
+  // A release only claimed so far is written out, then amended (its id is what the webhook answered).
+  if (!written && (await getReleaseWrittenOut(deps, id))) written = await amend();
   if (!written) return { kind: 'missing' };
   return conflict ? { kind: 'conflict', message: conflict } : { kind: 'ok' };
 }
@@ -84,7 +89,7 @@ export async function approveWave(
   input: ActionInput,
 ): Promise<ActionResult> {
   const waves = deps.config.policy.approvalWaves ?? [];
-  const release = await deps.store.getRelease(id);
+  const release = await getReleaseWrittenOut(deps, id);
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const rollouts = await deps.store.listRollouts(id, release.regions);
   const inWave = rollouts.filter((r) => r.wave === wave);

@@ -5,6 +5,7 @@ import { activeEntryOf } from '../core/release-planning';
 import type { RegionRollout, Release } from '../core/model';
 import { RETRYABLE_STATES, newerOnLedger, retriedRollout } from '../core/operator';
 import type { Deps } from './deps';
+import { getReleaseWrittenOut } from './materialize-release';
 import type { Logger } from './logger';
 import {
   applied,
@@ -64,7 +65,7 @@ export async function retryRelease(
   regions: readonly string[] | undefined,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await deps.store.getRelease(id);
+  const release = await getReleaseWrittenOut(deps, id);
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const unknown = (regions ?? []).filter((g) => !release.regions.includes(g));
   if (unknown.length > 0)

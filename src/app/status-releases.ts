@@ -2,6 +2,8 @@
 // the dashboard's grid) and one release in full. Read-only: nothing here writes to the store.
 import type { Release } from '../core/model';
 import type { RolloutStore } from '../core/store';
+import type { Deps } from './deps';
+import { findPendingRelease } from './materialize-release';
 import { toApiToken, type ReleasesQuery } from './status-queries';
 import {
   orderRollouts,
@@ -87,4 +89,18 @@ export async function getReleaseView(
       rollouts.map((r) => rolloutDetail(release, r)),
     ),
   };
+}
+
+/**
+ * A release the webhook claimed but whose rows are not written yet (within about a second, by
+ * its nudge or wake-up): its fields as they will be written, `pendingWriteOut: true` and no
+ * rollouts. Read-only, like the rest of the status API.
+ */
+export async function getPendingReleaseView(
+  deps: Pick<Deps, 'store' | 'config'>,
+  id: string,
+): Promise<ReleaseDetailView | undefined> {
+  const pending = await findPendingRelease(deps, id);
+  if (!pending) return undefined;
+  return { ...releaseFields(pending.release), pendingWriteOut: true, rollouts: [] };
 }

@@ -57,6 +57,8 @@ export interface ReleaseSummaryView extends ReleaseFields {
 }
 
 export interface ReleaseDetailView extends ReleaseFields {
+  /** Claimed by its webhook, not written out yet: no rollouts to show (only then present). */
+  pendingWriteOut?: true;
   rollouts: RolloutDetailView[];
 }
 

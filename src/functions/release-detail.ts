@@ -2,7 +2,7 @@
 // source, attempts, command id, errors, logs tail) with the derived figures in ms.
 import type { HttpHandler } from '@azure/functions';
 import { isReleaseId } from '../app/status-queries';
-import { getReleaseView } from '../app/status-releases';
+import { getPendingReleaseView, getReleaseView } from '../app/status-releases';
 import { json, withErrorMapping } from './http-edge';
 import type { HttpRegistration, ResolveDeps } from './registration';
 
@@ -10,7 +10,11 @@ export function makeReleaseDetailHandler(resolveDeps: ResolveDeps): HttpHandler 
   return withErrorMapping(async (request) => {
     const id = request.params.id ?? '';
     // A malformed id cannot name a release: same 404, without a store read.
-    const view = isReleaseId(id) ? await getReleaseView(resolveDeps(), id) : undefined;
+    const deps = isReleaseId(id) ? resolveDeps() : undefined;
+    // A release just claimed by its webhook is shown from its pending record until written out.
+    const view = deps
+      ? ((await getReleaseView(deps, id)) ?? (await getPendingReleaseView(deps, id)))
+      : undefined;
     if (!view) return json(404, { error: 'not-found', id, message: `no release ${JSON.stringify(id)}` });
     return json(200, view);
   });
