@@ -57,7 +57,8 @@ beforeAll(
           `chaos seed ${seed} (${r.options.stamps} stamps): ${r.pushes.length} pushes in ${r.pushMs} ms, ` +
             `converged in ${r.convergeMs} ms (${r.activeAtEnd} still active), ${r.commands.length} commands ` +
             `(${r.commands.filter((c) => c.exitCode !== 0).length} refused at the fence or failed), ` +
-            `${r.acked.length} deliveries acknowledged`,
+            `${r.acked.length} deliveries acknowledged` +
+            r.activeDetail.map((d) => `\n  still active: ${d}`).join(''),
         );
   },
   Math.ceil(RUNS.length / CONCURRENCY) * 240_000,
@@ -84,8 +85,14 @@ describe.each(RUNS)('chaos seed $seed, $stamps stamps', ({ seed }) => {
         const actual = digestOf(r.images[region]![WORKLOAD_KEY[repo]!] ?? '');
         if (actual !== want) expect.fail(`${region} ${repo} runs ${actual}\n${r.diagnosis[repo]}`);
       }
-    // The rules are checked on what runs; a release still active at the deadline (seen on a
-    // loaded machine since the queue wake-ups) is reported in the figures, not failed on.
+  });
+
+  it('then every release ended: none is left active once the clusters run the newest', () => {
+    const r = runOf(seed);
+    // A release still active 150 s after the faults stopped is stuck (an operator would see it
+    // hang on the status page): its record and rollouts are in the message.
+    expect(r.activeDetail, r.activeDetail.join('\n')).toEqual([]);
+    expect(r.converged).toBe(true);
   });
 
   it('then the ledger equals what each cluster runs, no lock is left, and the fence annotation names the ledger release', () => {

@@ -191,6 +191,8 @@ export interface ChaosSnapshot {
   convergeMs: number;
   /** Store state of the newest push per repository, for failure messages. */
   diagnosis: Record<string, string>;
+  /** Each release still active when the run ended: its record and region rollouts (JSON). */
+  activeDetail: string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -404,6 +406,12 @@ async function snapshot(
   ).flat();
   const diagnosis: Record<string, string> = {};
   for (const repo of REPOS) diagnosis[repo] = await diagnose(second, run.pushes, repo);
+  const activeDetail: string[] = [];
+  for (const a of await second.store.listActiveReleases()) {
+    const release = await second.store.getRelease(a.releaseId);
+    const rollouts = await second.store.listRollouts(a.releaseId, REGIONS);
+    activeDetail.push(JSON.stringify({ active: a, release, rollouts, now: new Date().toISOString() }));
+  }
   return {
     ...run,
     seen: Object.fromEntries(run.seen),
@@ -422,6 +430,7 @@ async function snapshot(
     acked: acked.map(({ region, eventId, status }) => ({ region, eventId, status })),
     storedDeliveries: stored.map((s) => ({ region: s.region, eventId: s.eventId })),
     diagnosis,
+    activeDetail,
   };
 }
 
