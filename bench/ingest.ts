@@ -1,4 +1,4 @@
-// Webhook ingest benchmark: `npx tsx bench/ingest.ts [--n 500]`.
+// Webhook ingest benchmark: `npx tsx bench/ingest.ts [--n 500] [--intake-only]`.
 // Starts an in-memory Azurite, the loopback ACR and AKS simulators and the local host (timers off,
 // the inline nudge ON with its default budget, so each webhook does the real work: record, plan,
 // then reconcile the release - regional manifest checks and, for the home region, the AKS start).
@@ -7,7 +7,8 @@
 // (createEntity of similar-size entities, concurrency 32) in the same run for the ratio.
 // Figures, not assertions: targets are printed next to what was measured.
 import { performance } from 'node:perf_hooks';
-import { TableClient } from '@azure/data-tables';
+import { TableClient, type TransactionAction } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { AcrSimulator } from '../dev/acr-simulator';
 import { AksSimulator } from '../dev/aks-simulator';
 import { startAzurite } from '../dev/azurite';
@@ -22,6 +23,12 @@ export interface IngestBenchOptions {
   concurrencies?: number[];
   /** Also measure the intake alone (nudge off) at the highest concurrency (default true). */
   nudgeOffRow?: boolean;
+  /** Measure the nudge-on rows (default true; false with nudgeOffRow measures the intake alone). */
+  nudgeOnRows?: boolean;
+  /** Concurrencies of the nudge-off rows (default: the highest of `concurrencies`). */
+  nudgeOffConcurrencies?: number[];
+  /** Also measure the webhook's storage round trips alone at the highest concurrency (default true). */
+  storageFloor?: boolean;
   /** Print the table (default true). */
   print?: boolean;
   /**
@@ -64,9 +71,19 @@ export interface RawInsertRow {
   p99Ms: number;
 }
 
+/**
+ * The storage round trips a new push waits on, alone: the same five Azurite calls in the same
+ * order, straight from the SDK clients (no HTTP webhook, no registry check, none of our code).
+ * What any webhook with this storage path costs on this machine at this concurrency: its floor.
+ */
+export interface StorageFloorRow extends RawInsertRow {
+  callsPerTask: number;
+}
+
 export interface IngestBenchResult {
   rows: IngestRow[];
   rawInsert: RawInsertRow;
+  storageFloor?: StorageFloorRow | undefined;
   /** Ingest rate (nudge on, highest concurrency) / raw insert rate. */
   ratio: number;
   /** The same with the nudge off: what the intake alone costs. */
@@ -238,6 +255,69 @@ async function measureRawInsert(
   };
 }
 
+async function measureStorageFloor(
+  connectionString: string,
+  n: number,
+  concurrency: number,
+): Promise<StorageFloorRow> {
+  const opts = { allowInsecureConnection: true };
+  const deliveries = TableClient.fromConnectionString(connectionString, 'benchfloordeliveries', opts);
+  const heads = TableClient.fromConnectionString(connectionString, 'benchfloorheads', opts);
+  const queue = new QueueClient(connectionString, 'bench-floor-work');
+  await Promise.all([deliveries.createTable(), heads.createTable(), queue.createIfNotExists()]);
+  const payload = JSON.stringify(
+    pushPayload({ repository: 'bench/app-0', tag: 'floor', digest: digestOf('floor') }),
+  );
+  const absent = async (client: TableClient, pk: string, rk: string) => {
+    await client.getEntity(pk, rk).then(
+      () => undefined,
+      (e: unknown) => {
+        if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      },
+    );
+  };
+  const task = async (i: number) => {
+    const repo = `bench-floor-${i}`; // table keys cannot hold a slash (the store encodes them)
+    const digest = digestOf(`floor ${i}`);
+    // 1. the delivery record (absent), 2. the tag head (absent), 3. the claim transaction (head,
+    // tag->digest row, pending record), 4. the delivery record written beside 5. the wake-up.
+    await absent(deliveries, '2026-01-01', `eastus~${i}`);
+    await absent(heads, repo, 'head~latest');
+    const claim: TransactionAction[] = [
+      ['create', { partitionKey: repo, rowKey: 'head~latest', digest, releaseId: `r-${i}` }],
+      ['create', { partitionKey: repo, rowKey: `tag~latest~${digest}`, releaseId: `r-${i}` }],
+      [
+        'create',
+        {
+          partitionKey: repo,
+          rowKey: `pending~r-${i}`,
+          digest,
+          targets: '[]',
+          payload0: payload.slice(0, 300),
+        },
+      ],
+    ];
+    await heads.submitTransaction(claim);
+    await Promise.all([
+      deliveries.createEntity({ partitionKey: '2026-01-01', rowKey: `eastus~${i}`, payload0: payload }),
+      queue.sendMessage(Buffer.from(JSON.stringify({ releaseId: `r-${i}` })).toString('base64')),
+    ]);
+  };
+  // Warm the connection pools, as the ingest rows are warm.
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => task(n + i)));
+  const { latencies, seconds } = await pool(n, concurrency, task);
+  return {
+    concurrency,
+    n,
+    entityBytes: Buffer.byteLength(payload),
+    seconds,
+    perSecond: n / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    callsPerTask: 5,
+  };
+}
+
 function formatTable(r: Omit<IngestBenchResult, 'table'>, simulators: string): string {
   const f = (v: number, d = 1) => v.toFixed(d);
   const head = [
@@ -286,6 +366,23 @@ function formatTable(r: Omit<IngestBenchResult, 'table'>, simulators: string): s
     '',
     '',
   ]);
+  const floor = r.storageFloor;
+  if (floor)
+    lines.push([
+      `storage path alone (${floor.callsPerTask} calls)`,
+      String(floor.concurrency),
+      String(floor.n),
+      String(floor.n),
+      f(floor.seconds, 2),
+      f(floor.perSecond),
+      f(floor.p50Ms),
+      f(floor.p99Ms),
+      '',
+      '',
+      '4.0',
+      '',
+      '',
+    ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -299,6 +396,11 @@ function formatTable(r: Omit<IngestBenchResult, 'table'>, simulators: string): s
     `ingest rate (nudge on, c=32) / raw insert rate = ${f(r.ratio, 3)}   target >= ${r.targets.ratio}: ${r.met.ratio ? 'met' : 'NOT met'}`,
     `ingest rate (nudge off, c=32) / raw insert rate = ${r.intakeOnlyRatio === undefined ? '-' : f(r.intakeOnlyRatio, 3)}   (the intake alone)`,
     `p99 at c=32 (nudge on) = ${c32 ? f(c32.p99Ms) : '-'} ms   target < ${r.targets.p99MsAtC32} ms: ${r.met.p99 ? 'met' : 'NOT met'}`,
+    ...(floor
+      ? [
+          `the webhook's storage round trips alone at c=${floor.concurrency}: p99 ${f(floor.p99Ms)} ms (the floor of any webhook with this storage path on this machine)`,
+        ]
+      : []),
     '* TableRolloutStore.operations: one per table call the app made (a pipeline counter; SDK retries not counted).',
   ].join('\n');
 }
@@ -309,7 +411,11 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
   const offRow = opts.nudgeOffRow !== false;
   // Every webhook names its own repository (its own workload), so every nudge has the full work
   // to do: the home region starts a rollout, the other two check their replica.
-  const rowNames = [...concurrencies.map((c) => `c${c}`), ...(offRow ? ['off'] : [])];
+  const offConcurrencies = opts.nudgeOffConcurrencies ?? [Math.max(...concurrencies)];
+  const rowNames = [
+    ...concurrencies.map((c) => `c${c}`),
+    ...(offRow ? offConcurrencies.map((c, i) => (i === 0 ? 'off' : `off${c}`)) : []),
+  ];
   const perRow = new Map(
     rowNames.map((r) => [r, Array.from({ length: n }, (_, i) => `bench/${r}-app-${i}`)]),
   );
@@ -351,14 +457,23 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
 
   const rows: IngestRow[] = [];
   let rawInsert: RawInsertRow | undefined;
+  let storageFloor: StorageFloorRow | undefined;
   try {
     // Each row on an empty store (its own table prefix): the nudge reads every active release,
     // so leftovers of an earlier row would slow the next one down.
     const plan = [
-      ...concurrencies.map((c) => ({ key: `c${c}`, scenario: 'webhook, nudge on', c, budget: undefined })),
-      ...(offRow
-        ? [{ key: 'off', scenario: 'webhook, nudge off', c: Math.max(...concurrencies), budget: 0 }]
-        : []),
+      ...(opts.nudgeOnRows === false ? [] : concurrencies).map((c) => ({
+        key: `c${c}`,
+        scenario: 'webhook, nudge on',
+        c,
+        budget: undefined,
+      })),
+      ...(offRow ? offConcurrencies : []).map((c, i) => ({
+        key: i === 0 ? 'off' : `off${c}`,
+        scenario: 'webhook, nudge off',
+        c,
+        budget: 0,
+      })),
     ];
     for (const row of plan) {
       const host = await startLocalHost({
@@ -376,6 +491,8 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
       }
     }
     rawInsert = await measureRawInsert(azurite.connectionString, n, 32);
+    if (opts.storageFloor !== false)
+      storageFloor = await measureStorageFloor(azurite.connectionString, n, Math.max(...concurrencies));
   } finally {
     await aks.stop();
     await acr.stop();
@@ -392,6 +509,7 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
   const partial = {
     rows,
     rawInsert,
+    storageFloor,
     ratio,
     intakeOnlyRatio: off ? off.perSecond / rawInsert.perSecond : undefined,
     targets,
@@ -410,10 +528,16 @@ function argValue(name: string): string | undefined {
 if (require.main === module) {
   const n = Number(argValue('--n') ?? 500);
   if (!Number.isInteger(n) || n < 1) {
-    console.error('usage: npx tsx bench/ingest.ts [--n 500]');
+    console.error('usage: npx tsx bench/ingest.ts [--n 500] [--intake-only]');
     process.exit(2);
   }
-  runIngestBench({ n }).then(
+  // The intake alone (nudge off) at 32, 1 and 8 in flight: how its latency grows with the load
+  // on this 2-core machine, beside the storage path alone at 32.
+  runIngestBench({
+    n,
+    nudgeOnRows: !process.argv.includes('--intake-only'),
+    nudgeOffConcurrencies: [32, 1, 8],
+  }).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(err);

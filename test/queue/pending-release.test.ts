@@ -2,7 +2,7 @@
 // (nudge off, its wake-up not consumed yet): GET /api/releases/{id} shows it from its pending
 // record, read-only, and an operator action on it writes it out first, then acts.
 import { randomUUID } from 'node:crypto';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { Logger, silentSink } from '../../src/app/logger';
 import { pauseRelease } from '../../src/app/operator-release';
@@ -18,7 +18,10 @@ async function getDetail(env: IntakeEnv, id: string): Promise<{ status: number; 
     new InvocationContext({ functionName: 'releaseDetail' }),
   );
   // As a client reads it: serialized and parsed back.
-  return { status: res.status ?? 200, body: JSON.parse(JSON.stringify(res.jsonBody)) as ReleaseDetailView };
+  return {
+    status: res.status ?? 200,
+    body: JSON.parse(JSON.stringify((res as HttpResponseInit).jsonBody)) as ReleaseDetailView,
+  };
 }
 
 async function claimed(env: IntakeEnv, tag: string): Promise<string> {
