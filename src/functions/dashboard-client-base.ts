@@ -65,11 +65,28 @@ export const CLIENT_BASE = `
     err.status = res.status;
     return err;
   }
+  // A request that never answers must not freeze the refresh loop (it waits for each redraw):
+  // it is abandoned after this long and the banner says so; the next refresh tries again.
+  var REQUEST_TIMEOUT_MS = 15000;
+  async function timedFetch(label, url, init) {
+    var ctl = new AbortController();
+    var timer = setTimeout(function () { ctl.abort(); }, REQUEST_TIMEOUT_MS);
+    init.signal = ctl.signal;
+    try {
+      var res = await fetch(url, init);
+      if (!res.ok) throw await errorOf(label, res);
+      return await res.text();
+    } catch (e) {
+      if (ctl.signal.aborted) throw new Error(label + ': no answer within ' + REQUEST_TIMEOUT_MS / 1000 + ' s');
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   async function getJson(path, params) {
-    var res = await fetch(apiUrl(path, params), { cache: 'no-store', credentials: 'same-origin',
+    var text = await timedFetch(path, apiUrl(path, params), { cache: 'no-store', credentials: 'same-origin',
       headers: { accept: 'application/json' } });
-    if (!res.ok) throw await errorOf(path, res);
-    return res.json();
+    return JSON.parse(text);
   }
   /** For routes a host may not have yet (issue 12's): null on 404, so the page hides that part. */
   async function getOptional(path, params) {
@@ -79,9 +96,7 @@ export const CLIENT_BASE = `
     var init = { method: method, cache: 'no-store', credentials: 'same-origin',
       headers: { accept: 'application/json' } };
     if (body !== undefined) { init.headers['content-type'] = 'application/json'; init.body = JSON.stringify(body); }
-    var res = await fetch(apiUrl(path), init);
-    if (!res.ok) throw await errorOf(method + ' ' + path, res);
-    var text = await res.text();
+    var text = await timedFetch(method + ' ' + path, apiUrl(path), init);
     return text ? JSON.parse(text) : {};
   }
 `;

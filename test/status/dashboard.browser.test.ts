@@ -156,6 +156,31 @@ describe('the status page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('when an API request never answers, then the banner says so after 15 s and the next refresh recovers (fake clock)', async () => {
+    const p = await browser.newPage();
+    try {
+      await p.clock.install();
+      const held: Array<{ abort: () => Promise<void> }> = [];
+      // The ledger route hangs: the request is held and never answered while the route is set.
+      await p.route(/\/api\/ledger(\?|$)/, (route) => {
+        held.push(route);
+      });
+      await p.goto(`${stack.host.url}/api/dashboard?code=${KEY}`);
+      await until('the ledger request is held', () => Promise.resolve(held.length > 0 || undefined));
+      await p.clock.fastForward(15_500);
+      await p.waitForSelector('#banner:not([hidden])');
+      expect(await p.locator('#banner').textContent()).toBe(
+        'Could not refresh: ledger: no answer within 15 s',
+      );
+      await p.unroute(/\/api\/ledger(\?|$)/);
+      await p.clock.fastForward(2_500);
+      await p.waitForSelector('#banner[hidden]', { state: 'attached' });
+      await p.waitForSelector('#releases-body tr[data-release] td[data-state="succeeded"]');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('when opened with a trailing slash, then it still finds the API next to it', async () => {
     await page.goto(`${stack.host.url}/api/dashboard/?code=${KEY}`);
     await page.waitForSelector('#releases-body tr[data-release] td[data-state="succeeded"]');
