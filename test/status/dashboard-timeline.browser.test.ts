@@ -159,7 +159,17 @@ describe('the release timeline', () => {
 
   it('when a release was superseded in a region, then that cell names the superseding tag', async () => {
     const sel = `td[data-release="${ids['1.2.0']!}"][data-region="southeastasia"]`;
-    await page.waitForSelector(`${sel}[data-state="superseded"] .by`);
+    await page.waitForSelector(`${sel}[data-state="superseded"] .by`).catch(async (e: unknown) => {
+      // What the page shows instead (seen once under load): the cell, the banner, the refresh time.
+      const shown = await page
+        .evaluate(
+          `(() => { const c = document.querySelector(${JSON.stringify(sel)}); const b = document.getElementById('banner');
+            return { cell: c ? c.outerHTML : 'no such cell', banner: b && !b.hidden ? b.textContent : '',
+              updated: document.getElementById('updated').textContent, now: new Date().toISOString() }; })()`,
+        )
+        .catch((x: unknown) => String(x));
+      throw new Error(`${String(e)}\npage: ${JSON.stringify(shown)}`);
+    });
     expect(await page.locator(`${sel} .by`).textContent()).toBe('by my-app:1.2.1');
     // Times carry a date and a zone.
     const pushed = await page.locator(`tr[data-release="${ids['1.2.0']!}"] time`).first().textContent();
