@@ -160,19 +160,21 @@ describe('the status page', () => {
     const p = await browser.newPage();
     try {
       await p.clock.install();
-      const held: Array<{ abort: () => Promise<void> }> = [];
-      // The ledger route hangs: the request is held and never answered while the route is set.
-      await p.route(/\/api\/ledger(\?|$)/, (route) => {
-        held.push(route);
+      // Every API route hangs: the page's four requests are held and never answered. Each one's
+      // timeout starts in the order the page asks (releases first), so releases is named.
+      const API = /\/api\/(releases|ledger|holds|audit)(\?|$)/;
+      const held: string[] = [];
+      await p.route(API, (route) => {
+        held.push(route.request().url());
       });
       await p.goto(`${stack.host.url}/api/dashboard?code=${KEY}`);
-      await until('the ledger request is held', () => Promise.resolve(held.length > 0 || undefined));
+      await until('the four requests are held', () => Promise.resolve(held.length >= 4 || undefined));
       await p.clock.fastForward(15_500);
       await p.waitForSelector('#banner:not([hidden])');
       expect(await p.locator('#banner').textContent()).toBe(
-        'Could not refresh: ledger: no answer within 15 s',
+        'Could not refresh: releases: no answer within 15 s',
       );
-      await p.unroute(/\/api\/ledger(\?|$)/);
+      await p.unroute(API);
       await p.clock.fastForward(2_500);
       await p.waitForSelector('#banner[hidden]', { state: 'attached' });
       await p.waitForSelector('#releases-body tr[data-release] td[data-state="succeeded"]');
