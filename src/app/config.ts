@@ -320,6 +320,11 @@ function checkEndpoints(
 }
 
 /** Parse and cross-check all settings; every problem is reported in one ConfigError. */
+/** Each repository some workload watches, once (the scan and the pending write-outs go by them). */
+export function watchedRepositories(config: Pick<AppConfig, 'workloads'>): string[] {
+  return [...new Set(config.workloads.map((w) => w.repository))];
+}
+
 export function parseConfig(rawEnv: Record<string, string | undefined>): AppConfig {
   const problems: string[] = [];
   // An empty setting (as local.settings files and app settings often hold) means "not set".

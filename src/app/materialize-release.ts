@@ -7,6 +7,7 @@ import type { Release } from '../core/model';
 import { rejectionText } from '../core/operator';
 import { activeEntryOf, initialRollouts } from '../core/release-planning';
 import type { PendingRelease } from '../core/store';
+import { watchedRepositories } from './config';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 
@@ -50,7 +51,7 @@ export async function findPendingRelease(
   deps: Pick<Deps, 'store' | 'config'>,
   releaseId: string,
 ): Promise<PendingRelease | undefined> {
-  const repositories = [...new Set(deps.config.workloads.map((w) => w.repository))];
+  const repositories = watchedRepositories(deps.config);
   const found = await Promise.all(repositories.map((r) => deps.store.getPendingRelease(r, releaseId)));
   return found.find((p) => p !== undefined);
 }
@@ -85,7 +86,7 @@ export async function materializeAllPending(
   log: Logger,
 ): Promise<{ written: number; errors: number }> {
   const out = { written: 0, errors: 0 };
-  const repositories = [...new Set(deps.config.workloads.map((w) => w.repository))];
+  const repositories = watchedRepositories(deps.config);
   await Promise.all(
     repositories.map(async (repository) => {
       try {

@@ -4,6 +4,7 @@
 // time out anyway), planned exactly like a webhook would.
 import { tagMatches } from '../core/names';
 import type { Deps } from './deps';
+import { watchedRepositories } from './config';
 import { errorMessage, type Logger } from './logger';
 import { planRelease } from './plan-release';
 
@@ -18,7 +19,7 @@ export async function scanRegistry(deps: Deps, log: Logger, signal?: AbortSignal
   const out: ScanOutcome = { repositories: 0, tagsSeen: 0, releasesCreated: 0, errors: 0 };
   const now = deps.clock.now();
   const horizon = now.getTime() - deps.config.policy.replicationTimeoutSeconds * 1000;
-  const repositories = [...new Set(deps.config.workloads.map((w) => w.repository))];
+  const repositories = watchedRepositories(deps.config);
   await Promise.all(
     repositories.map(async (repository) => {
       try {
