@@ -61,11 +61,14 @@ describe('a release claimed but not written out yet', () => {
     expect(written.body.rollouts.map((r) => r.region).sort()).toEqual([...REGIONS].sort());
   });
 
-  it('when an unknown id is asked for, then it is still 404', async () => {
+  it('when an unknown id is asked for, then it is still 404 and nothing is written', async () => {
     const env = setupIntakeEnv();
     await claimed(env, '3.1.0');
+    const before = await env.storedCounts();
     const res = await getDetail(env, '0000000000000-000000000000');
     expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ error: 'not-found', id: '0000000000000-000000000000' });
+    expect(await env.storedCounts()).toEqual(before);
   });
 
   it('when an operator pauses it, then it is written out and paused, and its pending record is gone', async () => {
