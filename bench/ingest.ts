@@ -405,6 +405,9 @@ function formatTable(r: Omit<IngestBenchResult, 'table'>, simulators: string): s
   ].join('\n');
 }
 
+/** The nudge-off rows' keys (and table prefixes): the first keeps the historical `off`. */
+const offKey = (c: number, i: number) => (i === 0 ? 'off' : `off${c}`);
+
 export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<IngestBenchResult> {
   const n = opts.n ?? 500;
   const concurrencies = opts.concurrencies ?? [1, 32];
@@ -412,10 +415,7 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
   // Every webhook names its own repository (its own workload), so every nudge has the full work
   // to do: the home region starts a rollout, the other two check their replica.
   const offConcurrencies = opts.nudgeOffConcurrencies ?? [Math.max(...concurrencies)];
-  const rowNames = [
-    ...concurrencies.map((c) => `c${c}`),
-    ...(offRow ? offConcurrencies.map((c, i) => (i === 0 ? 'off' : `off${c}`)) : []),
-  ];
+  const rowNames = [...concurrencies.map((c) => `c${c}`), ...(offRow ? offConcurrencies.map(offKey) : [])];
   const perRow = new Map(
     rowNames.map((r) => [r, Array.from({ length: n }, (_, i) => `bench/${r}-app-${i}`)]),
   );
@@ -469,7 +469,7 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
         budget: undefined,
       })),
       ...(offRow ? offConcurrencies : []).map((c, i) => ({
-        key: i === 0 ? 'off' : `off${c}`,
+        key: offKey(c, i),
         scenario: 'webhook, nudge off',
         c,
         budget: 0,
