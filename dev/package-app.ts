@@ -35,7 +35,8 @@ interface LockPackage {
 /** The package-lock entries (`node_modules/...`) of the production dependency tree. */
 export function productionPackages(lockText: string): Array<[string, LockPackage]> {
   const lock = JSON.parse(lockText) as { lockfileVersion?: number; packages?: Record<string, LockPackage> };
-  if (!lock.packages) throw new Error('package-lock.json has no "packages" (lockfileVersion 2 or later is needed)');
+  if (!lock.packages)
+    throw new Error('package-lock.json has no "packages" (lockfileVersion 2 or later is needed)');
   return Object.entries(lock.packages)
     .filter(([p, meta]) => p.startsWith('node_modules/') && !meta.dev && !meta.devOptional)
     .sort(([a], [b]) => a.localeCompare(b));
@@ -91,7 +92,8 @@ function sizeOf(dir: string): { files: number; bytes: number } {
 
 export function packageApp(out: string, root = ROOT): PackageResult {
   const dir = path.resolve(out);
-  if (dir === path.resolve(root) || !dir.startsWith(path.sep)) throw new Error(`refusing to package into ${dir}`);
+  if (dir === path.resolve(root) || !dir.startsWith(path.sep))
+    throw new Error(`refusing to package into ${dir}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
 
@@ -99,10 +101,19 @@ export function packageApp(out: string, root = ROOT): PackageResult {
   const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
   execFileSync(
     process.execPath,
-    [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist'), '--sourceMap', 'false'],
+    [
+      tsc,
+      '-p',
+      path.join(root, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(dir, 'dist'),
+      '--sourceMap',
+      'false',
+    ],
     { cwd: root, stdio: 'inherit' },
   );
-  for (const f of ['host.json', 'package.json', 'package-lock.json']) fs.copyFileSync(path.join(root, f), path.join(dir, f));
+  for (const f of ['host.json', 'package.json', 'package-lock.json'])
+    fs.copyFileSync(path.join(root, f), path.join(dir, f));
 
   const packages = productionPackages(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
   const missing: string[] = [];
@@ -124,7 +135,8 @@ export function packageApp(out: string, root = ROOT): PackageResult {
 if (require.main === module) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--out');
-  const out = at >= 0 && args[at + 1] ? args[at + 1]! : fs.mkdtempSync(path.join(os.tmpdir(), 'acr-geo-rollout-app-'));
+  const out =
+    at >= 0 && args[at + 1] ? args[at + 1]! : fs.mkdtempSync(path.join(os.tmpdir(), 'acr-geo-rollout-app-'));
   try {
     const r = packageApp(path.isAbsolute(out) ? out : path.join(ROOT, out));
     console.log(

@@ -18,9 +18,15 @@ for (const h of hooks) {
 line('webhook names', env.ROLLOUT_WEBHOOK_NAMES ?? missing);
 line('sign-in (Easy Auth)', env.ROLLOUT_EASY_AUTH ?? missing);
 console.log('');
-console.log('  The status page and the operator routes take the Functions host key (query parameter `code` or');
+console.log(
+  '  The status page and the operator routes take the Functions host key (query parameter `code` or',
+);
 console.log('  the x-functions-key header); the runtime creates it on its first start, after the first');
 console.log('  deployment. Show it with:');
-console.log(`    ${env.ROLLOUT_STATUS_KEY_COMMAND ?? 'az functionapp keys list -g <resource group> -n <app> --query functionKeys.default -o tsv'}`);
-console.log('  The webhooks authenticate with the bearer secret (azd env get-value WEBHOOK_SECRET), never a key.');
+console.log(
+  `    ${env.ROLLOUT_STATUS_KEY_COMMAND ?? 'az functionapp keys list -g <resource group> -n <app> --query functionKeys.default -o tsv'}`,
+);
+console.log(
+  '  The webhooks authenticate with the bearer secret (azd env get-value WEBHOOK_SECRET), never a key.',
+);
 console.log('');

@@ -11,22 +11,41 @@ const src = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 const withAlerts = scenario({ alertEmail: 'oncall@example.com' });
 const rules = withAlerts.resources.filter((r) => r.type === 'Microsoft.Insights/scheduledQueryRules');
 const groups = withAlerts.resources.filter((r) => r.type === 'Microsoft.Insights/actionGroups');
-type Criteria = { allOf: Array<{ query: string; metricMeasureColumn: string; dimensions: Array<{ name: string }> }> };
+type Criteria = {
+  allOf: Array<{ query: string; metricMeasureColumn: string; dimensions: Array<{ name: string }> }>;
+};
 const byKey = Object.fromEntries(rules.map((r) => [r.name.replace(/^alert-rollout-/, ''), r]));
 const query = (key: string) => (byKey[key]!.properties.criteria as Criteria).allOf[0]!;
 
 describe('alert rules', () => {
   it('when ALERT_EMAIL is unset, then no action group and no rule are created', () => {
     const none = scenario();
-    expect(none.resources.filter((r) => r.type.startsWith('Microsoft.Insights/') && r.type !== 'Microsoft.Insights/components')).toEqual([]);
+    expect(
+      none.resources.filter(
+        (r) => r.type.startsWith('Microsoft.Insights/') && r.type !== 'Microsoft.Insights/components',
+      ),
+    ).toEqual([]);
   });
 
   it('when the rules are created, then there is one per condition, on Application Insights, every 5 minutes', () => {
-    expect(Object.keys(byKey)).toEqual(['region-failed', 'replication-timed-out', 'release-halted', 'region-stuck', 'wakeup-poisoned']);
+    expect(Object.keys(byKey)).toEqual([
+      'region-failed',
+      'replication-timed-out',
+      'release-halted',
+      'region-stuck',
+      'wakeup-poisoned',
+    ]);
     for (const r of rules) {
       expect(r.raw.kind).toBe('LogAlert');
-      expect(r.properties).toMatchObject({ evaluationFrequency: 'PT5M', windowSize: 'PT5M', enabled: true, autoMitigate: true });
-      expect(String((r.properties.scopes as string[])[0])).toMatch(/Microsoft\.Insights\/components\/appi-rollout-/);
+      expect(r.properties).toMatchObject({
+        evaluationFrequency: 'PT5M',
+        windowSize: 'PT5M',
+        enabled: true,
+        autoMitigate: true,
+      });
+      expect(String((r.properties.scopes as string[])[0])).toMatch(
+        /Microsoft\.Insights\/components\/appi-rollout-/,
+      );
     }
   });
 
@@ -58,6 +77,7 @@ describe('alert rules', () => {
     expect(groups[0]!.properties.emailReceivers).toEqual([
       { name: 'operator', emailAddress: 'oncall@example.com', useCommonAlertSchema: true },
     ]);
-    for (const r of rules) expect((r.properties.actions as { actionGroups: string[] }).actionGroups).toEqual([groups[0]!.id]);
+    for (const r of rules)
+      expect((r.properties.actions as { actionGroups: string[] }).actionGroups).toEqual([groups[0]!.id]);
   });
 });

@@ -136,7 +136,8 @@ interface Context {
 }
 
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
-const str = (v: Value): string => (v instanceof Ref ? v.toString() : typeof v === 'string' ? v : JSON.stringify(v));
+const str = (v: Value): string =>
+  v instanceof Ref ? v.toString() : typeof v === 'string' ? v : JSON.stringify(v);
 const isEmpty = (v: Value) =>
   v === null ||
   v === undefined ||
@@ -146,7 +147,8 @@ const isEmpty = (v: Value) =>
 
 function access(target: Value, key: Value): Value {
   if (target instanceof Ref) return target.get(key as string);
-  if (target === null || target === undefined) throw new Error(`property ${String(key)} of ${String(target)}`);
+  if (target === null || target === undefined)
+    throw new Error(`property ${String(key)} of ${String(target)}`);
   if (Array.isArray(target)) {
     const idx = Number(key);
     if (idx < 0 || idx >= target.length) throw new Error(`index ${idx} out of range (${target.length})`);
@@ -154,7 +156,8 @@ function access(target: Value, key: Value): Value {
   }
   const obj = target as Record<string, Value>;
   const found = Object.keys(obj).find((k) => k.toLowerCase() === String(key).toLowerCase());
-  if (found === undefined) throw new Error(`no property ${String(key)} in ${JSON.stringify(obj).slice(0, 200)}`);
+  if (found === undefined)
+    throw new Error(`no property ${String(key)} in ${JSON.stringify(obj).slice(0, 200)}`);
   return obj[found];
 }
 
@@ -246,7 +249,8 @@ function call(n: { name: string; args: Node[] }, c: Context): Value {
       const args = all();
       if (Array.isArray(args[0])) {
         const out: Value[] = [];
-        for (const arr of args as Value[][]) for (const v of arr) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
+        for (const arr of args as Value[][])
+          for (const v of arr) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
         return out;
       }
       return Object.assign({}, ...(args as object[]));
@@ -273,7 +277,9 @@ function call(n: { name: string; args: Node[] }, c: Context): Value {
     case 'endswith':
       return str(a(0)).endsWith(a(1) as string);
     case 'replace':
-      return str(a(0)).split(a(1) as string).join(a(2) as string);
+      return str(a(0))
+        .split(a(1) as string)
+        .join(a(2) as string);
     case 'string':
       return str(a(0));
     case 'json': {
@@ -293,7 +299,7 @@ function call(n: { name: string; args: Node[] }, c: Context): Value {
       return found === undefined ? null : obj[found];
     }
     case 'items':
-      return Object.entries(a(0) as object).map(([key, value]) => ({ key, value }) as Value);
+      return Object.entries(a(0) as object).map(([key, value]) => ({ key, value }));
     case 'flatten':
       return (a(0) as Value[][]).flat();
     case 'lambda':
@@ -303,7 +309,10 @@ function call(n: { name: string; args: Node[] }, c: Context): Value {
       const arr = a(0) as Value[];
       const fn = a(1) as { lambda: string[]; body: Node; c: Context };
       const apply = (v: Value, i: number) =>
-        evalNode(fn.body, { ...fn.c, lambdas: { ...fn.c.lambdas, [fn.lambda[0]!]: v, ...(fn.lambda[1] ? { [fn.lambda[1]]: i } : {}) } });
+        evalNode(fn.body, {
+          ...fn.c,
+          lambdas: { ...fn.c.lambdas, [fn.lambda[0]!]: v, ...(fn.lambda[1] ? { [fn.lambda[1]]: i } : {}) },
+        });
       return name === 'map' ? arr.map(apply) : arr.filter((v, i) => apply(v, i));
     }
     case 'copyindex': {
@@ -313,13 +322,19 @@ function call(n: { name: string; args: Node[] }, c: Context): Value {
       return v;
     }
     case 'uniquestring':
-      return hex(all().map(str).join('|')).replace(/[^a-z0-9]/g, '').slice(0, 13);
+      return hex(all().map(str).join('|'))
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 13);
     case 'guid': {
       const h = hex(all().map(str).join('|'));
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
     }
     case 'subscription':
-      return { subscriptionId: c.scope.subscriptionId, id: `/subscriptions/${c.scope.subscriptionId}`, tenantId: 'tenant-id' };
+      return {
+        subscriptionId: c.scope.subscriptionId,
+        id: `/subscriptions/${c.scope.subscriptionId}`,
+        tenantId: 'tenant-id',
+      };
     case 'tenant':
       return { tenantId: 'tenant-id' };
     case 'resourcegroup':
@@ -383,7 +398,9 @@ function variable(name: string, c: Context): Value {
   const loop = loops.find((l) => l.name === name);
   if (loop) {
     const count = evaluate(loop.count, c) as number;
-    v = Array.from({ length: count }, (_, i) => evaluate(loop.input, { ...c, copyIndex: { ...c.copyIndex, [name]: i } }));
+    v = Array.from({ length: count }, (_, i) =>
+      evaluate(loop.input, { ...c, copyIndex: { ...c.copyIndex, [name]: i } }),
+    );
   } else {
     if (!(name in vars)) throw new Error(`no variable ${name}`);
     v = evaluate(vars[name], { ...c, copyIndex: undefined, lambdas: {} });
@@ -446,7 +463,11 @@ export interface Deployment {
   moduleParams: Record<string, Record<string, Value>>;
 }
 
-function paramValues(t: ArmTemplate, given: Record<string, Value>, c: Omit<Context, 'params' | 'vars'>): Record<string, Value> {
+function paramValues(
+  t: ArmTemplate,
+  given: Record<string, Value>,
+  c: Omit<Context, 'params' | 'vars'>,
+): Record<string, Value> {
   const params: Record<string, Value> = {};
   const ctx: Context = { ...c, params, vars: new Map() };
   for (const [name, def] of Object.entries(t.parameters ?? {})) {
@@ -455,12 +476,17 @@ function paramValues(t: ArmTemplate, given: Record<string, Value>, c: Omit<Conte
     else throw new Error(`${c.module || 'main'}: required parameter ${name} not given`);
     const v = params[name];
     if (typeof v === 'string' && def.minLength !== undefined && v.length < def.minLength)
-      throw new Error(`${c.module || 'main'}: parameter ${name} is shorter than ${def.minLength}: ${JSON.stringify(v)}`);
+      throw new Error(
+        `${c.module || 'main'}: parameter ${name} is shorter than ${def.minLength}: ${JSON.stringify(v)}`,
+      );
     if (Array.isArray(v) && def.minLength !== undefined && v.length < def.minLength)
       throw new Error(`${c.module || 'main'}: parameter ${name} has fewer than ${def.minLength} items`);
     if (def.allowedValues && !def.allowedValues.some((x) => JSON.stringify(x) === JSON.stringify(v)))
       throw new Error(`${c.module || 'main'}: parameter ${name} value ${JSON.stringify(v)} is not allowed`);
-    if (typeof v === 'number' && ((def.minValue !== undefined && v < def.minValue) || (def.maxValue !== undefined && v > def.maxValue)))
+    if (
+      typeof v === 'number' &&
+      ((def.minValue !== undefined && v < def.minValue) || (def.maxValue !== undefined && v > def.maxValue))
+    )
       throw new Error(`${c.module || 'main'}: parameter ${name} value ${v} is out of range`);
     // Array items of a user-defined type with a minimum length (never an empty name).
     const ref = def.items?.$ref?.replace('#/definitions/', '');
@@ -468,7 +494,9 @@ function paramValues(t: ArmTemplate, given: Record<string, Value>, c: Omit<Conte
     if (Array.isArray(v) && itemMin !== undefined)
       for (const item of v)
         if (typeof item === 'string' && item.length < itemMin)
-          throw new Error(`${c.module || 'main'}: an item of ${name} is shorter than ${itemMin}: ${JSON.stringify(item)}`);
+          throw new Error(
+            `${c.module || 'main'}: an item of ${name} is shorter than ${itemMin}: ${JSON.stringify(item)}`,
+          );
   }
   return params;
 }
@@ -490,7 +518,8 @@ function deployTemplate(
   // Module outputs by symbol (`name` or `name[i]`), deployed on first use: reference('core') in a
   // later module's parameters is the outputs of core as this evaluation computed them.
   const moduleOutputs = new Map<string, Record<string, Value>>();
-  const pathOf = (symbol: string, i?: number) => `${module ? `${module}/` : ''}${symbol}${i === undefined ? '' : `[${i}]`}`;
+  const pathOf = (symbol: string, i?: number) =>
+    `${module ? `${module}/` : ''}${symbol}${i === undefined ? '' : `[${i}]`}`;
   const resolve = (target: string): Value => {
     if (pathOf(target) in known) return known[pathOf(target)];
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$/.exec(target);
@@ -544,7 +573,8 @@ function deployTemplate(
       const here: Scope =
         r.resourceGroup !== undefined
           ? {
-              subscriptionId: r.subscriptionId !== undefined ? str(evaluate(r.subscriptionId, c)) : at.subscriptionId,
+              subscriptionId:
+                r.subscriptionId !== undefined ? str(evaluate(r.subscriptionId, c)) : at.subscriptionId,
               resourceGroup: str(evaluate(r.resourceGroup, c)),
             }
           : at;
@@ -578,7 +608,10 @@ function deployTemplate(
         const loop = (o as { copy?: { count: string; input: Value } }).copy;
         if (loop) {
           const n = evaluate(loop.count, base) as number;
-          return [k, Array.from({ length: n }, (_, i) => evaluate(loop.input, { ...base, copyIndex: { '': i } }))];
+          return [
+            k,
+            Array.from({ length: n }, (_, i) => evaluate(loop.input, { ...base, copyIndex: { '': i } })),
+          ];
         }
         return [k, evaluate(o.value, base)];
       } catch (err) {

@@ -146,7 +146,10 @@ export function allResources(t: ArmTemplate = template(), module = ''): Located[
 }
 
 /** The module deployment `symbol` of main (its resource, with params and template). */
-export function moduleOf(symbol: string, t: ArmTemplate = template()): ArmResource & { template: ArmTemplate } {
+export function moduleOf(
+  symbol: string,
+  t: ArmTemplate = template(),
+): ArmResource & { template: ArmTemplate } {
   const r = resourcesOf(t).find((x) => x.symbol === symbol && x.type === 'Microsoft.Resources/deployments');
   if (!r?.properties?.template) throw new Error(`no module ${symbol}`);
   return { ...r, template: r.properties.template };
@@ -237,7 +240,14 @@ export const SCENARIO_CONFIG = {
     { name: 'centralus', cluster: cluster('rg-aks-cus', 'aks-cus'), access: 'run-command' },
   ],
   workloads: [
-    { repository: 'shop/web', tags: ['*'], namespace: 'shop', kind: 'Deployment', name: 'web', container: 'web' },
+    {
+      repository: 'shop/web',
+      tags: ['*'],
+      namespace: 'shop',
+      kind: 'Deployment',
+      name: 'web',
+      container: 'web',
+    },
     {
       repository: 'shop/worker',
       tags: ['*'],

@@ -12,7 +12,17 @@ import { ROOT } from './arm';
 
 /** Measured: 54.1 MB (14,631 files) on 2026-12-07; the full dev install under the old .funcignore was 238.4 MB. */
 const MAX_BYTES = 80 * 1024 * 1024;
-const DEV_ONLY = ['azurite', 'vitest', 'playwright-core', 'eslint', 'typescript', 'tsx', 'prettier', 'fast-check', 'typescript-eslint'];
+const DEV_ONLY = [
+  'azurite',
+  'vitest',
+  'playwright-core',
+  'eslint',
+  'typescript',
+  'tsx',
+  'prettier',
+  'fast-check',
+  'typescript-eslint',
+];
 
 let out: string;
 let result: PackageResult;
@@ -35,15 +45,24 @@ describe('the deployed artifact (npm run package:app)', () => {
   const packages = JSON.parse(lock) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
 
   it('when built, then its top level is the compiled app, host.json and the package files, nothing else', () => {
-    expect(readdirSync(result.dir).sort()).toEqual(['dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
+    expect(readdirSync(result.dir).sort()).toEqual([
+      'dist',
+      'host.json',
+      'node_modules',
+      'package-lock.json',
+      'package.json',
+    ]);
     expect(readdirSync(join(result.dir, 'dist'))).toEqual(['src']);
-    const main = (JSON.parse(readFileSync(join(result.dir, 'package.json'), 'utf8')) as { main: string }).main;
+    const main = (JSON.parse(readFileSync(join(result.dir, 'package.json'), 'utf8')) as { main: string })
+      .main;
     expect(existsSync(join(result.dir, main)), main).toBe(true);
   });
 
-  it('when built, then it holds no dev dependency (none of the lock file\'s dev entries, nor the usual suspects)', () => {
+  it("when built, then it holds no dev dependency (none of the lock file's dev entries, nor the usual suspects)", () => {
     for (const name of DEV_ONLY) {
-      expect(packages.packages[`node_modules/${name}`]?.dev, `${name} is a dev dependency in the lock`).toBe(true);
+      expect(packages.packages[`node_modules/${name}`]?.dev, `${name} is a dev dependency in the lock`).toBe(
+        true,
+      );
       expect(existsSync(join(result.dir, 'node_modules', name)), name).toBe(false);
     }
     const dev = Object.entries(packages.packages).filter(([p, m]) => p.startsWith('node_modules/') && m.dev);
@@ -52,7 +71,8 @@ describe('the deployed artifact (npm run package:app)', () => {
   });
 
   it('when built, then every production package of the lock file is there, and no file nothing runs', () => {
-    for (const [p, meta] of productionPackages(lock)) if (!meta.optional) expect(existsSync(join(result.dir, p, 'package.json')), p).toBe(true);
+    for (const [p, meta] of productionPackages(lock))
+      if (!meta.optional) expect(existsSync(join(result.dir, p, 'package.json')), p).toBe(true);
     expect(result.packages.length).toBe(productionPackages(lock).length);
     const files = walk(result.dir);
     expect(files.length).toBe(result.files);
@@ -77,8 +97,10 @@ describe('the deployed artifact (npm run package:app)', () => {
       env: {
         PATH: process.env.PATH ?? '',
         // No ingestion happens: the exporter only needs to be built (its first export is a minute away).
-        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/',
-        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=11111111-1111-1111-1111-111111111111;Authorization=AAD',
+        APPLICATIONINSIGHTS_CONNECTION_STRING:
+          'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/',
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING:
+          'ClientId=11111111-1111-1111-1111-111111111111;Authorization=AAD',
         APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
         APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
       },

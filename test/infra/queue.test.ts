@@ -14,9 +14,11 @@ const host = JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')) as {
   extensions?: { queues?: Record<string, unknown> };
 };
 const settings = Object.fromEntries(
-  (d.resources.find((r) => r.type === 'Microsoft.Web/sites')!.properties.siteConfig as {
-    appSettings: Array<{ name: string; value: unknown }>;
-  }).appSettings.map((s) => [s.name, String(s.value)]),
+  (
+    d.resources.find((r) => r.type === 'Microsoft.Web/sites')!.properties.siteConfig as {
+      appSettings: Array<{ name: string; value: unknown }>;
+    }
+  ).appSettings.map((s) => [s.name, String(s.value)]),
 );
 
 describe('the wake-up queue in infra', () => {
@@ -37,9 +39,11 @@ describe('the wake-up queue in infra', () => {
   });
 
   it('when Flex Consumption scales the queue function on its own instances, then `advance` has one always-ready instance', () => {
-    const scale = (d.resources.find((r) => r.type === 'Microsoft.Web/sites')!.properties.functionAppConfig as {
-      scaleAndConcurrency: { alwaysReady: unknown };
-    }).scaleAndConcurrency;
+    const scale = (
+      d.resources.find((r) => r.type === 'Microsoft.Web/sites')!.properties.functionAppConfig as {
+        scaleAndConcurrency: { alwaysReady: unknown };
+      }
+    ).scaleAndConcurrency;
     expect(scale.alwaysReady).toEqual([{ name: 'function:advance', instanceCount: 1 }]);
   });
 });

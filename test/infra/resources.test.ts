@@ -5,7 +5,15 @@
 // webhook per replica region without a key in its URL, access restrictions and Easy Auth.
 import { describe, expect, it } from 'vitest';
 import { deploy } from './arm-eval';
-import { SCENARIO_CONFIG, SUB_ACR, scenario, scenarioParameters, template, type Deployed, type Deployment } from './arm';
+import {
+  SCENARIO_CONFIG,
+  SUB_ACR,
+  scenario,
+  scenarioParameters,
+  template,
+  type Deployed,
+  type Deployment,
+} from './arm';
 
 const d = scenario();
 const one = (type: string, dep: Deployment = d): Deployed => {
@@ -17,7 +25,10 @@ const site = (dep: Deployment = d) => one('Microsoft.Web/sites', dep);
 const siteConfig = (dep: Deployment = d) => site(dep).properties.siteConfig as Record<string, unknown>;
 const appSettings = (dep: Deployment = d) =>
   Object.fromEntries(
-    (siteConfig(dep).appSettings as Array<{ name: string; value: unknown }>).map((s) => [s.name, String(s.value)]),
+    (siteConfig(dep).appSettings as Array<{ name: string; value: unknown }>).map((s) => [
+      s.name,
+      String(s.value),
+    ]),
   );
 
 describe('storage', () => {
@@ -34,22 +45,32 @@ describe('storage', () => {
     expect(storage.name).toMatch(/^[a-z0-9]{3,24}$/);
   });
 
-  it('when containers and queues are created, then the host\'s, the deployment container, the wake-up queue and its poison queue', () => {
+  it("when containers and queues are created, then the host's, the deployment container, the wake-up queue and its poison queue", () => {
     const names = (type: string) =>
       d.resources.filter((r) => r.type === type && !r.existing).map((r) => r.name.split('/').at(-1));
     const containers = names('Microsoft.Storage/storageAccounts/blobServices/containers');
-    expect(containers).toEqual(['azure-webjobs-hosts', 'azure-webjobs-secrets', expect.stringMatching(/^app-package-/)]);
+    expect(containers).toEqual([
+      'azure-webjobs-hosts',
+      'azure-webjobs-secrets',
+      expect.stringMatching(/^app-package-/),
+    ]);
     for (const c of containers) expect(c).toMatch(/^[a-z0-9](?:[a-z0-9]|-(?!-)){2,62}$/);
-    expect(names('Microsoft.Storage/storageAccounts/queueServices/queues')).toEqual(['rollout-work', 'rollout-work-poison']);
+    expect(names('Microsoft.Storage/storageAccounts/queueServices/queues')).toEqual([
+      'rollout-work',
+      'rollout-work-poison',
+    ]);
     // Flex Consumption deploys the package to that container, authenticated with the identity.
-    const deployment = (site().properties.functionAppConfig as { deployment: { storage: Record<string, unknown> } })
-      .deployment.storage;
+    const deployment = (
+      site().properties.functionAppConfig as { deployment: { storage: Record<string, unknown> } }
+    ).deployment.storage;
     expect(deployment).toEqual({
       type: 'blobContainer',
       value: `<ref:core/storage.primaryEndpoints.blob>${containers[2]}`,
       authentication: {
         type: 'UserAssignedIdentity',
-        userAssignedIdentityResourceId: expect.stringMatching(/\/userAssignedIdentities\/id-rollout-[a-z0-9]{13}$/),
+        userAssignedIdentityResourceId: expect.stringMatching(
+          /\/userAssignedIdentities\/id-rollout-[a-z0-9]{13}$/,
+        ),
       },
     });
   });
@@ -59,7 +80,9 @@ describe('monitoring', () => {
   it('when Application Insights is created, then local auth is off and it sits on the Log Analytics workspace', () => {
     const appi = one('Microsoft.Insights/components');
     expect(appi.properties).toMatchObject({ DisableLocalAuth: true, Application_Type: 'web' });
-    expect(String(appi.properties.WorkspaceResourceId)).toContain('Microsoft.OperationalInsights/workspaces/log-rollout-');
+    expect(String(appi.properties.WorkspaceResourceId)).toContain(
+      'Microsoft.OperationalInsights/workspaces/log-rollout-',
+    );
     expect(one('Microsoft.OperationalInsights/workspaces').properties).toMatchObject({ retentionInDays: 30 });
   });
 
@@ -84,7 +107,9 @@ describe('Key Vault', () => {
       WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=<ref:vault/secret.secretUriWithVersion>)',
       NOTIFY_TARGETS: '@Microsoft.KeyVault(SecretUri=<ref:vault/notifySecret.secretUriWithVersion>)',
     });
-    expect(String(site().properties.keyVaultReferenceIdentity)).toMatch(/\/userAssignedIdentities\/id-rollout-/);
+    expect(String(site().properties.keyVaultReferenceIdentity)).toMatch(
+      /\/userAssignedIdentities\/id-rollout-/,
+    );
   });
 
   it('when a rotation is under way, then the secret holds "new,old"', () => {
@@ -103,7 +128,8 @@ describe('Key Vault', () => {
       ).name;
     expect(withIdentity('principal-1')).toBe(withIdentity('principal-1'));
     expect(withIdentity('principal-2')).not.toBe(withIdentity('principal-1'));
-    for (const n of [withIdentity('principal-1'), withIdentity('principal-2')]) expect(n).toMatch(/^kv-rollout-[a-z0-9]{13}$/);
+    for (const n of [withIdentity('principal-1'), withIdentity('principal-2')])
+      expect(n).toMatch(/^kv-rollout-[a-z0-9]{13}$/);
     expect(one('Microsoft.KeyVault/vaults', scenario({ keyVaultName: 'kv-mine' })).name).toBe('kv-mine');
   });
 });
@@ -115,20 +141,24 @@ describe('the Function App', () => {
     expect(plan.properties).toMatchObject({ reserved: true });
   });
 
-  it('when the site is created, then Node.js 22, the user-assigned identity only, HTTPS only, azd\'s service tag, and no ftpsState (not supported on Flex)', () => {
+  it("when the site is created, then Node.js 22, the user-assigned identity only, HTTPS only, azd's service tag, and no ftpsState (not supported on Flex)", () => {
     const s = site();
     expect(s.raw.kind).toBe('functionapp,linux');
     expect(s.raw.identity).toMatchObject({ type: 'UserAssigned' });
     expect(JSON.stringify(s.raw.tags)).toContain('azd-service-name');
     expect(s.properties.httpsOnly).toBe(true);
-    const config = s.properties.functionAppConfig as { runtime: unknown; scaleAndConcurrency: Record<string, unknown> };
+    const config = s.properties.functionAppConfig as {
+      runtime: unknown;
+      scaleAndConcurrency: Record<string, unknown>;
+    };
     expect(config.runtime).toEqual({ name: 'node', version: '22' });
     expect(JSON.stringify(template())).not.toMatch(/ftpsState|alwaysOn/);
   });
 
   it('when scaling is configured, then at most 40 instances by default (at least 1 allowed) and one always-ready instance for `advance`', () => {
     const scale = (dep: Deployment) =>
-      (site(dep).properties.functionAppConfig as { scaleAndConcurrency: Record<string, unknown> }).scaleAndConcurrency;
+      (site(dep).properties.functionAppConfig as { scaleAndConcurrency: Record<string, unknown> })
+        .scaleAndConcurrency;
     expect(scale(d)).toEqual({
       instanceMemoryMB: 2048,
       maximumInstanceCount: 40,
@@ -138,7 +168,9 @@ describe('the Function App', () => {
       maximumInstanceCount: 1,
       alwaysReady: [],
     });
-    expect(() => scenario({ maximumInstanceCount: 0 })).toThrow(/maximumInstanceCount value 0 is out of range/);
+    expect(() => scenario({ maximumInstanceCount: 0 })).toThrow(
+      /maximumInstanceCount value 0 is out of range/,
+    );
     expect(template().parameters?.maximumInstanceCount).toMatchObject({ minValue: 1, maxValue: 1000 });
   });
 
@@ -156,13 +188,26 @@ describe('the Function App', () => {
     expect(restricted.ipSecurityRestrictions).toEqual([
       { name: 'operator-0', action: 'Allow', tag: 'Default', ipAddress: '203.0.113.0/24', priority: 100 },
       { name: 'operator-1', action: 'Allow', tag: 'Default', ipAddress: '198.51.100.7/32', priority: 101 },
-      { name: 'acr-webhooks', action: 'Allow', tag: 'ServiceTag', ipAddress: 'AzureContainerRegistry', priority: 300 },
+      {
+        name: 'acr-webhooks',
+        action: 'Allow',
+        tag: 'ServiceTag',
+        ipAddress: 'AzureContainerRegistry',
+        priority: 300,
+      },
     ]);
   });
 
   it('when the subnet is given, then regional VNet integration (private API servers); else none', () => {
     expect(site().properties.virtualNetworkSubnetId).toBeNull();
-    expect(site(scenario({ functionSubnetId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/v/subnets/s' })).properties.virtualNetworkSubnetId).toMatch(/\/subnets\/s$/);
+    expect(
+      site(
+        scenario({
+          functionSubnetId:
+            '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/v/subnets/s',
+        }),
+      ).properties.virtualNetworkSubnetId,
+    ).toMatch(/\/subnets\/s$/);
   });
 });
 
@@ -170,14 +215,23 @@ describe('ACR webhooks', () => {
   const hooks = d.resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks');
 
   it('when created, then one per replica region (home included), in that region, on the registry, in its resource group', () => {
-    expect(hooks.map((h) => h.raw.location === undefined ? '' : h)).toHaveLength(SCENARIO_CONFIG.regions.length);
-    const webhookTemplate = (template().resources as Record<string, { properties: { template: { resources: Record<string, { location: string }> } } }>).webhooks!.properties.template.resources.webhook!;
+    expect(hooks.map((h) => (h.raw.location === undefined ? '' : h))).toHaveLength(
+      SCENARIO_CONFIG.regions.length,
+    );
+    const webhookTemplate = (
+      template().resources as Record<
+        string,
+        { properties: { template: { resources: Record<string, { location: string }> } } }
+      >
+    ).webhooks!.properties.template.resources.webhook!;
     expect(webhookTemplate.location).toBe("[parameters('regions')[copyIndex()]]");
     for (const [i, h] of hooks.entries()) {
       expect(h.at).toEqual({ subscriptionId: SUB_ACR, resourceGroup: 'rg-acr' });
       expect(h.name.split('/')[0]).toBe('myregistry');
       expect(h.name.split('/')[1]).toMatch(/^[a-zA-Z0-9]{5,50}$/);
-      expect(h.properties.serviceUri).toBe(`https://<ref:api/site.defaultHostName>/api/acr/events/${SCENARIO_CONFIG.regions[i]!.name}`);
+      expect(h.properties.serviceUri).toBe(
+        `https://<ref:api/site.defaultHostName>/api/acr/events/${SCENARIO_CONFIG.regions[i]!.name}`,
+      );
     }
   });
 
@@ -195,19 +249,30 @@ describe('ACR webhooks', () => {
     const single = scenario({
       rolloutConfig: JSON.stringify({ ...SCENARIO_CONFIG, workloads: SCENARIO_CONFIG.workloads.slice(0, 1) }),
     });
-    const scopes = single.resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks').map((h) => h.properties.scope);
+    const scopes = single.resources
+      .filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks')
+      .map((h) => h.properties.scope);
     expect(new Set(scopes)).toEqual(new Set(['shop/web:*']));
     expect(scenario({ webhookScope: 'x:*' }).outputs.ROLLOUT_WEBHOOK_SCOPE).toBe('x:*');
   });
 
   it('when two environments share one registry, then their webhook names differ', () => {
     const names = (env: string) =>
-      scenario({ environmentName: env }).resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks').map((h) => h.name);
+      scenario({ environmentName: env })
+        .resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks')
+        .map((h) => h.name);
     expect(names('prod')).not.toEqual(names('staging'));
     // The longest region name still gives a valid webhook name.
     const long = `a${'b'.repeat(39)}`;
-    const cfg = { ...SCENARIO_CONFIG, registry: { ...SCENARIO_CONFIG.registry, homeRegion: long }, regions: [{ ...SCENARIO_CONFIG.regions[0]!, name: long }], workloads: SCENARIO_CONFIG.workloads.slice(0, 1) };
-    const [hook] = scenario({ rolloutConfig: JSON.stringify(cfg) }).resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks');
+    const cfg = {
+      ...SCENARIO_CONFIG,
+      registry: { ...SCENARIO_CONFIG.registry, homeRegion: long },
+      regions: [{ ...SCENARIO_CONFIG.regions[0]!, name: long }],
+      workloads: SCENARIO_CONFIG.workloads.slice(0, 1),
+    };
+    const [hook] = scenario({ rolloutConfig: JSON.stringify(cfg) }).resources.filter(
+      (r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks',
+    );
     expect(hook!.name.split('/')[1]).toMatch(/^[a-zA-Z0-9]{5,50}$/);
   });
 });
@@ -264,7 +329,9 @@ describe('App Service Authentication (enableEasyAuth)', () => {
 
   it('when on without allowed principals or applications, then the policy restricts nothing by itself (the app role decides)', () => {
     const [cfg] = auth(scenario({ enableEasyAuth: true, easyAuthClientId: 'app-client-id' }));
-    const aad = (cfg!.properties.identityProviders as { azureActiveDirectory: { validation: Record<string, unknown> } }).azureActiveDirectory;
+    const aad = (
+      cfg!.properties.identityProviders as { azureActiveDirectory: { validation: Record<string, unknown> } }
+    ).azureActiveDirectory;
     expect(aad.validation.defaultAuthorizationPolicy).toEqual({});
   });
 

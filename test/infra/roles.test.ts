@@ -4,7 +4,18 @@
 // the identity as a service principal, at the narrowest scope, and never scoped to a name that can
 // be empty (a condition-false resource is still validated in preflight).
 import { describe, expect, it } from 'vitest';
-import { SCENARIO_CONFIG, SUB_ACR, SUB_AKS, SUB_APP, guidsIn, scenario, template, type ArmResource, type ArmTemplate, type Deployed } from './arm';
+import {
+  SCENARIO_CONFIG,
+  SUB_ACR,
+  SUB_AKS,
+  SUB_APP,
+  guidsIn,
+  scenario,
+  template,
+  type ArmResource,
+  type ArmTemplate,
+  type Deployed,
+} from './arm';
 
 /**
  * Built-in role ids as published by Microsoft ("Azure built-in roles" reference,
@@ -59,7 +70,7 @@ const WORKLOADS_READ_WRITE = [
 const CUSTOM_ROLES: Record<string, { actions: string[]; dataActions: string[] }> = {
   // Start a Run Command and read its result (src/adapters/aks-executor.ts: managedClusters.get,
   // runCommand, getCommandResult).
-'ACR geo rollout - AKS Run Command (': {
+  'ACR geo rollout - AKS Run Command (': {
     actions: [
       'Microsoft.ContainerService/managedClusters/read',
       'Microsoft.ContainerService/managedClusters/runcommand/action',
@@ -69,12 +80,12 @@ const CUSTOM_ROLES: Record<string, { actions: string[]; dataActions: string[] }>
   },
   // What the Run Command script's kubectl does (src/adapters/rollout-command.ts: get, patch,
   // annotate, rollout status on Deployments, StatefulSets, DaemonSets).
-'ACR geo rollout - AKS Run Command workloads (': {
+  'ACR geo rollout - AKS Run Command workloads (': {
     actions: [],
     dataActions: WORKLOADS_READ_WRITE,
   },
   // The Kubernetes API path (src/adapters/k8s-client.ts): the fenced patch, progress, fail fast.
-'ACR geo rollout - AKS workloads (': {
+  'ACR geo rollout - AKS workloads (': {
     actions: [],
     dataActions: [
       ...WORKLOADS_READ_WRITE,
@@ -107,7 +118,7 @@ const summary = (d = deployed) =>
     .sort();
 
 describe('custom role definitions', () => {
-  it('when the roles are compiled, then there are exactly the three custom AKS roles, in the clusters\' subscription', () => {
+  it("when the roles are compiled, then there are exactly the three custom AKS roles, in the clusters' subscription", () => {
     expect(definitions().map((d) => String(d.properties.roleName).replace(/\(.*\)$/, '('))).toEqual(
       Object.keys(CUSTOM_ROLES),
     );
@@ -126,21 +137,28 @@ describe('custom role definitions', () => {
     }
   });
 
-  it('when a custom role may be assigned, then only in the clusters\' resource groups', () => {
+  it("when a custom role may be assigned, then only in the clusters' resource groups", () => {
     for (const d of definitions())
       expect(d.properties.assignableScopes).toEqual(
-        ['rg-aks-eus', 'rg-aks-weu', 'rg-aks-sea', 'rg-aks-cus'].map((rg) => `/subscriptions/${SUB_AKS}/resourceGroups/${rg}`),
+        ['rg-aks-eus', 'rg-aks-weu', 'rg-aks-sea', 'rg-aks-cus'].map(
+          (rg) => `/subscriptions/${SUB_AKS}/resourceGroups/${rg}`,
+        ),
       );
   });
 
   it('when no region uses Run Command, then the Run Command roles are not created (and vice versa)', () => {
     const onlyApi = scenario({
-      rolloutConfig: JSON.stringify({ ...SCENARIO, regions: SCENARIO.regions.filter((r) => r.access !== 'run-command') }),
+      rolloutConfig: JSON.stringify({
+        ...SCENARIO,
+        regions: SCENARIO.regions.filter((r) => r.access !== 'run-command'),
+      }),
       azureRbacRegions: '',
     });
-    expect(of('Microsoft.Authorization/roleDefinitions', onlyApi).map((d) => String(d.properties.roleName).replace(/\(.*\)$/, '('))).toEqual([
-      'ACR geo rollout - AKS workloads (',
-    ]);
+    expect(
+      of('Microsoft.Authorization/roleDefinitions', onlyApi).map((d) =>
+        String(d.properties.roleName).replace(/\(.*\)$/, '('),
+      ),
+    ).toEqual(['ACR geo rollout - AKS workloads (']);
   });
 });
 
@@ -156,8 +174,11 @@ describe('role assignments', () => {
     const st = '/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts/';
     const account = deployed.resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts')!.name;
     const vault = deployed.resources.find((r) => r.type === 'Microsoft.KeyVault/vaults')!.name;
-    const container = deployed.resources.find((r) => r.symbol === 'deploymentContainer' && !r.existing)!.name.split('/')[2];
-    const aks = (rg: string, name: string) => `/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+    const container = deployed.resources
+      .find((r) => r.symbol === 'deploymentContainer' && !r.existing)!
+      .name.split('/')[2];
+    const aks = (rg: string, name: string) =>
+      `/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`;
     expect(summary()).toEqual(
       [
         // The Functions host: its two containers; Flex Consumption: the deployment container.
@@ -192,7 +213,11 @@ describe('role assignments', () => {
     for (const a of assignments()) {
       const sub = a.scope!.split('/')[2];
       expect(sub, `${roleName(a)} @ ${a.scope}`).toBe(
-        a.scope!.includes('ContainerService') ? SUB_AKS : a.scope!.includes('ContainerRegistry') ? SUB_ACR : SUB_APP,
+        a.scope!.includes('ContainerService')
+          ? SUB_AKS
+          : a.scope!.includes('ContainerRegistry')
+            ? SUB_ACR
+            : SUB_APP,
       );
     }
   });
@@ -200,7 +225,9 @@ describe('role assignments', () => {
   it('when a region sets allowLocalAccounts, then its local-accounts cluster gets the Cluster User role (the user accepted it)', () => {
     const config = {
       ...SCENARIO,
-      regions: SCENARIO.regions.map((r) => (r.name === 'westeurope' ? { ...r, allowLocalAccounts: true } : r)),
+      regions: SCENARIO.regions.map((r) =>
+        r.name === 'westeurope' ? { ...r, allowLocalAccounts: true } : r,
+      ),
     };
     expect(summary(scenario({ rolloutConfig: JSON.stringify(config) }))).toContain(
       'Azure Kubernetes Service Cluster User Role @ /resourceGroups/rg-aks-weu/providers/Microsoft.ContainerService/managedClusters/aks-weu',
@@ -208,8 +235,8 @@ describe('role assignments', () => {
   });
 
   it('when the registry uses ABAC, then Container Registry Repository Reader with a condition naming exactly the watched repositories', () => {
-    const abac = assignments(scenario({ registryRoleAssignmentMode: 'AbacRepositoryPermissions' })).filter((a) =>
-      a.scope!.includes('ContainerRegistry'),
+    const abac = assignments(scenario({ registryRoleAssignmentMode: 'AbacRepositoryPermissions' })).filter(
+      (a) => a.scope!.includes('ContainerRegistry'),
     );
     expect(abac.map(roleName)).toEqual(['Container Registry Repository Reader']);
     expect(abac[0]!.properties.conditionVersion).toBe('2.0');
@@ -237,10 +264,28 @@ describe('role assignments', () => {
   it('when a role is assigned, then its scope (also of an assignment whose condition is false) names no empty segment', () => {
     // A condition-false resource is still validated in preflight: look at every declared
     // assignment, deployed or not, with both values of every condition (the Cluster User role).
-    const all = [...assignments(), ...assignments(scenario({ rolloutConfig: JSON.stringify({ ...SCENARIO, regions: SCENARIO.regions.map((r) => ({ ...r, allowLocalAccounts: true })) }) }))];
+    const all = [
+      ...assignments(),
+      ...assignments(
+        scenario({
+          rolloutConfig: JSON.stringify({
+            ...SCENARIO,
+            regions: SCENARIO.regions.map((r) => ({ ...r, allowLocalAccounts: true })),
+          }),
+        }),
+      ),
+    ];
     for (const a of all) {
-      expect(a.scope, `${a.module}/${a.symbol}`).toMatch(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\//);
-      expect(a.scope!.split('/').slice(1).every((seg) => seg.length > 0), a.scope).toBe(true);
+      expect(a.scope, `${a.module}/${a.symbol}`).toMatch(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\//,
+      );
+      expect(
+        a
+          .scope!.split('/')
+          .slice(1)
+          .every((seg) => seg.length > 0),
+        a.scope,
+      ).toBe(true);
     }
     // Every name parameter such a scope is built from is required and non-empty: ARM refuses an
     // empty value at parameter validation, before it could build a scope from it.
@@ -254,7 +299,10 @@ describe('role assignments', () => {
         for (const p of [...String(r.scope).matchAll(/parameters\('([^']+)'\)/g)].map((x) => x[1]!)) {
           const def = tpl.parameters![p]!;
           expect(def.defaultValue, `${m}: ${p}`).toBeUndefined();
-          const min = def.type === 'array' ? tpl.definitions?.[def.items!.$ref!.replace('#/definitions/', '')]?.minLength : def.minLength;
+          const min =
+            def.type === 'array'
+              ? tpl.definitions?.[def.items!.$ref!.replace('#/definitions/', '')]?.minLength
+              : def.minLength;
           expect(min, `${m}: ${p}`).toBeGreaterThan(0);
         }
       }

@@ -26,7 +26,8 @@ function settingsReadBySrc(): Map<string, string> {
     const rel = file.slice(ROOT.length + 1);
     for (const m of text.matchAll(/'%([A-Za-z_][A-Za-z0-9_]*)%'/g)) found.set(m[1]!, `${rel} (binding)`);
     for (const m of text.matchAll(/\benv\??\.([A-Z][A-Za-z0-9_]*)\b/g)) found.set(m[1]!, `${rel} (env)`);
-    for (const m of text.matchAll(/\benv\[['"]([A-Za-z_][A-Za-z0-9_]*)['"]\]/g)) found.set(m[1]!, `${rel} (env)`);
+    for (const m of text.matchAll(/\benv\[['"]([A-Za-z_][A-Za-z0-9_]*)['"]\]/g))
+      found.set(m[1]!, `${rel} (env)`);
   }
   // The queue trigger's identity connection: the host reads these for connection ROLLOUT_STORAGE.
   for (const suffix of ['credential', 'clientId'])
@@ -62,10 +63,9 @@ const READ_BY_THE_AUTH_CHANGE: Record<string, string> = {
 const deployed = scenario();
 const site = deployed.resources.find((r) => r.type === 'Microsoft.Web/sites')!;
 const settings = Object.fromEntries(
-  (site.properties.siteConfig as { appSettings: Array<{ name: string; value: unknown }> }).appSettings.map((s) => [
-    s.name,
-    String(s.value),
-  ]),
+  (site.properties.siteConfig as { appSettings: Array<{ name: string; value: unknown }> }).appSettings.map(
+    (s) => [s.name, String(s.value)],
+  ),
 );
 const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
   Values: Record<string, string>;
@@ -81,7 +81,9 @@ describe('app settings: what src/ reads and what the template deploys agree', ()
   });
 
   it('when src/ reads a setting, then the template sets it (unless local-only or set by the platform)', () => {
-    const missing = [...read.keys()].filter((n) => !(n in LOCAL_ONLY) && !(n in PLATFORM_SET) && !(n in settings));
+    const missing = [...read.keys()].filter(
+      (n) => !(n in LOCAL_ONLY) && !(n in PLATFORM_SET) && !(n in settings),
+    );
     expect(missing.map((n) => `${n} (${read.get(n)})`)).toEqual([]);
   });
 
@@ -97,14 +99,15 @@ describe('app settings: what src/ reads and what the template deploys agree', ()
       expect(read.has(name), `${name} is no longer read`).toBe(true);
       expect(settings, `${name} is local-only but deployed`).not.toHaveProperty(name);
     }
-    for (const name of Object.keys(HOST_ONLY)) expect(settings, `${name} is no longer deployed`).toHaveProperty(name);
+    for (const name of Object.keys(HOST_ONLY))
+      expect(settings, `${name} is no longer deployed`).toHaveProperty(name);
   });
 
   it('when deployed on Flex Consumption, then no FUNCTIONS_* runtime setting is set (functionAppConfig carries it)', () => {
     expect(Object.keys(settings).filter((k) => k.startsWith('FUNCTIONS_'))).toEqual([]);
   });
 
-  it('when src/ reads a setting, then local.settings.sample.json lists it (or it is the platform\'s or the telemetry\'s)', () => {
+  it("when src/ reads a setting, then local.settings.sample.json lists it (or it is the platform's or the telemetry's)", () => {
     const notInSample = [...read.keys()].filter(
       (n) =>
         !(n in sample.Values) &&
@@ -116,9 +119,15 @@ describe('app settings: what src/ reads and what the template deploys agree', ()
   });
 
   it('when settings carry secrets, booleans or identities, then they have the shape the app and the host parse', () => {
-    expect(settings.WEBHOOK_SECRETS).toMatch(/^@Microsoft\.KeyVault\(SecretUri=<ref:vault\/secret\.secretUriWithVersion>\)$/);
+    expect(settings.WEBHOOK_SECRETS).toMatch(
+      /^@Microsoft\.KeyVault\(SecretUri=<ref:vault\/secret\.secretUriWithVersion>\)$/,
+    );
     expect(settings.DRY_RUN).toBe('false'); // ARM string(true) is "True", which the app's parser rejects
-    expect(scenario({ dryRun: 'true' }).resources.some((r) => JSON.stringify(r.properties).includes('"name":"DRY_RUN","value":"true"'))).toBe(true);
+    expect(
+      scenario({ dryRun: 'true' }).resources.some((r) =>
+        JSON.stringify(r.properties).includes('"name":"DRY_RUN","value":"true"'),
+      ),
+    ).toBe(true);
     expect(settings.ROLLOUT_STORAGE__credential).toBe('managedidentity');
     expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
     expect(settings.ARM_ENDPOINT).toBe('https://management.azure.com');
@@ -138,17 +147,31 @@ describe('app settings: what src/ reads and what the template deploys agree', ()
       AZURE_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
     };
     const cfg = parseConfig(values);
-    expect(cfg.storage).toEqual({ kind: 'identity', tableServiceUri: values.ROLLOUT_STORAGE__tableServiceUri });
+    expect(cfg.storage).toEqual({
+      kind: 'identity',
+      tableServiceUri: values.ROLLOUT_STORAGE__tableServiceUri,
+    });
     expect(cfg.dryRun).toBe(false);
-    expect(parseConfig({ ...values, WEBHOOK_SECRETS: `${'n'.repeat(48)},${'o'.repeat(48)}` }).webhookSecrets).toHaveLength(2);
+    expect(
+      parseConfig({ ...values, WEBHOOK_SECRETS: `${'n'.repeat(48)},${'o'.repeat(48)}` }).webhookSecrets,
+    ).toHaveLength(2);
   });
 
   it('when the template splits a cluster id, then it finds the subscription, group and name the app parses', () => {
     const cfg = rolloutConfigSchema.parse(SCENARIO_CONFIG);
-    const clusters = deployed.resources.filter((r) => r.type === 'Microsoft.ContainerService/managedClusters');
+    const clusters = deployed.resources.filter(
+      (r) => r.type === 'Microsoft.ContainerService/managedClusters',
+    );
     for (const r of cfg.regions) {
       const id = parseAksResourceId(r.cluster)!;
-      expect(clusters.some((c) => c.id === `/subscriptions/${id.subscriptionId}/resourceGroups/${id.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${id.name}`), r.cluster).toBe(true);
+      expect(
+        clusters.some(
+          (c) =>
+            c.id ===
+            `/subscriptions/${id.subscriptionId}/resourceGroups/${id.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${id.name}`,
+        ),
+        r.cluster,
+      ).toBe(true);
     }
   });
 });

@@ -16,13 +16,22 @@ describe('the after-provision summary', () => {
   it('when azd runs the hook with the outputs, then it prints the status page, the webhook URLs and the key command, and no secret', () => {
     // The outputs as the template computes them, with the host name azd would have by then.
     const outputs = Object.fromEntries(
-      Object.entries(scenario().outputs).map(([k, v]) => [k, String(v).replaceAll('<ref:api/site.defaultHostName>', 'func-rollout-x.azurewebsites.net')]),
+      Object.entries(scenario().outputs).map(([k, v]) => [
+        k,
+        String(v).replaceAll('<ref:api/site.defaultHostName>', 'func-rollout-x.azurewebsites.net'),
+      ]),
     );
     const text = run({ ...outputs, WEBHOOK_SECRET: 'super-secret-value-123456', AZURE_ENV_NAME: 'prod' });
     expect(text).toContain('status page            https://func-rollout-x.azurewebsites.net/api/dashboard');
-    expect(text).toContain('webhook eastus         https://func-rollout-x.azurewebsites.net/api/acr/events/eastus');
-    expect(text).toContain('webhook centralus      https://func-rollout-x.azurewebsites.net/api/acr/events/centralus');
-    expect(text).toContain(`az functionapp keys list -g rg-prod -n ${outputs.AZURE_FUNCTION_NAME} --query functionKeys.default -o tsv`);
+    expect(text).toContain(
+      'webhook eastus         https://func-rollout-x.azurewebsites.net/api/acr/events/eastus',
+    );
+    expect(text).toContain(
+      'webhook centralus      https://func-rollout-x.azurewebsites.net/api/acr/events/centralus',
+    );
+    expect(text).toContain(
+      `az functionapp keys list -g rg-prod -n ${outputs.AZURE_FUNCTION_NAME} --query functionKeys.default -o tsv`,
+    );
     expect(text).not.toContain('super-secret-value-123456');
     expect(text).not.toMatch(/code=/);
   });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rolloutConfigSchema } from '../../src/app/config';
-import { deploy } from './arm-eval';
+import { Ref, deploy } from './arm-eval';
 import {
   INFRA,
   ROOT,
@@ -23,9 +23,13 @@ import {
 const read = (p: string) => readFileSync(p, 'utf8');
 const parametersText = read(join(INFRA, 'main.parameters.json'));
 const azdParameters = (env: Record<string, string>) =>
-  (JSON.parse(azdSubstitute(parametersText, { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'eastus', ...env })) as {
-    parameters: Record<string, { value: unknown }>;
-  }).parameters;
+  (
+    JSON.parse(
+      azdSubstitute(parametersText, { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'eastus', ...env }),
+    ) as {
+      parameters: Record<string, { value: unknown }>;
+    }
+  ).parameters;
 
 /** The README's "Deploy" section (up to the next top-level section). */
 function deploySection(): string {
@@ -46,15 +50,17 @@ describe('compiling infra/main.bicep', () => {
   it('when azd deploys, then it targets the subscription and creates the resource group', () => {
     expect(template().$schema).toContain('subscriptionDeploymentTemplate.json');
     const d = scenario();
-    expect(d.resources.filter((r) => r.type === 'Microsoft.Resources/resourceGroups').map((r) => r.name)).toEqual([
-      'rg-prod',
-    ]);
+    expect(
+      d.resources.filter((r) => r.type === 'Microsoft.Resources/resourceGroups').map((r) => r.name),
+    ).toEqual(['rg-prod']);
   });
 
   it('when the template is compiled, then no resource is a Functions host key and no parameter asks for one', () => {
     const all = JSON.stringify(template());
     expect(all).not.toMatch(/Microsoft\.Web\/sites\/host\/functionKeys/i);
-    expect(Object.keys(template().parameters ?? {}).filter((p) => /function.?key|host.?key/i.test(p))).toEqual([]);
+    expect(
+      Object.keys(template().parameters ?? {}).filter((p) => /function.?key|host.?key/i.test(p)),
+    ).toEqual([]);
     expect(parametersText).not.toMatch(/FUNCTION_KEY/);
   });
 });
@@ -97,12 +103,15 @@ describe('main.parameters.json, as azd substitutes it', () => {
     expect(JSON.parse(file.rolloutConfig!.value as string)).toEqual(JSON.parse(sampleConfig));
     const d = scenario({ rolloutConfig: file.rolloutConfig!.value });
     const site = d.resources.find((r) => r.type === 'Microsoft.Web/sites')!;
-    const settings = (site.properties.siteConfig as { appSettings: Array<{ name: string; value: string }> }).appSettings;
+    const settings = (site.properties.siteConfig as { appSettings: Array<{ name: string; value: string }> })
+      .appSettings;
     expect(settings.find((s) => s.name === 'ROLLOUT_CONFIG')!.value).toBe(sampleConfig);
   });
 
   it('when NOTIFY_TARGETS holds a JSON array, then the file stays JSON and Key Vault gets the array as given', () => {
-    const targets = JSON.stringify([{ name: 'ops', format: 'slack', url: 'https://hooks.slack.com/services/T0/B0/XYZ' }]);
+    const targets = JSON.stringify([
+      { name: 'ops', format: 'slack', url: 'https://hooks.slack.com/services/T0/B0/XYZ' },
+    ]);
     const file = azdParameters({ NOTIFY_TARGETS: targets });
     expect(file.notifyTargets!.value).toBe(targets);
     const d = scenario({ notifyTargets: targets });
@@ -115,8 +124,16 @@ describe('main.parameters.json, as azd substitutes it', () => {
     expect(file.maximumInstanceCount!.value).toBe(40);
     expect(file.advanceAlwaysReady!.value).toBe(1);
     for (const [name, { value }] of Object.entries(file)) {
-      if (value !== '' || name === 'rolloutConfig' || name === 'registryResourceId' || name === 'webhookSecret') continue;
-      expect(params[name], `${name}: an empty value needs a default or an allowed ''`).toHaveProperty('defaultValue');
+      if (
+        value !== '' ||
+        name === 'rolloutConfig' ||
+        name === 'registryResourceId' ||
+        name === 'webhookSecret'
+      )
+        continue;
+      expect(params[name], `${name}: an empty value needs a default or an allowed ''`).toHaveProperty(
+        'defaultValue',
+      );
     }
   });
 
@@ -131,9 +148,9 @@ describe('main.parameters.json, as azd substitutes it', () => {
     const cfg = rolloutConfigSchema.parse(JSON.parse(example));
     expect(cfg.regions.map((r) => r.name)).toContain(cfg.registry.homeRegion);
     const d = scenario({ rolloutConfig: JSON.stringify(JSON.parse(example)) });
-    expect(d.resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks')).toHaveLength(
-      cfg.regions.length,
-    );
+    expect(
+      d.resources.filter((r) => r.type === 'Microsoft.ContainerRegistry/registries/webhooks'),
+    ).toHaveLength(cfg.regions.length);
   });
 
   it('when the scenario config is given, then the app accepts it too (the tests deploy what the app would run)', () => {
@@ -145,7 +162,9 @@ describe('outputs', () => {
   const secrets = {
     webhookSecret: 'NewSecretValue0123456789abcdefNEW',
     webhookSecretPrevious: 'OldSecretValue0123456789abcdefOLD',
-    notifyTargets: JSON.stringify([{ name: 'ops', format: 'slack', url: 'https://hooks.slack.com/services/T0/B0/TOKENXYZ' }]),
+    notifyTargets: JSON.stringify([
+      { name: 'ops', format: 'slack', url: 'https://hooks.slack.com/services/T0/B0/TOKENXYZ' },
+    ]),
   };
 
   it('when azd reads the outputs, then they are UPPER_SNAKE and include what the deploy guide and the summary hook use', () => {
@@ -170,7 +189,7 @@ describe('outputs', () => {
 
   it('when deployed with secrets, then no output carries one, and none reads a secure parameter in any module', () => {
     const d = scenario(secrets);
-    const text = JSON.stringify(d.outputs, (_k, v: unknown) => (v instanceof Object && 'path' in v ? String(v) : v));
+    const text = JSON.stringify(d.outputs, (_k, v: unknown) => (v instanceof Ref ? v.toString() : v));
     expect(text).not.toContain(secrets.webhookSecret);
     expect(text).not.toContain(secrets.webhookSecretPrevious);
     expect(text).not.toContain('TOKENXYZ');
@@ -180,15 +199,17 @@ describe('outputs', () => {
         .map(([n]) => n);
       for (const [name, o] of Object.entries(t.outputs ?? {})) {
         const value = JSON.stringify(o);
-        for (const s of secure) expect(value, `${where}${name} reads ${s}`).not.toContain(`parameters('${s}')`);
+        for (const s of secure)
+          expect(value, `${where}${name} reads ${s}`).not.toContain(`parameters('${s}')`);
         expect(value, `${where}${name}`).not.toMatch(/list(Keys|Secrets)\(|secretValue/i);
       }
-      for (const r of resourcesOf(t)) if (r.properties?.template) check(r.properties.template, `${where}${r.symbol}/`);
+      for (const r of resourcesOf(t))
+        if (r.properties?.template) check(r.properties.template, `${where}${r.symbol}/`);
     };
     check(template(), '');
   });
 
-  it('when deployed, then the outputs give the status page, each region\'s webhook URL (no key) and the key command', () => {
+  it("when deployed, then the outputs give the status page, each region's webhook URL (no key) and the key command", () => {
     const o = scenario().outputs;
     const host = 'https://<ref:api/site.defaultHostName>';
     expect(o.ROLLOUT_STATUS_PAGE_URL).toBe(`${host}/api/dashboard`);
@@ -206,7 +227,9 @@ describe('azure.yaml', () => {
   const yaml = read(join(ROOT, 'azure.yaml'));
 
   it('when azd deploys the code, then the function service is this project, packaged by the prepackage hook into its dist folder', () => {
-    expect(yaml).toMatch(/^services:\n {2}api:\n {4}project: \.\n {4}language: ts\n {4}host: function\n {4}dist: \.deploy\/api$/m);
+    expect(yaml).toMatch(
+      /^services:\n {2}api:\n {4}project: \.\n {4}language: ts\n {4}host: function\n {4}dist: \.deploy\/api$/m,
+    );
     expect(yaml).toMatch(/^ {2}path: infra$/m);
     expect(yaml).toMatch(/prepackage:[\s\S]*?run: npm run package:app -- --out \.deploy\/api/);
   });

@@ -43,7 +43,9 @@ describe('startTelemetry without a connection string', () => {
     expect(telemetryIdentity(deployed)).toEqual({ clientId: 'aaaa-1111' });
     const options = telemetryOptions(deployed, 'InstrumentationKey=k');
     // The SDK's own class (loaded by the app through require, so compare by name across builds).
-    expect(options.azureMonitorExporterOptions?.credential?.constructor.name).toBe('ManagedIdentityCredential');
+    expect(options.azureMonitorExporterOptions?.credential?.constructor.name).toBe(
+      'ManagedIdentityCredential',
+    );
     expect(options.azureMonitorExporterOptions?.connectionString).toBe('InstrumentationKey=k');
     // The identity alone (AZURE_CLIENT_ID), and Entra ID with the system-assigned identity.
     expect(telemetryIdentity({ AZURE_CLIENT_ID: 'bbbb-2222' })).toEqual({ clientId: 'bbbb-2222' });
@@ -191,7 +193,11 @@ describe('metrics exported to a loopback ingestion endpoint', () => {
   });
 
   function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     children.push(child);
     let out = '';
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -211,7 +217,8 @@ describe('metrics exported to a loopback ingestion endpoint', () => {
 
   async function waitFor(done: () => boolean, child: ChildProcess, ms = 45_000): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!done() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    while (!done() && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
   }
 
   const wanted = [
@@ -249,18 +256,30 @@ describe('metrics exported to a loopback ingestion endpoint', () => {
     const lag = seen.get('rollout.replication_lag')!;
     expect(lag.metric).toMatchObject({ value: 42_000, count: 1 });
     expect(lag.properties).toMatchObject({ region: 'westeurope', repository: 'team/my-app' });
-    expect(seen.get('rollout.outcomes')!.properties).toMatchObject({ region: 'westeurope', state: 'succeeded' });
-    expect(seen.get('webhook.deliveries')!.properties).toMatchObject({ region: 'eastus', outcome: 'accepted' });
-    expect(seen.get('notifications.deliveries')!.properties).toMatchObject({ format: 'slack', outcome: 'ok' });
+    expect(seen.get('rollout.outcomes')!.properties).toMatchObject({
+      region: 'westeurope',
+      state: 'succeeded',
+    });
+    expect(seen.get('webhook.deliveries')!.properties).toMatchObject({
+      region: 'eastus',
+      outcome: 'accepted',
+    });
+    expect(seen.get('notifications.deliveries')!.properties).toMatchObject({
+      format: 'slack',
+      outcome: 'ok',
+    });
     const mine = posts.filter((p) => p.envelopes.some((e) => e.iKey === iKey));
     expect(mine.every((p) => p.path.startsWith('POST /v2.1/track'))).toBe(true);
     expect(mine.every((p) => p.authorization === undefined)).toBe(true);
   });
 
-  it('when the managed identity is configured (as infra deploys it), then every export carries the identity\'s Entra token', async () => {
+  it("when the managed identity is configured (as infra deploys it), then every export carries the identity's Entra token", async () => {
     const iKey = '22222222-2222-3333-4444-555555555555';
     const clientId = '0d0e0f00-1111-2222-3333-444455556666';
-    const { child, output } = start([join(__dirname, 'fixtures', 'telemetry-child.ts')], exportEnv(iKey, identityEnv(clientId)));
+    const { child, output } = start(
+      [join(__dirname, 'fixtures', 'telemetry-child.ts')],
+      exportEnv(iKey, identityEnv(clientId)),
+    );
     await waitFor(() => metricsOf(iKey).has('rollout.outcomes'), child);
     expect(metricsOf(iKey).has('rollout.outcomes'), output()).toBe(true);
     const mine = posts.filter((p) => p.envelopes.some((e) => e.iKey === iKey));
@@ -279,7 +298,10 @@ describe('metrics exported to a loopback ingestion endpoint', () => {
     const clientId = '0a0b0c00-1111-2222-3333-444455556666';
     // `npm run dev` is `tsx dev/local-host.ts`: the same entry, with the sample settings
     // (UseDevelopmentStorage=true: its own in-memory Azurite) and these variables on top.
-    const { child, output } = start([join(ROOT, 'dev', 'local-host.ts')], exportEnv(iKey, { ...identityEnv(clientId), PORT: '0' }));
+    const { child, output } = start(
+      [join(ROOT, 'dev', 'local-host.ts')],
+      exportEnv(iKey, { ...identityEnv(clientId), PORT: '0' }),
+    );
     await waitFor(() => /serving .* at (http:\/\/127\.0\.0\.1:\d+)/.test(output()), child, 30_000);
     const url = /serving .* at (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1];
     expect(url, output()).toBeDefined();
@@ -294,7 +316,8 @@ describe('metrics exported to a loopback ingestion endpoint', () => {
     const deliveries = metricsOf(iKey).get('webhook.deliveries');
     expect(deliveries, output()).toBeDefined();
     expect(deliveries!.properties).toMatchObject({ region: 'eastus' });
-    for (const p of posts.filter((x) => x.envelopes.some((e) => e.iKey === iKey))) expect(p.authorization).toBe(`Bearer ${TOKEN}`);
+    for (const p of posts.filter((x) => x.envelopes.some((e) => e.iKey === iKey)))
+      expect(p.authorization).toBe(`Bearer ${TOKEN}`);
     expect(tokenRequests.some((u) => u.searchParams.get('client_id') === clientId)).toBe(true);
     expect(output()).toContain('"event":"telemetry.started"');
     expect(output()).toContain(`"authentication":"managed identity ${clientId}"`);
