@@ -11,6 +11,7 @@ import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } fro
 import { appDeps } from '../src/app/composition';
 import { checkConfig } from '../src/app/config-check';
 import type { Deps } from '../src/app/deps';
+import { startAppTelemetry } from '../src/app/telemetry';
 import { makeRegistrations } from '../src/functions/registrations';
 import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
 import {
@@ -136,6 +137,9 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
   const logHandler = (level: string, ...args: unknown[]) =>
     emit(level, args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
 
+  // Telemetry as the Functions entry file starts it (same function), before any metric is taken:
+  // with APPLICATIONINSIGHTS_CONNECTION_STRING set the local host exports too.
+  const telemetry = startAppTelemetry(settings);
   const storage = await prepareLocalStorage(settings);
   const azurite = storage.azurite;
   if (storage.connectionString !== undefined) settings.ROLLOUT_STORAGE = storage.connectionString;
@@ -345,6 +349,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
       });
       await Promise.allSettled([...inFlight]);
       await azurite?.stop();
+      await telemetry.shutdown(); // flushes what is pending
     },
   };
 }

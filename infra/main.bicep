@@ -1,9 +1,9 @@
-// Geo-replication-aware rollouts from ACR to AKS: everything `azd up` creates.
-// Layout after Azure-Samples/functions-quickstart-typescript-azd. The registry and the AKS
-// clusters already exist (possibly in other resource groups and subscriptions of the same
-// tenant); this template only adds role assignments and webhooks to them.
-// One source of truth: regions, clusters and namespaces are derived from rolloutConfig, the
-// same object the app reads from its ROLLOUT_CONFIG setting (schema: src/app/config.ts).
+// Geo-replication-aware rollouts from ACR to AKS: everything `azd up` creates, as plain resource
+// declarations (no registry modules), checked by the real Bicep CLI (`npm run infra:check`).
+// The registry and the AKS clusters already exist (possibly in other resource groups and
+// subscriptions of the same tenant); this template only adds role assignments and webhooks to them.
+// One source of truth: regions, clusters and namespaces are derived from rolloutConfig, the same
+// JSON the app reads from its ROLLOUT_CONFIG setting (schema: src/app/config.ts).
 targetScope = 'subscription'
 
 @minLength(1)
@@ -20,10 +20,12 @@ param environmentName string
 })
 param location string
 
-@description('The app configuration (ROLLOUT_CONFIG): registry, regions with their AKS cluster ids, workloads, policy. Schema: src/app/config.ts.')
-param rolloutConfig object
+@minLength(2)
+@description('ROLLOUT_CONFIG (azd: ROLLOUT_CONFIG): the app configuration as JSON text: registry, regions with their AKS cluster ids, workloads, policy. Schema: src/app/config.ts.')
+param rolloutConfig string
 
-@description('Resource id of the existing geo-replicated Premium registry: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerRegistry/registries/<name>.')
+@minLength(1)
+@description('ROLLOUT_REGISTRY_ID: resource id of the existing geo-replicated Premium registry: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerRegistry/registries/<name>.')
 param registryResourceId string
 
 @description('The registry\'s role assignment permissions mode (az acr show --query roleAssignmentMode). Empty means LegacyRegistryPermissions (AcrPull); AbacRepositoryPermissions uses Container Registry Repository Reader limited to the watched repositories.')
@@ -34,7 +36,7 @@ param registryResourceId string
 ])
 param registryRoleAssignmentMode string = ''
 
-@description('Comma-separated region names (from rolloutConfig.regions) whose AKS cluster uses Azure RBAC for Kubernetes authorization; the identity then gets Azure Kubernetes Service RBAC Writer on each workload namespace there.')
+@description('Comma-separated region names (from rolloutConfig.regions) whose AKS cluster uses Azure RBAC for Kubernetes authorization; run-command regions listed here get the Run Command workload data role on each workload namespace.')
 param azureRbacRegions string = ''
 
 @description('ACR webhook scope, e.g. my-app:* . Empty: derived from rolloutConfig (one watched repository -> <repo>:*, several -> all repositories, the app filters).')
@@ -57,20 +59,6 @@ param webhookSecret string
 @secure()
 @description('During a secret rotation: the previous webhook secret, still accepted by the app until cleared. Empty otherwise.')
 param webhookSecretPrevious string = ''
-
-@secure()
-@description('Functions host key put in the webhook URLs as ?code= (azd: WEBHOOK_FUNCTION_KEY). Unset: azd generates one and keeps it in the environment.')
-@minLength(32)
-@metadata({
-  azd: {
-    type: 'generate'
-    config: {
-      length: 48
-      noSpecial: true
-    }
-  }
-})
-param webhookFunctionKey string
 
 @secure()
 @description('NOTIFY_TARGETS (azd: NOTIFY_TARGETS): JSON array of notification targets, kept in Key Vault (the URLs are credentials). Empty: no notifications.')
@@ -99,12 +87,29 @@ param enableEasyAuth bool = false
 @description('ROLLOUT_EASY_AUTH_CLIENT_ID: application (client) id of the Entra ID app registration users sign in to (required with enableEasyAuth).')
 param easyAuthClientId string = ''
 
-@description('Maximum instances of the Flex Consumption app.')
-@minValue(40)
+@description('ROLLOUT_EASY_AUTH_ALLOWED_PRINCIPALS: comma-separated object ids admitted by Easy Auth\'s authorization policy. Empty: any principal of the tenant with a token for the app (the app role still decides operator actions).')
+param easyAuthAllowedPrincipals string = ''
+
+@description('ROLLOUT_EASY_AUTH_ALLOWED_APPLICATIONS: comma-separated client ids of applications admitted with their own token. Empty: no restriction by application.')
+param easyAuthAllowedApplications string = ''
+
+@description('ROLLOUT_OPERATOR_ROLE (OPERATOR_ROLE): the app role of the Entra app registration an operator needs for operator actions when Easy Auth is on.')
+param operatorRole string = 'Rollout.Operator'
+
+@description('ROLLOUT_OPERATOR_IP_RANGES: comma-separated CIDR ranges allowed to reach the Function App (plus the AzureContainerRegistry service tag for the webhooks). Empty: no access restrictions.')
+param operatorIpRanges string = ''
+
+@description('ROLLOUT_MAX_INSTANCES: maximum instances of the Flex Consumption app (documented minimum 1).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Optional subnet resource id for the Function App\'s VNet integration (private clusters reached through the Kubernetes API). Empty: no VNet integration.')
+@description('ROLLOUT_ALWAYS_READY: always-ready instances of the queue function `advance` (billed while idle; 0 = none, a wake-up after a quiet spell then waits for a cold start).')
+@minValue(0)
+@maxValue(10)
+param advanceAlwaysReady int = 1
+
+@description('ROLLOUT_FUNCTION_SUBNET_ID: subnet resource id for the Function App\'s VNet integration (private clusters reached through the Kubernetes API). Empty: no VNet integration.')
 param functionSubnetId string = ''
 
 @description('Optional name overrides (empty: generated).')
@@ -113,73 +118,11 @@ param functionAppName string = ''
 param storageAccountName string = ''
 param keyVaultName string = ''
 
+var config = json(rolloutConfig)
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appName = !empty(functionAppName) ? functionAppName : 'func-rollout-${resourceToken}'
-var deploymentStorageContainerName = 'app-package-${take(appName, 32)}-${take(toLower(uniqueString(appName, resourceToken)), 7)}'
-
-// ---- Derived from rolloutConfig (one source of truth) -------------------------------------
-// Cluster ids follow /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>
-// (validated by the app's parseAksResourceId), so split('/') puts sub at [2], rg at [4], name at [8].
-var rbacRegionList = filter(map(split(azureRbacRegions, ','), r => trim(r)), r => !empty(r))
-var clusters = map(rolloutConfig.regions, r => {
-  region: r.name
-  id: r.cluster
-  subscriptionId: split(r.cluster, '/')[2]
-  resourceGroup: split(r.cluster, '/')[4]
-  name: split(r.cluster, '/')[8]
-  azureRbac: contains(rbacRegionList, r.name)
-  access: r.?access ?? 'kubernetes-api'
-})
-var replicaRegions = map(rolloutConfig.regions, r => r.name)
-var watchedRepositories = union(map(rolloutConfig.workloads, w => w.repository), [])
-var effectiveWebhookScope = !empty(webhookScope)
-  ? webhookScope
-  : (length(watchedRepositories) == 1 ? '${watchedRepositories[0]}:*' : '')
-var registrySubscriptionId = split(registryResourceId, '/')[2]
-var registryResourceGroup = split(registryResourceId, '/')[4]
-var registryName = split(registryResourceId, '/')[8]
-var effectiveRegistryMode = empty(registryRoleAssignmentMode) ? 'LegacyRegistryPermissions' : registryRoleAssignmentMode
-// Webhook names: alphanumeric, 5-50 characters, unique per registry (the token keeps two
-// environments pointing at one registry apart). Region names are [a-z][a-z0-9]{1,39}.
-var webhookNames = map(replicaRegions, r => take('rollout${take(resourceToken, 5)}${r}', 50))
-// ARM_ENDPOINT without the trailing slash environment().resourceManager carries.
-var resourceManager = environment().resourceManager
-var armEndpoint = endsWith(resourceManager, '/') ? substring(resourceManager, 0, length(resourceManager) - 1) : resourceManager
-var webhookSecrets = empty(webhookSecretPrevious) ? webhookSecret : '${webhookSecret},${webhookSecretPrevious}'
-
-resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
-  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
-  location: location
-  tags: tags
-}
-
-// User-assigned identity of the Function App: storage, Key Vault, App Insights, registry and
-// clusters all trust this one identity (roles in app/rbac.bicep).
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
-  name: 'identity'
-  scope: rg
-  params: {
-    name: 'id-rollout-${resourceToken}'
-    location: location
-    tags: tags
-  }
-}
-
-module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
-  name: 'appserviceplan'
-  scope: rg
-  params: {
-    name: 'plan-rollout-${resourceToken}'
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
-    reserved: true
-    location: location
-    tags: tags
-  }
-}
+var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(toLower(uniqueString(appName, resourceToken)), 7)}'
 
 // The app's table prefix (ROLLOUT_TABLE_PREFIX) and, derived from it (contract), its wake-up queue:
 // `<prefix in lower case>-work`, read by the queue function `advance`, and the poison queue the
@@ -187,70 +130,74 @@ module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
 var tablePrefix = 'rollout'
 var wakeQueueName = '${toLower(tablePrefix)}-work'
 
-// Host storage (AzureWebJobsStorage, deployment package), the app's tables (ROLLOUT_STORAGE) and
-// its wake-up queue (ROLLOUT_STORAGE__queueServiceUri).
-module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
-  name: 'storage'
-  scope: rg
-  params: {
-    name: !empty(storageAccountName) ? storageAccountName : 'strollout${resourceToken}'
-    location: location
-    tags: tags
-    allowBlobPublicAccess: false
-    allowSharedKeyAccess: false // identity only: no account keys, no connection strings
-    minimumTlsVersion: 'TLS1_2'
-    dnsEndpointType: 'Standard'
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-    blobServices: {
-      containers: [
-        { name: deploymentStorageContainerName }
-      ]
-    }
-    queueServices: {
-      queues: [
-        { name: wakeQueueName }
-        { name: '${wakeQueueName}-poison' }
-      ]
-    }
-  }
+// ---- Derived from rolloutConfig (one source of truth) -------------------------------------
+// Cluster ids follow /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>
+// (validated by the app's parseAksResourceId), so split('/') puts sub at [2], rg at [4], name at [8].
+var rbacRegionList = filter(map(split(azureRbacRegions, ','), r => trim(r)), r => !empty(r))
+var clusters = map(config.regions, r => {
+  region: r.name
+  subscriptionId: split(r.cluster, '/')[2]
+  resourceGroup: split(r.cluster, '/')[4]
+  name: split(r.cluster, '/')[8]
+  azureRbac: contains(rbacRegionList, r.name)
+  access: r.?access ?? 'kubernetes-api'
+  allowLocalAccounts: r.?allowLocalAccounts ?? false
+  // Workload namespaces of this region (a workload without regions runs in every region).
+  namespaces: union(map(filter(config.workloads, w => contains(w.?regions ?? [r.name], r.name)), w => w.namespace), [])
+})
+var runCommandClusters = filter(clusters, c => c.access == 'run-command')
+var apiClusters = filter(clusters, c => c.access == 'kubernetes-api')
+var replicaRegions = map(config.regions, r => r.name)
+var watchedRepositories = union(map(config.workloads, w => w.repository), [])
+var effectiveWebhookScope = !empty(webhookScope)
+  ? webhookScope
+  : (length(watchedRepositories) == 1 ? '${watchedRepositories[0]}:*' : '')
+var registrySubscriptionId = split(registryResourceId, '/')[2]
+var registryResourceGroup = split(registryResourceId, '/')[4]
+var registryName = split(registryResourceId, '/')[8]
+var effectiveRegistryMode = registryRoleAssignmentMode == 'AbacRepositoryPermissions'
+  ? 'AbacRepositoryPermissions'
+  : 'LegacyRegistryPermissions'
+// Webhook names: alphanumeric, 5-50 characters, unique per registry (the token keeps two
+// environments pointing at one registry apart). Region names are [a-z][a-z0-9]{1,39}.
+var webhookNames = map(replicaRegions, r => take('rollout${take(resourceToken, 5)}${r}', 50))
+// ARM_ENDPOINT without the trailing slash environment().resourceManager carries.
+var resourceManager = environment().resourceManager
+var armEndpoint = endsWith(resourceManager, '/') ? take(resourceManager, length(resourceManager) - 1) : resourceManager
+var webhookSecrets = empty(webhookSecretPrevious) ? webhookSecret : '${webhookSecret},${webhookSecretPrevious}'
+
+// Custom AKS roles: names unique per environment; their ids are derived the same way in
+// aks-roles.bicep, so the cluster modules can name them (and wait for them with dependsOn).
+var clusterGroupScopes = union(map(clusters, c => '/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}'), [])
+var runCommandRoleName = 'ACR geo rollout - AKS Run Command (${environmentName}-${resourceToken})'
+var runCommandWorkloadsRoleName = 'ACR geo rollout - AKS Run Command workloads (${environmentName}-${resourceToken})'
+var apiWorkloadsRoleName = 'ACR geo rollout - AKS workloads (${environmentName}-${resourceToken})'
+
+// A comma-separated azd variable as a list (blanks dropped).
+func csv(s string) string[] => filter(map(split(s, ','), x => trim(x)), x => !empty(x))
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
 }
 
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
-  name: 'loganalytics'
-  scope: rg
-  params: {
-    name: 'log-rollout-${resourceToken}'
-    location: location
-    tags: tags
-    dataRetention: 30
-  }
-}
-
-module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
-  name: 'appinsights'
-  scope: rg
-  params: {
-    name: 'appi-rollout-${resourceToken}'
-    location: location
-    tags: tags
-    workspaceResourceId: logAnalytics.outputs.resourceId
-    disableLocalAuth: true // telemetry only with Entra ID (Monitoring Metrics Publisher)
-  }
-}
-
-// Alert rules on the app's exported metrics and logs, when someone is there to receive them.
-module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
-  name: 'alerts'
+module core 'app/core.bicep' = {
+  name: 'core'
   scope: rg
   params: {
     location: location
     tags: tags
-    applicationInsightsId: monitoring.outputs.resourceId
-    alertEmail: alertEmail
+    identityName: 'id-rollout-${resourceToken}'
+    planName: 'plan-rollout-${resourceToken}'
+    storageAccountName: !empty(storageAccountName) ? storageAccountName : 'strollout${resourceToken}'
+    logAnalyticsName: 'log-rollout-${resourceToken}'
+    applicationInsightsName: 'appi-rollout-${resourceToken}'
+    deploymentContainerName: deploymentContainerName
+    queueNames: [
+      wakeQueueName
+      '${wakeQueueName}-poison'
+    ]
   }
 }
 
@@ -258,7 +205,8 @@ module vault 'app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: !empty(keyVaultName) ? keyVaultName : 'kv-rollout-${take(resourceToken, 11)}'
+    nameOverride: keyVaultName
+    identityPrincipalId: core.outputs.identityPrincipalId
     location: location
     tags: tags
     webhookSecrets: webhookSecrets
@@ -266,65 +214,85 @@ module vault 'app/keyvault.bicep' = {
   }
 }
 
-// ---- Role assignments: one module (app/rbac.bicep), deployed at each resource group that holds
-// something the identity needs. ------------------------------------------------------------------
-module rbacApp 'app/rbac.bicep' = {
-  name: 'rbac-app'
+module appRoles 'app/app-roles.bicep' = {
+  name: 'roles-app'
   scope: rg
   params: {
-    principalId: identity.outputs.principalId
-    storageAccountName: storage.outputs.name
-    appInsightsName: monitoring.outputs.name
+    principalId: core.outputs.identityPrincipalId
+    storageAccountName: core.outputs.storageAccountName
+    hostContainerNames: core.outputs.hostContainerNames
+    deploymentContainerName: core.outputs.deploymentContainerName
+    queueNames: core.outputs.queueNames
     keyVaultName: vault.outputs.name
+    secretNames: vault.outputs.secretNames
+    applicationInsightsName: core.outputs.applicationInsightsName
   }
 }
 
-module rbacRegistry 'app/rbac.bicep' = {
-  name: 'rbac-registry-${resourceToken}'
+module registryRoles 'app/registry-roles.bicep' = {
+  name: 'roles-registry-${resourceToken}'
   scope: resourceGroup(registrySubscriptionId, registryResourceGroup)
   params: {
-    principalId: identity.outputs.principalId
+    principalId: core.outputs.identityPrincipalId
     registryName: registryName
-    registryRoleAssignmentMode: effectiveRegistryMode
-    registryRepositories: watchedRepositories
+    roleAssignmentMode: effectiveRegistryMode
+    repositories: watchedRepositories
   }
 }
 
-// Custom role with exactly the three Run Command actions, assignable on the clusters' groups.
-module aksRole 'app/aks-role.bicep' = {
-  name: 'aks-runcommand-role-${resourceToken}'
+module aksRoles 'app/aks-roles.bicep' = {
+  name: 'aks-roles-${resourceToken}'
   scope: subscription(clusters[0].subscriptionId)
   params: {
-    roleName: 'ACR geo rollout - AKS Run Command (${environmentName}-${resourceToken})'
-    assignableScopes: union(map(clusters, c => '/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}'), [])
+    assignableScopes: clusterGroupScopes
+    runCommandRoleName: runCommandRoleName
+    runCommandWorkloadsRoleName: runCommandWorkloadsRoleName
+    apiWorkloadsRoleName: apiWorkloadsRoleName
+    createRunCommandRoles: !empty(runCommandClusters)
+    createApiRole: !empty(apiClusters)
   }
 }
 
-// Custom role with exactly the Kubernetes data actions of the kubernetes-api path, assigned per
-// workload namespace (rbac.bicep).
-module aksWorkloadRole 'app/aks-data-role.bicep' = {
-  name: 'aks-workload-role-${resourceToken}'
-  scope: subscription(clusters[0].subscriptionId)
-  params: {
-    roleName: 'ACR geo rollout - AKS workloads (${environmentName}-${resourceToken})'
-    assignableScopes: union(map(clusters, c => '/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}'), [])
-  }
-}
-
-module rbacClusters 'app/rbac.bicep' = [
-  for (c, i) in clusters: {
-    name: 'rbac-aks-${i}-${resourceToken}'
+module runCommandClusterRoles 'app/cluster-run-command.bicep' = [
+  for (c, i) in runCommandClusters: {
+    name: 'roles-aks-rc-${i}-${resourceToken}'
     scope: resourceGroup(c.subscriptionId, c.resourceGroup)
     params: {
-      principalId: identity.outputs.principalId
+      principalId: core.outputs.identityPrincipalId
       clusterName: c.name
-      clusterRegion: c.region
-      workloads: rolloutConfig.workloads
-      clusterAzureRbac: c.azureRbac
-      aksRunCommandRoleGuid: aksRole.outputs.roleGuid
-      clusterAccess: c.access
-      aksWorkloadRoleGuid: aksWorkloadRole.outputs.roleGuid
+      namespaces: c.azureRbac ? c.namespaces : []
+      runCommandRoleGuid: guid(tenant().tenantId, runCommandRoleName)
+      runCommandWorkloadsRoleGuid: guid(tenant().tenantId, runCommandWorkloadsRoleName)
     }
+    dependsOn: [
+      aksRoles
+    ]
+  }
+]
+
+// Read each kubernetes-api cluster as it is now: whether it has managed Entra ID decides whether
+// the Cluster User role is safe to grant (cluster-kubernetes-api.bicep).
+resource apiClusterResources 'Microsoft.ContainerService/managedClusters@2025-10-01' existing = [
+  for c in apiClusters: {
+    name: c.name
+    scope: resourceGroup(c.subscriptionId, c.resourceGroup)
+  }
+]
+
+module apiClusterRoles 'app/cluster-kubernetes-api.bicep' = [
+  for (c, i) in apiClusters: {
+    name: 'roles-aks-api-${i}-${resourceToken}'
+    scope: resourceGroup(c.subscriptionId, c.resourceGroup)
+    params: {
+      principalId: core.outputs.identityPrincipalId
+      clusterName: c.name
+      namespaces: c.namespaces
+      workloadsRoleGuid: guid(tenant().tenantId, apiWorkloadsRoleName)
+      grantClusterUser: (apiClusterResources[i].properties.?aadProfile.?managed ?? false) || c.allowLocalAccounts
+    }
+    dependsOn: [
+      aksRoles
+    ]
   }
 ]
 
@@ -335,27 +303,31 @@ module api 'app/api.bicep' = {
     name: appName
     location: location
     tags: tags
-    appServicePlanId: appServicePlan.outputs.resourceId
-    storageAccountName: storage.outputs.name
-    deploymentStorageContainerName: deploymentStorageContainerName
-    applicationInsightsName: monitoring.outputs.name
-    identityId: identity.outputs.resourceId
-    identityClientId: identity.outputs.clientId
+    planId: core.outputs.planId
+    identityId: core.outputs.identityId
+    identityClientId: core.outputs.identityClientId
+    blobEndpoint: core.outputs.blobEndpoint
+    queueEndpoint: core.outputs.queueEndpoint
+    tableEndpoint: core.outputs.tableEndpoint
+    deploymentContainerName: core.outputs.deploymentContainerName
+    applicationInsightsConnectionString: core.outputs.applicationInsightsConnectionString
     maximumInstanceCount: maximumInstanceCount
-    rolloutConfigJson: string(rolloutConfig)
-    webhookSecretsUri: vault.outputs.webhookSecretsUriWithVersion
-    notifyTargetsUri: vault.outputs.notifyTargetsUriWithVersion
+    advanceAlwaysReady: advanceAlwaysReady
+    rolloutConfig: rolloutConfig
+    webhookVaultReference: vault.outputs.webhookSecretsUriWithVersion
+    notifyVaultReference: vault.outputs.notifyTargetsUriWithVersion
     statusPageUrl: statusPageUrl
+    operatorRole: operatorRole
     armEndpoint: armEndpoint
     dryRun: dryRun == 'true'
     reconcileSchedule: reconcileSchedule
     tablePrefix: tablePrefix
-    webhookFunctionKey: webhookFunctionKey
     functionSubnetId: functionSubnetId
+    operatorIpRanges: csv(operatorIpRanges)
   }
-  // The host needs its storage roles before it starts (deployment package, keys, timer leases).
+  // The host needs its storage and Key Vault roles before it starts (package, locks, key store).
   dependsOn: [
-    rbacApp
+    appRoles
   ]
 }
 
@@ -366,7 +338,25 @@ module easyAuth 'app/easy-auth.bicep' = if (enableEasyAuth) {
   params: {
     siteName: api.outputs.name
     clientId: easyAuthClientId
-    excludedPaths: concat(['/api/acr/events'], map(replicaRegions, r => '/api/acr/events/${r}'))
+    excludedPaths: concat(
+      ['/api/acr/events'],
+      map(replicaRegions, r => '/api/acr/events/${r}'),
+      ['/runtime/webhooks/eventgrid']
+    )
+    allowedPrincipals: csv(easyAuthAllowedPrincipals)
+    allowedApplications: csv(easyAuthAllowedApplications)
+  }
+}
+
+// Alert rules on the app's exported metrics and logs, when someone is there to receive them.
+module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: core.outputs.applicationInsightsId
+    alertEmail: alertEmail
   }
 }
 
@@ -378,24 +368,30 @@ module webhooks 'app/webhooks.bicep' = {
     regions: replicaRegions
     webhookNames: webhookNames
     functionHostName: api.outputs.defaultHostName
-    functionKey: webhookFunctionKey
     webhookSecret: webhookSecret
     webhookScope: effectiveWebhookScope
   }
 }
 
-// ---- Outputs (azd stores them in the environment) -----------------------------------------
+// ---- Outputs (azd stores them in the environment; infra/hooks/summary.mjs prints them) ----
+// None carries a secret: the webhook URLs have no key, and the status page's key is fetched by
+// the command in ROLLOUT_STATUS_KEY_COMMAND (the host creates it on first start).
+var functionUrl = 'https://${api.outputs.defaultHostName}'
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
-output ROLLOUT_FUNCTION_URL string = 'https://${api.outputs.defaultHostName}'
-output ROLLOUT_WEBHOOK_URL_TEMPLATE string = 'https://${api.outputs.defaultHostName}/api/acr/events/{region}'
-output ROLLOUT_IDENTITY_CLIENT_ID string = identity.outputs.clientId
-output ROLLOUT_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output ROLLOUT_FUNCTION_URL string = functionUrl
+output ROLLOUT_STATUS_PAGE_URL string = '${functionUrl}/api/dashboard'
+output ROLLOUT_WEBHOOK_URL_TEMPLATE string = '${functionUrl}/api/acr/events/{region}'
+output ROLLOUT_WEBHOOK_URLS string = join(map(replicaRegions, r => '${r}=${functionUrl}/api/acr/events/${r}'), ',')
+output ROLLOUT_STATUS_KEY_COMMAND string = 'az functionapp keys list -g ${rg.name} -n ${api.outputs.name} --query functionKeys.default -o tsv'
+output ROLLOUT_IDENTITY_CLIENT_ID string = core.outputs.identityClientId
+output ROLLOUT_IDENTITY_PRINCIPAL_ID string = core.outputs.identityPrincipalId
 output ROLLOUT_WEBHOOK_NAMES string = join(webhookNames, ',')
 output ROLLOUT_WEBHOOK_SCOPE string = effectiveWebhookScope
 output ROLLOUT_KEY_VAULT_NAME string = vault.outputs.name
-output ROLLOUT_STORAGE_TABLE_URI string = api.outputs.tableServiceUri
-output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.name
+output ROLLOUT_STORAGE_TABLE_URI string = core.outputs.tableEndpoint
+output ROLLOUT_EASY_AUTH string = enableEasyAuth ? 'on (app role ${operatorRole} required for operator actions)' : 'off (function keys only)'
+output APPLICATIONINSIGHTS_NAME string = core.outputs.applicationInsightsName

@@ -95,7 +95,7 @@ traces
   }
 ]
 
-resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   for r in rules: {
     name: 'alert-${namePrefix}-${r.key}'
     location: location

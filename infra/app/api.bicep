@@ -1,108 +1,158 @@
-// The Function App on the Flex Consumption plan (Node.js 22), after
-// Azure-Samples/functions-quickstart-typescript-azd, and the host key used in webhook URLs.
-// Every app setting is in `appSettings` below; test/infra/settings.test.ts checks that it matches
-// what src/app/config.ts reads (SETTING_NAMES) plus an explicit list of host-only settings.
+// The Function App on the Flex Consumption plan (Linux, Node.js 22), declared directly (after
+// Azure-Samples/azure-functions-flex-consumption-samples, IaC/bicep): user-assigned identity only,
+// identity-based host storage and deployment storage, Key Vault references, Entra ID telemetry,
+// one always-ready instance for the queue function `advance`, optional access restrictions.
+// No function key is created here: the ACR webhook route is anonymous at the Functions level
+// (its bearer secret is the check), and the operator and status routes use the host's default
+// key, which the Functions runtime creates on first start (README, "Deploy").
+// test/infra/settings.test.ts checks the app settings against what src/ reads.
 
+@minLength(2)
 param name string
 param location string = resourceGroup().location
 param tags object = {}
 param serviceName string = 'api'
-param appServicePlanId string
-param storageAccountName string
-param deploymentStorageContainerName string
-param applicationInsightsName string
+@minLength(1)
+param planId string
+@minLength(1)
 param identityId string
+@minLength(1)
 param identityClientId string
-param instanceMemoryMB int = 2048
-param maximumInstanceCount int = 40
 
-@description('ROLLOUT_CONFIG as a JSON string.')
-param rolloutConfigJson string
+@description('Storage endpoints of the app\'s account (primaryEndpoints).')
+param blobEndpoint string
+param queueEndpoint string
+param tableEndpoint string
+@minLength(3)
+param deploymentContainerName string
+
+@description('Application Insights connection string (local auth is off: telemetry authenticates with the identity).')
+param applicationInsightsConnectionString string
+
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+@minValue(0)
+@maxValue(10)
+@description('Always-ready instances of `advance` (billed while idle; 0 = scale from zero).')
+param advanceAlwaysReady int = 1
+
+@minLength(2)
+@description('ROLLOUT_CONFIG, the JSON text as given.')
+param rolloutConfig string
 @description('Versioned URI of the Key Vault secret holding WEBHOOK_SECRETS.')
-param webhookSecretsUri string
+param webhookVaultReference string
+@description('Versioned URI of the Key Vault secret holding NOTIFY_TARGETS.')
+param notifyVaultReference string
 param armEndpoint string
 param dryRun bool = false
-@description('Empty: the app default (every 30 s).')
+@description('Empty: every 30 s.')
 param reconcileSchedule string = ''
 param webhookNudgeBudgetMs int = 2500
 param reconcileBudgetSeconds int = 50
 param reconcileConcurrency int = 8
 @description('Prefix of the app\'s table names (the storage account is this deployment\'s own).')
 param tablePrefix string = 'rollout'
-
-@description('Versioned URI of the Key Vault secret holding NOTIFY_TARGETS.')
-param notifyTargetsUri string
 @description('STATUS_PAGE_URL: the dashboard notifications link to. Empty: no link.')
 param statusPageUrl string = ''
+@minLength(1)
+@description('OPERATOR_ROLE: the Entra app role an operator needs for the actions when Easy Auth is on.')
+param operatorRole string
 
-@secure()
-@description('Host-level function key ACR webhooks put in ?code=.')
-param webhookFunctionKey string
-param webhookFunctionKeyName string = 'acrwebhooks'
 @description('Subnet for regional VNet integration (private API servers); empty: none.')
 param functionSubnetId string = ''
 
-resource stg 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
-
-resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: applicationInsightsName
-}
+@description('Operator IP ranges (CIDR). Empty: no access restrictions. Else only these and the AzureContainerRegistry service tag (webhooks) reach the app.')
+param operatorIpRanges string[] = []
 
 var appSettings = {
-  // ---- Read by src/app/config.ts ----
-  ROLLOUT_CONFIG: rolloutConfigJson
-  // Identity-based Table Storage: the Functions identity-connection convention
-  // (<prefix>__tableServiceUri / __credential / __clientId); the app uses the URI.
-  ROLLOUT_STORAGE__tableServiceUri: stg.properties.primaryEndpoints.table
+  // ---- Read by the app (src/app/config.ts) ----
+  ROLLOUT_CONFIG: rolloutConfig
+  // Identity-based Table Storage and the wake-up queue (the Functions identity-connection
+  // convention: <prefix>__tableServiceUri / __queueServiceUri / __credential / __clientId). The
+  // queue trigger `advance` (connection ROLLOUT_STORAGE) reads the queue with the same identity.
+  ROLLOUT_STORAGE__tableServiceUri: tableEndpoint
+  ROLLOUT_STORAGE__queueServiceUri: queueEndpoint
   ROLLOUT_STORAGE__credential: 'managedidentity'
   ROLLOUT_STORAGE__clientId: identityClientId
-  // The wake-up queue `<prefix>-work` in the same account: the app sends to it, and the queue
-  // trigger `advance` (connection ROLLOUT_STORAGE) reads it with the same identity.
-  ROLLOUT_STORAGE__queueServiceUri: stg.properties.primaryEndpoints.queue
   ROLLOUT_TABLE_PREFIX: tablePrefix
-  WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=${webhookSecretsUri})'
+  WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=${webhookVaultReference})'
   AZURE_CLIENT_ID: identityClientId
   ARM_ENDPOINT: armEndpoint
-  DRY_RUN: dryRun ? 'true' : 'false'
+  DRY_RUN: dryRun ? 'true' : 'false' // string(true) is "True", which the app's parser rejects
   RECONCILE_SCHEDULE: empty(reconcileSchedule) ? '*/30 * * * * *' : reconcileSchedule
   WEBHOOK_NUDGE_BUDGET_MS: '${webhookNudgeBudgetMs}'
   RECONCILE_BUDGET_SECONDS: '${reconcileBudgetSeconds}'
   RECONCILE_CONCURRENCY: '${reconcileConcurrency}'
-  NOTIFY_TARGETS: '@Microsoft.KeyVault(SecretUri=${notifyTargetsUri})'
+  NOTIFY_TARGETS: '@Microsoft.KeyVault(SecretUri=${notifyVaultReference})'
   STATUS_PAGE_URL: statusPageUrl
+  OPERATOR_ROLE: operatorRole
   // ---- Read by the Functions host ----
+  // Host storage: blobs only (locks, leases, the key store); no trigger of this app uses the
+  // host's queues, so the host gets no queue endpoint and no account-wide queue role.
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
-  AzureWebJobsStorage__blobServiceUri: stg.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: stg.properties.primaryEndpoints.queue
-  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  // Read by the host and, for the exporter's credential, by src/app/telemetry.ts.
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
-module api 'br/public:avm/res/web/site:0.9.0' = {
-  name: '${serviceName}-flex-consumption'
-  params: {
-    kind: 'functionapp,linux'
-    name: name
-    location: location
-    tags: union(tags, { 'azd-service-name': serviceName })
-    serverFarmResourceId: appServicePlanId
-    httpsOnly: true
-    managedIdentities: {
-      systemAssigned: false
-      userAssignedResourceIds: [
-        identityId
-      ]
+var restricted = !empty(operatorIpRanges)
+var ipRules = [
+  for (cidr, i) in operatorIpRanges: {
+    name: 'operator-${i}'
+    action: 'Allow'
+    tag: 'Default'
+    ipAddress: cidr
+    priority: 100 + i
+  }
+]
+// ACR sends webhooks from the AzureContainerRegistry service tag's addresses (Microsoft's "Service
+// tags for Azure Container Registry"). It is shared by every registry, so it is a network filter,
+// not an identity: the bearer secret stays the webhook's check.
+var registryRule = {
+  name: 'acr-webhooks'
+  action: 'Allow'
+  tag: 'ServiceTag'
+  ipAddress: 'AzureContainerRegistry'
+  priority: 300
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
     }
-    // Key Vault references (WEBHOOK_SECRETS) resolve with the user-assigned identity.
-    keyVaultAccessIdentityResourceId: identityId
+  }
+  properties: {
+    serverFarmId: planId
+    httpsOnly: true
+    // Key Vault references (WEBHOOK_SECRETS, NOTIFY_TARGETS) resolve with the user-assigned identity.
+    keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(functionSubnetId) ? null : functionSubnetId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      http20Enabled: true
+      appSettings: [for s in items(appSettings): { name: s.key, value: s.value }]
+      ipSecurityRestrictionsDefaultAction: restricted ? 'Deny' : 'Allow'
+      ipSecurityRestrictions: restricted ? concat(ipRules, [registryRule]) : []
+      // The deployment endpoint (scm) keeps its own, open rules: azd deploys through it with
+      // Entra ID, from wherever the deployer is.
+      scmIpSecurityRestrictionsUseMain: false
+    }
     functionAppConfig: {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${stg.properties.primaryEndpoints.blob}${deploymentStorageContainerName}'
+          value: '${blobEndpoint}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: identityId
@@ -112,47 +162,24 @@ module api 'br/public:avm/res/web/site:0.9.0' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
-        // On Flex Consumption each queue function scales on its own instances: one always-ready
+        // On Flex Consumption each queue function scales on its own instances: an always-ready
         // instance keeps the first wake-up after a quiet spell from waiting for a cold start.
-        alwaysReady: [
-          {
-            name: 'function:advance'
-            instanceCount: 1
-          }
-        ]
+        alwaysReady: advanceAlwaysReady > 0
+          ? [
+              {
+                name: 'function:advance'
+                instanceCount: advanceAlwaysReady
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'
         version: '22'
       }
     }
-    siteConfig: {
-      alwaysOn: false
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-    }
-    appSettingsKeyValuePairs: appSettings
-    virtualNetworkSubnetId: empty(functionSubnetId) ? null : functionSubnetId
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' existing = {
-  name: name
-}
-
-// A host-level function key (valid for every function with authLevel "function"); its value is
-// generated by azd and reused, so the webhook URLs stay stable across deployments.
-resource webhookKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
-  name: '${name}/default/${webhookFunctionKeyName}'
-  properties: {
-    name: webhookFunctionKeyName
-    value: webhookFunctionKey
-  }
-  dependsOn: [
-    api
-  ]
-}
-
-output name string = api.outputs.name
+output name string = site.name
 output defaultHostName string = site.properties.defaultHostName
-output tableServiceUri string = stg.properties.primaryEndpoints.table

@@ -1,26 +1,45 @@
 // App Service Authentication ("Easy Auth") with Microsoft Entra ID in front of the status page and
-// the operator actions (issue 12), deployed only with enableEasyAuth=true. Signed-in users reach
-// the routes; App Service then sets x-ms-client-principal-name, and the app records that name as
-// the actor of each operator action (src/functions/operator-actor.ts). The ACR webhook routes stay
-// reachable without a sign-in (ACR cannot sign in): they keep their function key and bearer secret.
+// the operator actions, deployed only with enableEasyAuth=true:
+//   - who: an Entra ID sign-in (or a bearer token for the app registration) on every route except
+//     the excluded paths below; App Service then passes x-ms-client-principal (claims, roles) and
+//     sets WEBSITE_AUTH_ENABLED, so the app trusts the actor it names;
+//   - whether: the Entra provider's default authorization policy admits only the listed principals
+//     (object ids) and client applications, when given; the app further requires the app role
+//     OPERATOR_ROLE in the claims for operator actions;
+//   - excluded: the ACR webhook routes (ACR cannot sign in) and the Functions runtime's Event Grid
+//     endpoint. Easy Auth does not process excluded paths at all: their Authorization header reaches
+//     the function unchanged, so the webhook's bearer secret is checked by the app as without Easy Auth.
 
+@minLength(2)
 @description('Name of the Function App.')
 param siteName string
 
+@minLength(1)
 @description('Application (client) id of the Entra ID app registration users sign in to.')
 param clientId string
 
 @description('Entra ID tenant of that app registration.')
 param tenantId string = subscription().tenantId
 
-@description('Paths served without a sign-in: the ACR webhook routes.')
-param excludedPaths array
+@description('Paths served without a sign-in: the ACR webhook routes (and the Event Grid runtime endpoint).')
+param excludedPaths string[]
 
-resource site 'Microsoft.Web/sites@2024-04-01' existing = {
+@description('Object ids of the users, groups\' members or service principals admitted (empty: any principal of the tenant that gets a token for the app).')
+param allowedPrincipals string[] = []
+
+@description('Client ids of the applications admitted to call with their own token (empty: no restriction by application).')
+param allowedApplications string[] = []
+
+resource site 'Microsoft.Web/sites@2025-03-01' existing = {
   name: siteName
 }
 
-resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+var authorizationPolicy = union(
+  empty(allowedPrincipals) ? {} : { allowedPrincipals: { identities: allowedPrincipals } },
+  empty(allowedApplications) ? {} : { allowedApplications: allowedApplications }
+)
+
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'authsettingsV2'
   properties: {
@@ -45,6 +64,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
             'api://${clientId}'
             clientId
           ]
+          defaultAuthorizationPolicy: authorizationPolicy
         }
       }
     }

@@ -1,10 +1,19 @@
-// Key Vault (RBAC mode) holding WEBHOOK_SECRETS: one secret, or "new,old" during a rotation.
-// The Function App reads it through a Key Vault reference with its user-assigned identity
-// (Key Vault Secrets User, rbac.bicep).
+// Key Vault (RBAC mode) holding WEBHOOK_SECRETS (one secret, or "new,old" during a rotation) and
+// NOTIFY_TARGETS (its URLs are credentials). The Function App reads both through Key Vault
+// references with its user-assigned identity (Key Vault Secrets User on each secret, app-roles.bicep).
+//
+// The generated name includes the identity's principal id: stable across `azd provision` runs (the
+// identity is kept), new after `azd down` (the identity is deleted with the resource group), so a
+// re-created environment never collides with its own soft-deleted vault (purge not required).
 
-param name string
 param location string = resourceGroup().location
 param tags object = {}
+
+@description('Vault name override; empty: generated (see the header).')
+param nameOverride string = ''
+@minLength(1)
+@description('Principal id of the app identity (part of the generated name).')
+param identityPrincipalId string
 
 @secure()
 @description('Comma-separated webhook secrets, newest first.')
@@ -14,7 +23,10 @@ param webhookSecrets string
 @description('NOTIFY_TARGETS (JSON array): the target URLs carry credentials. Empty: no targets.')
 param notifyTargets string = ''
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+// 'kv-rollout-' + 13 characters of uniqueString = 24, the longest vault name.
+var name = !empty(nameOverride) ? nameOverride : 'kv-rollout-${uniqueString(resourceGroup().id, identityPrincipalId)}'
+
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
@@ -27,7 +39,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true // no access policies: Azure RBAC only
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
-    publicNetworkAccess: 'Enabled' // the Flex Consumption app is not VNet-integrated here
+    publicNetworkAccess: 'Enabled' // Key Vault references resolve from the platform, with the identity
     networkAcls: {
       defaultAction: 'Allow'
       bypass: 'AzureServices'
@@ -35,7 +47,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource secret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: vault
   name: 'webhook-secrets'
   properties: {
@@ -44,7 +56,7 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource notifySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource notifySecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: vault
   name: 'notify-targets'
   properties: {
@@ -54,6 +66,7 @@ resource notifySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 }
 
 output name string = vault.name
+output secretNames string[] = [secret.name, notifySecret.name]
 // Versioned: a new secret value changes the app setting, so the app picks it up at once
 // instead of after the Key Vault reference cache (up to 24 h) expires.
 output webhookSecretsUriWithVersion string = secret.properties.secretUriWithVersion

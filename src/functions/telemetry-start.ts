@@ -3,7 +3,7 @@
 // from the exporting provider). Per Microsoft's guidance for the Node.js worker with host.json
 // `telemetryMode: OpenTelemetry`: the worker exports through @azure/monitor-opentelemetry, and
 // only when APPLICATIONINSIGHTS_CONNECTION_STRING is set; startTelemetry never throws.
-import { Logger, consoleSink } from '../app/logger';
-import { startTelemetry } from '../app/telemetry';
+// The local host (dev/local-host.ts) starts it through the same startAppTelemetry.
+import { startAppTelemetry } from '../app/telemetry';
 
-export const telemetry = startTelemetry(process.env, new Logger(consoleSink, { hook: 'telemetry' }));
+export const telemetry = startAppTelemetry(process.env);

@@ -1,182 +1,177 @@
-// No drift between the settings the app reads (SETTING_NAMES from src/app/config.ts), the app
-// settings infra/app/*.bicep deploys, and local.settings.sample.json. Settings that are not read
-// by the app are allowed only when listed below with the reason; a new setting on either side
-// fails here until it is handled.
+// No drift between the settings src/ reads and the app settings the compiled template deploys.
+// What src/ reads is derived from src/ itself: the config schema (SETTING_NAMES), the binding
+// expressions (%NAME%), every `env.NAME` / `process.env.NAME`, and the Functions identity-connection
+// convention for each trigger connection (<CONNECTION>__credential / __clientId). A new setting on
+// either side fails here until infra sets it or it is listed below with the reason.
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTING_NAMES, parseConfig, rolloutConfigSchema } from '../../src/app/config';
+import { ADVANCE_QUEUE_CONNECTION } from '../../src/functions/advance';
 import { parseAksResourceId } from '../../src/core/names';
-import { INFRA, ROOT, bicepFiles, objectVars, read, stripComments, topLevelKeys } from './bicep-text';
+import { ROOT, SCENARIO_CONFIG, scenario } from './arm';
 
-/** Read by the app, but never deployed: they exist for local runs only. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Every setting name src/ reads, with where it was found. */
+function settingsReadBySrc(): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const n of SETTING_NAMES) found.set(n, 'src/app/config.ts (schema)');
+  for (const file of sourceFiles(join(ROOT, 'src'))) {
+    const text = readFileSync(file, 'utf8');
+    const rel = file.slice(ROOT.length + 1);
+    for (const m of text.matchAll(/'%([A-Za-z_][A-Za-z0-9_]*)%'/g)) found.set(m[1]!, `${rel} (binding)`);
+    for (const m of text.matchAll(/\benv\??\.([A-Z][A-Za-z0-9_]*)\b/g)) found.set(m[1]!, `${rel} (env)`);
+    for (const m of text.matchAll(/\benv\[['"]([A-Za-z_][A-Za-z0-9_]*)['"]\]/g))
+      found.set(m[1]!, `${rel} (env)`);
+  }
+  // The queue trigger's identity connection: the host reads these for connection ROLLOUT_STORAGE.
+  for (const suffix of ['credential', 'clientId'])
+    found.set(`${ADVANCE_QUEUE_CONNECTION}__${suffix}`, 'src/functions/advance.ts (trigger connection)');
+  return found;
+}
+
+/** Read by src/, never deployed: local runs only. */
 const LOCAL_ONLY: Record<string, string> = {
   LOCAL_DEV_TOKEN: 'static token for loopback simulators; the config refuses it when any endpoint is remote',
   ROLLOUT_STORAGE:
     'connection string (Azurite); Azure uses ROLLOUT_STORAGE__tableServiceUri with the managed identity',
 };
 
-/** Deployed, not read by src/app/config.ts: read by the Functions host or the identity-connection convention. */
+/** Read by src/, set by the platform rather than the template. */
+const PLATFORM_SET: Record<string, string> = {
+  WEBSITE_AUTH_ENABLED: 'App Service sets it when authentication (Easy Auth) is on',
+};
+
+/** Deployed for the Functions host (src/ does not read them). */
 const HOST_ONLY: Record<string, string> = {
-  RECONCILE_SCHEDULE: 'the timer binding reads it as %RECONCILE_SCHEDULE% (the local host likewise)',
-  AzureWebJobsStorage__credential: 'Functions host storage, identity-based',
-  AzureWebJobsStorage__clientId: 'Functions host storage: which user-assigned identity',
-  AzureWebJobsStorage__blobServiceUri: 'Functions host storage: deployment package, keys, timer locks',
-  AzureWebJobsStorage__queueServiceUri: 'Functions host storage: host queues',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'Functions host telemetry',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra ID telemetry (App Insights local auth is disabled)',
-  ROLLOUT_STORAGE__credential:
-    'Functions identity-connection convention for the ROLLOUT_STORAGE prefix; the app authenticates with AZURE_CLIENT_ID',
-  ROLLOUT_STORAGE__clientId:
-    'Functions identity-connection convention for the ROLLOUT_STORAGE prefix; the app authenticates with AZURE_CLIENT_ID',
+  AzureWebJobsStorage__credential: 'host storage, identity-based',
+  AzureWebJobsStorage__clientId: 'host storage: which user-assigned identity',
+  AzureWebJobsStorage__blobServiceUri: 'host storage: locks, leases, the key store',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: 'host telemetry (the worker reads it too when it starts telemetry)',
 };
 
-/** In local.settings.sample.json only: what `func start` needs locally. */
-const LOCAL_HOST_ONLY: Record<string, string> = {
-  FUNCTIONS_WORKER_RUNTIME:
-    'func start needs it locally; Flex Consumption sets the runtime in functionAppConfig and rejects this setting',
-  AzureWebJobsStorage:
-    'host storage connection string for Azurite; Azure uses the identity-based AzureWebJobsStorage__* settings',
-  AZURITE_PORT:
-    'npm run dev: table port of the Azurite it starts for UseDevelopmentStorage=true (empty = any free port)',
+/** Deployed ahead of the code that reads it (the Easy Auth operator check lands with the auth change). */
+const READ_BY_THE_AUTH_CHANGE: Record<string, string> = {
+  OPERATOR_ROLE: 'the app role operator actions require when Easy Auth is on',
 };
 
-function infraSettings(): Map<string, string> {
-  // key -> the file that sets it; app settings live in `var ...Settings = { ... }` blocks.
-  const found = new Map<string, string>();
-  for (const file of bicepFiles(join(INFRA, 'app'))) {
-    for (const [name, block] of objectVars(read(file))) {
-      if (!/settings$/i.test(name)) continue;
-      for (const key of topLevelKeys(block)) found.set(key, file);
-    }
-  }
-  return found;
-}
-
-function settingValue(key: string): string {
-  const api = stripComments(read(join(INFRA, 'app', 'api.bicep')));
-  const m = new RegExp(`^\\s*${key}\\s*:\\s*(.+)$`, 'm').exec(api);
-  if (!m) throw new Error(`${key} is not set in api.bicep`);
-  return m[1]!.trim();
-}
-
-const sample = JSON.parse(read(join(ROOT, 'local.settings.sample.json'))) as {
+const deployed = scenario();
+const site = deployed.resources.find((r) => r.type === 'Microsoft.Web/sites')!;
+const settings = Object.fromEntries(
+  (site.properties.siteConfig as { appSettings: Array<{ name: string; value: unknown }> }).appSettings.map(
+    (s) => [s.name, String(s.value)],
+  ),
+);
+const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
   Values: Record<string, string>;
 };
-const sampleKeys = Object.keys(sample.Values);
 
-describe('app settings: code, infra and local.settings.sample.json agree', () => {
-  const infra = infraSettings();
+describe('app settings: what src/ reads and what the template deploys agree', () => {
+  const read = settingsReadBySrc();
 
-  it('when infra is read, then it declares app settings at all (the parser found the block)', () => {
-    expect(infra.size).toBeGreaterThan(10);
+  it('when src/ is read, then the derivation finds the settings (the schema, bindings, env reads)', () => {
+    expect(read.get('RECONCILE_SCHEDULE')).toMatch(/binding/);
+    expect(read.get('APPLICATIONINSIGHTS_CONNECTION_STRING')).toMatch(/telemetry\.ts/);
+    expect(read.size).toBeGreaterThan(15);
   });
 
-  it('when the app reads a setting, then infra sets it (unless it is local-only)', () => {
-    const missing = SETTING_NAMES.filter((n) => !(n in LOCAL_ONLY) && !infra.has(n));
-    expect(missing).toEqual([]);
-  });
-
-  it('when the app reads a setting, then local.settings.sample.json lists it', () => {
-    expect(SETTING_NAMES.filter((n) => !sampleKeys.includes(n))).toEqual([]);
-  });
-
-  it('when infra sets a setting, then the app or the host reads it (explicit allow-list)', () => {
-    const unread = [...infra.keys()].filter((k) => !SETTING_NAMES.includes(k) && !(k in HOST_ONLY));
-    expect(unread).toEqual([]);
-  });
-
-  it('when the sample lists a setting, then the app reads it or it is a documented local host setting', () => {
-    const unknown = sampleKeys.filter(
-      (k) => !SETTING_NAMES.includes(k) && !(k in LOCAL_HOST_ONLY) && !(k in HOST_ONLY),
+  it('when src/ reads a setting, then the template sets it (unless local-only or set by the platform)', () => {
+    const missing = [...read.keys()].filter(
+      (n) => !(n in LOCAL_ONLY) && !(n in PLATFORM_SET) && !(n in settings),
     );
-    expect(unknown).toEqual([]);
+    expect(missing.map((n) => `${n} (${read.get(n)})`)).toEqual([]);
+  });
+
+  it('when the template sets a setting, then src/ or the host reads it (explicit allow-list)', () => {
+    const unread = Object.keys(settings).filter(
+      (k) => !read.has(k) && !(k in HOST_ONLY) && !(k in READ_BY_THE_AUTH_CHANGE),
+    );
+    expect(unread).toEqual([]);
   });
 
   it('when a setting is allow-listed, then the list is not stale', () => {
     for (const name of Object.keys(LOCAL_ONLY)) {
-      expect(SETTING_NAMES, `${name} is no longer read by the app`).toContain(name);
-      expect(infra.has(name), `${name} is local-only but infra sets it`).toBe(false);
+      expect(read.has(name), `${name} is no longer read`).toBe(true);
+      expect(settings, `${name} is local-only but deployed`).not.toHaveProperty(name);
     }
-    for (const name of Object.keys(HOST_ONLY)) {
-      expect(SETTING_NAMES, `${name} is read by the app now: drop it from HOST_ONLY`).not.toContain(name);
-      expect(infra.has(name), `${name} is allow-listed but infra no longer sets it`).toBe(true);
-    }
-    for (const name of Object.keys(LOCAL_HOST_ONLY)) {
-      expect(sampleKeys, `${name} is allow-listed but no longer in the sample`).toContain(name);
-      expect(infra.has(name), `${name} must not be deployed`).toBe(false);
-    }
+    for (const name of Object.keys(HOST_ONLY))
+      expect(settings, `${name} is no longer deployed`).toHaveProperty(name);
   });
 
   it('when deployed on Flex Consumption, then no FUNCTIONS_* runtime setting is set (functionAppConfig carries it)', () => {
-    expect([...infra.keys()].filter((k) => k.startsWith('FUNCTIONS_'))).toEqual([]);
+    expect(Object.keys(settings).filter((k) => k.startsWith('FUNCTIONS_'))).toEqual([]);
   });
 
-  it('when settings carry secrets or booleans, then they have the shape the app parses', () => {
-    // The webhook secret comes from Key Vault, never inline.
-    expect(settingValue('WEBHOOK_SECRETS')).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{[A-Za-z]+\}\)'$/);
-    // ARM string(true) is "True", which the app's boolean parser rejects: spell it out.
-    expect(settingValue('DRY_RUN')).toBe("dryRun ? 'true' : 'false'");
-    expect(settingValue('ROLLOUT_STORAGE__credential')).toBe("'managedidentity'");
-    expect(settingValue('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
-    expect(settingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
-      "'ClientId=${identityClientId};Authorization=AAD'",
+  it("when src/ reads a setting, then local.settings.sample.json lists it (or it is the platform's or the telemetry's)", () => {
+    const notInSample = [...read.keys()].filter(
+      (n) =>
+        !(n in sample.Values) &&
+        !(n in PLATFORM_SET) &&
+        !n.startsWith('APPLICATIONINSIGHTS_') &&
+        !n.startsWith(`${ADVANCE_QUEUE_CONNECTION}__`),
     );
-    expect(settingValue('AZURE_CLIENT_ID')).toBe('identityClientId');
+    expect(notInSample).toEqual([]);
   });
 
-  it('when ARM_ENDPOINT is computed, then it comes from environment().resourceManager without the trailing slash', () => {
-    const main = stripComments(read(join(INFRA, 'main.bicep')));
-    expect(main).toMatch(/var resourceManager = environment\(\)\.resourceManager/);
-    expect(main).toMatch(
-      /var armEndpoint = endsWith\(resourceManager, '\/'\) \? substring\(resourceManager, 0, length\(resourceManager\) - 1\) : resourceManager/,
+  it('when settings carry secrets, booleans or identities, then they have the shape the app and the host parse', () => {
+    expect(settings.WEBHOOK_SECRETS).toMatch(
+      /^@Microsoft\.KeyVault\(SecretUri=<ref:vault\/secret\.secretUriWithVersion>\)$/,
     );
-    expect(main).toMatch(/armEndpoint: armEndpoint/);
+    expect(settings.DRY_RUN).toBe('false'); // ARM string(true) is "True", which the app's parser rejects
+    expect(
+      scenario({ dryRun: 'true' }).resources.some((r) =>
+        JSON.stringify(r.properties).includes('"name":"DRY_RUN","value":"true"'),
+      ),
+    ).toBe(true);
+    expect(settings.ROLLOUT_STORAGE__credential).toBe('managedidentity');
+    expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+    expect(settings.ARM_ENDPOINT).toBe('https://management.azure.com');
+    expect(settings.RECONCILE_SCHEDULE).toBe('*/30 * * * * *');
+    expect(settings.ROLLOUT_TABLE_PREFIX).toBe('rollout');
+    // The host's storage is blobs only: no queue endpoint, so no account-wide queue role is needed.
+    expect(settings).not.toHaveProperty('AzureWebJobsStorage__queueServiceUri');
   });
 
   it('when the deployed settings are given to the app, then its config parser accepts them', () => {
-    // The values infra produces for a real deployment, with the sample's rollout config.
-    const deployed: Record<string, string> = {
-      ROLLOUT_CONFIG: JSON.stringify(
-        rolloutConfigSchema.parse(
-          JSON.parse(sample.Values.ROLLOUT_CONFIG!, (k, v: unknown) =>
-            k === 'endpoint' || k === 'regionalEndpoint' ? undefined : v,
-          ),
-        ),
-      ),
+    const values = {
+      ...settings,
       ROLLOUT_STORAGE__tableServiceUri: 'https://strolloutabc.table.core.windows.net/',
-      ROLLOUT_STORAGE__credential: 'managedidentity',
-      ROLLOUT_STORAGE__clientId: '11111111-1111-1111-1111-111111111111',
-      ROLLOUT_TABLE_PREFIX: 'rollout',
+      ROLLOUT_STORAGE__queueServiceUri: 'https://strolloutabc.queue.core.windows.net/',
       WEBHOOK_SECRETS: 'a'.repeat(48),
+      NOTIFY_TARGETS: '[]',
       AZURE_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
-      ARM_ENDPOINT: 'https://management.azure.com',
-      DRY_RUN: 'false',
-      RECONCILE_SCHEDULE: '*/30 * * * * *',
-      WEBHOOK_NUDGE_BUDGET_MS: '2500',
-      RECONCILE_BUDGET_SECONDS: '50',
-      RECONCILE_CONCURRENCY: '8',
     };
-    const cfg = parseConfig(deployed);
+    const cfg = parseConfig(values);
     expect(cfg.storage).toEqual({
       kind: 'identity',
-      tableServiceUri: deployed.ROLLOUT_STORAGE__tableServiceUri,
+      tableServiceUri: values.ROLLOUT_STORAGE__tableServiceUri,
     });
     expect(cfg.dryRun).toBe(false);
-    // During a rotation Key Vault holds "new,old".
     expect(
-      parseConfig({ ...deployed, WEBHOOK_SECRETS: `${'n'.repeat(48)},${'o'.repeat(48)}` }).webhookSecrets,
+      parseConfig({ ...values, WEBHOOK_SECRETS: `${'n'.repeat(48)},${'o'.repeat(48)}` }).webhookSecrets,
     ).toHaveLength(2);
   });
 
-  it('when Bicep splits a cluster id, then [2], [4] and [8] are the subscription, group and name the app parses', () => {
-    const cfg = rolloutConfigSchema.parse(JSON.parse(sample.Values.ROLLOUT_CONFIG!));
+  it('when the template splits a cluster id, then it finds the subscription, group and name the app parses', () => {
+    const cfg = rolloutConfigSchema.parse(SCENARIO_CONFIG);
+    const clusters = deployed.resources.filter(
+      (r) => r.type === 'Microsoft.ContainerService/managedClusters',
+    );
     for (const r of cfg.regions) {
-      const parts = r.cluster.split('/');
-      expect(parseAksResourceId(r.cluster)).toEqual({
-        subscriptionId: parts[2],
-        resourceGroup: parts[4],
-        name: parts[8],
-      });
+      const id = parseAksResourceId(r.cluster)!;
+      expect(
+        clusters.some(
+          (c) =>
+            c.id ===
+            `/subscriptions/${id.subscriptionId}/resourceGroups/${id.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${id.name}`,
+        ),
+        r.cluster,
+      ).toBe(true);
     }
   });
 });

@@ -1,0 +1,32 @@
+// Printed by azd after `azd provision` and `azd deploy` (azure.yaml hooks): where the status page
+// is, the webhook URL of each region (no key in them: the bearer secret is in a header ACR sends),
+// and the one command that shows the key for the status page and the operator routes. Reads the
+// template's outputs, which azd passes to hooks as environment variables. Prints no secret.
+const env = process.env;
+const line = (label, value) => console.log(`  ${label.padEnd(22)} ${value}`);
+const missing = '(not provisioned yet)';
+
+console.log('');
+console.log('acr-geo-rollout');
+line('status page', env.ROLLOUT_STATUS_PAGE_URL ?? missing);
+const hooks = (env.ROLLOUT_WEBHOOK_URLS ?? '').split(',').filter(Boolean);
+if (hooks.length === 0) line('ACR webhooks', missing);
+for (const h of hooks) {
+  const at = h.indexOf('=');
+  line(`webhook ${h.slice(0, at)}`, h.slice(at + 1));
+}
+line('webhook names', env.ROLLOUT_WEBHOOK_NAMES ?? missing);
+line('sign-in (Easy Auth)', env.ROLLOUT_EASY_AUTH ?? missing);
+console.log('');
+console.log(
+  '  The status page and the operator routes take the Functions host key (query parameter `code` or',
+);
+console.log('  the x-functions-key header); the runtime creates it on its first start, after the first');
+console.log('  deployment. Show it with:');
+console.log(
+  `    ${env.ROLLOUT_STATUS_KEY_COMMAND ?? 'az functionapp keys list -g <resource group> -n <app> --query functionKeys.default -o tsv'}`,
+);
+console.log(
+  '  The webhooks authenticate with the bearer secret (azd env get-value WEBHOOK_SECRET), never a key.',
+);
+console.log('');
