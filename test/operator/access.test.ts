@@ -5,6 +5,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { sendNotification } from '../../src/adapters/notify-sender';
+import { formatMessage } from '../../src/core/notify-format';
 import { ConfigError } from '../../src/app/config';
 import type { Deps } from '../../src/app/deps';
 import type { ActorHost } from '../../src/functions/operator-actor';
@@ -191,6 +192,34 @@ describe('the actor without Easy Auth', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.event.action).toMatchObject({ name: 'hold', actor: 'function-key' });
     expect(JSON.stringify(rows)).not.toContain('ceo@contoso.com');
+  });
+
+  it('when a reason carries line breaks, control and bidi characters, then it is recorded, shown and sent as one plain line', async () => {
+    const { store } = storeOnFreshTables();
+    const config = testConfig({
+      env: { NOTIFY_TARGETS: JSON.stringify([{ url: 'http://127.0.0.1:9/hook', format: 'slack' }]) },
+    });
+    const { deps: base } = fakeDeps(config, store);
+    const deps: Deps = { ...base, outbox: store, notify: sendNotification };
+    const holds = makeRegistrations(() => deps).http.find((r) => r.name === 'holds')!;
+    const reason = 'freeze\r\n*Approved by the CEO*\u202e\u0000\u2066 \t now';
+    const res = (await holds.handler(
+      new HttpRequest({
+        method: 'POST',
+        url: 'https://app.example/api/holds',
+        headers: { 'content-type': 'application/json' },
+        body: { string: JSON.stringify({ region: 'eastus', reason }) },
+      }),
+      new InvocationContext({ functionName: 'holds' }),
+    )) as HttpResponseInit;
+    const plain = 'freeze *Approved by the CEO* now';
+    expect(res.jsonBody).toMatchObject({ reason: plain });
+    expect((await store.listHolds(['eastus']))[0]?.reason).toBe(plain);
+    expect((await store.listAudit({ limit: 5 })).entries[0]?.reason).toBe(plain);
+    const [row] = (await store.listOutbox(['eastus'])).filter((r) => r.event.event === 'action.performed');
+    const text = formatMessage('slack', row!.event, {}).body;
+    expect(text).toContain(plain);
+    expect(text).not.toMatch(/\\n\*Approved|\u202e|\u2066/);
   });
 
   it('when the same header reaches the local host, then the actor is local', async () => {
