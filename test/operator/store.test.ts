@@ -163,6 +163,42 @@ describe.each(stores)('operator state on the %s', (_name, make) => {
     expect(first.entries[0]).toEqual(entry(6));
   });
 
+  it('when a rollout carries a pause mark and a retry budget, then both round-trip', async () => {
+    const store = make();
+    const at = release.createdAt;
+    const rollout = {
+      releaseId: release.id,
+      region: 'eastus',
+      wave: 0,
+      state: 'replica-ready' as const,
+      reason: 'ready',
+      workloads: ['default/Deployment/my-app/my-app'],
+      createdAt: at,
+      updatedAt: at,
+      attempts: 3,
+      nextCheckAt: at,
+    };
+    await store.ensureRelease({ ...release, pauseSeq: 2 }, [rollout], {
+      releaseId: release.id,
+      repository: release.repository,
+      tag: release.tag,
+      digest: release.digest,
+      pushedAt: release.pushedAt,
+      targets: { eastus: rollout.workloads },
+    });
+    const read = (await store.getRollout(release.id, 'eastus'))!;
+    const mark = { seq: 2, paused: true, by: 'alice', at, reason: 'freeze' };
+    expect(
+      (await store.commitRegion({ ...read, pause: mark, budgetFrom: 3, retriedAt: at }, [])).outcome,
+    ).toBe('ok');
+    expect(await store.getRollout(release.id, 'eastus')).toMatchObject({
+      pause: mark,
+      budgetFrom: 3,
+      retriedAt: at,
+    });
+    expect((await store.getRelease(release.id))?.pauseSeq).toBe(2);
+  });
+
   it('when an entry written pending is completed, then it reads with its outcome and detail', async () => {
     const store = make();
     await store.appendAudit({ ...entry(1), outcome: 'pending', detail: 'first words' }, { key: 'k-1' });
