@@ -37,6 +37,12 @@ import {
 } from './rollout-run';
 
 const MAX_CONFLICT_RETRIES = 4;
+/**
+ * Claims in one region all write its gate, so concurrent claims there (of other releases) make
+ * each other fail although this rollout did not change: such a loss means another start went
+ * through, so it is retried beyond MAX_CONFLICT_RETRIES, up to this many times.
+ */
+const MAX_GATE_RETRIES = 32;
 /** Tries to record an accepted start (about 15 s of storage outage at most). */
 const RECORD_START_ATTEMPTS = 6;
 
@@ -48,6 +54,7 @@ export async function advanceRollout(
 ): Promise<RegionRollout> {
   const { deps, release, current, active, cache, outcome, abort } = run;
   let r = initial;
+  let gateRetries = 0;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     if (isTerminal(r.state)) return r;
     const now = deps.clock.now();
@@ -102,6 +109,7 @@ export async function advanceRollout(
       if (claim) cache.gates.delete(r.region);
       const fresh = await deps.store.getRollout(release.id, r.region);
       if (!fresh) return r;
+      if (claim && fresh.etag === r.etag && gateRetries++ < MAX_GATE_RETRIES) attempt--;
       r = fresh;
       continue;
     }
