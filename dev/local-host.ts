@@ -25,6 +25,44 @@ import { runUntilSignalled } from './process-main';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Why a browser page must not reach this host with this request, or undefined. The host listens
+ * on loopback without keys, so any page open in a browser on this machine could otherwise post
+ * to it: a foreign Host is DNS rebinding, a foreign Origin another site, and a body that is not
+ * JSON is what a cross-site form or a "simple" fetch can send without a CORS preflight (which
+ * this host never grants). Its own status page, the demo, the simulators and curl pass.
+ */
+export function refusedRequest(
+  req: Pick<http.IncomingMessage, 'headers'>,
+  port: number,
+): { status: 403 | 415; error: string; message: string } | undefined {
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  const host = req.headers.host?.toLowerCase();
+  if (host !== undefined && !hosts.includes(host))
+    return {
+      status: 403,
+      error: 'forbidden',
+      message: `this local host answers only requests for ${hosts.join(' or ')} (Host was ${JSON.stringify(host.slice(0, 100))})`,
+    };
+  const origin = req.headers.origin;
+  if (origin !== undefined && !hosts.some((h) => origin.toLowerCase() === `http://${h}`))
+    return {
+      status: 403,
+      error: 'forbidden',
+      message: `this local host answers no request from another origin (${JSON.stringify(origin.slice(0, 100))})`,
+    };
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (hasBody && type !== 'application/json')
+    return {
+      status: 415,
+      error: 'unsupported-media-type',
+      message: 'a request with a body must send Content-Type: application/json',
+    };
+  return undefined;
+}
+
 export interface LocalHostOptions {
   port?: number;
   /** Settings; default: local.settings.json (or the sample) overridden by process.env. */
@@ -161,8 +199,18 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     return p;
   };
 
+  let ownPort = 0;
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
+    const refused = refusedRequest(req, ownPort);
+    if (refused) {
+      req.resume();
+      const { status, ...jsonBody } = refused;
+      await writeResponse(res, { status, jsonBody });
+      if (opts.logRequests !== false)
+        emit('information', `${req.method} ${req.url ?? '/'} ${status} refused: ${refused.error}`);
+      return;
+    }
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     let match: { reg: HttpRegistration; params: Record<string, string> } | undefined;
     let methodMismatch = false;
@@ -261,6 +309,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     await azurite?.stop();
     throw err;
   });
+  ownPort = port;
 
   const runTimer = async (t: (typeof timerRegistrations)[number]) => {
     const context = new InvocationContext({ invocationId: randomUUID(), functionName: t.name, logHandler });

@@ -6,7 +6,7 @@
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import { bearerTokenAuthenticationPolicyName, type PipelinePolicy } from '@azure/core-rest-pipeline';
-import { isLoopbackUrl, isPlainHttpLoopback } from '../core/loopback';
+import { endpointProblem, isLoopbackUrl, isPlainHttpLoopback } from '../core/loopback';
 
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 
@@ -44,8 +44,8 @@ export function createArmClient(opts: {
 }): ContainerServiceClient {
   const endpoint = opts.armEndpoint.replace(/\/+$/, '');
   const loopback = isPlainHttpLoopback(endpoint);
-  if (endpoint.startsWith('http://') && !loopback)
-    throw new Error(`ARM endpoint ${endpoint}: plain http is accepted only for loopback addresses`);
+  const problem = endpointProblem(endpoint);
+  if (problem) throw new Error(`ARM endpoint ${endpoint}: ${problem}`);
   const client = new ContainerServiceClient(opts.credential, opts.subscriptionId, {
     endpoint,
     retryOptions: { maxRetries: 0 },

@@ -1,7 +1,8 @@
 // One exchange with a cluster's Kubernetes API server over node:https (the API server URL and
 // CA from the cluster's kubeconfig, a bearer token): a timeout per attempt, bounded retries with
 // full-jitter backoff for 429, 5xx and network errors (honouring Retry-After), nothing else
-// retried. Every non-2xx answer becomes a K8sApiError that names what was refused.
+// retried, and a size limit on every answer. Every non-2xx answer becomes a K8sApiError that
+// names what was refused.
 import http from 'node:http';
 import https from 'node:https';
 
@@ -14,8 +15,18 @@ export interface K8sConnection {
   ca?: string;
 }
 
+/**
+ * The largest answer read (8 MiB). A single object is at most 1.5 MiB (etcd's request limit), so a
+ * workload read or patch is far below it; the lists we read (one revision's pods, a workload's
+ * ReplicaSets) hold 5-15 KiB per item, so 8 MiB is about a thousand pods of one workload, while
+ * an answer an instance cannot hold (a misbehaving or hostile server) is cut off early.
+ */
+export const MAX_K8S_BODY_BYTES = 8 * 1024 * 1024;
+
 export interface K8sHttpOptions {
   timeoutMs: number;
+  /** Default MAX_K8S_BODY_BYTES. */
+  maxBodyBytes?: number | undefined;
   maxAttempts: number;
   backoffBaseMs: number;
   random: () => number;
@@ -68,6 +79,13 @@ interface RawResponse {
   body: string;
 }
 
+/** An answer larger than the limit: not retried (it would be as large again). */
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes`);
+  }
+}
+
 function exchange(
   conn: K8sConnection,
   method: string,
@@ -75,6 +93,7 @@ function exchange(
   body: string | undefined,
   contentType: string | undefined,
   timeoutMs: number,
+  maxBodyBytes: number,
 ): Promise<RawResponse> {
   const url = new URL(path, conn.server);
   const secure = url.protocol === 'https:';
@@ -90,7 +109,17 @@ function exchange(
     const options: https.RequestOptions = { method, headers, ...(secure && conn.ca ? { ca: conn.ca } : {}) };
     const req = (secure ? https : http).request(url, options, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      const tooLarge = () => {
+        reject(new BodyTooLarge(maxBodyBytes));
+        req.destroy();
+      };
+      if (Number(res.headers['content-length'] ?? 0) > maxBodyBytes) return tooLarge();
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBodyBytes) tooLarge();
+        else chunks.push(c);
+      });
       res.on('end', () =>
         resolve({
           status: res.statusCode ?? 0,
@@ -196,8 +225,16 @@ export async function k8sRequest<T>(
   for (let attempt = 1; ; attempt++) {
     let res: RawResponse;
     try {
-      res = await exchange(conn, req.method, req.path, req.body, req.contentType, opts.timeoutMs);
+      const limit = opts.maxBodyBytes ?? MAX_K8S_BODY_BYTES;
+      res = await exchange(conn, req.method, req.path, req.body, req.contentType, opts.timeoutMs, limit);
     } catch (err) {
+      if (err instanceof BodyTooLarge)
+        throw new K8sApiError(
+          `the API server's answer for ${target(req.ctx)} is larger than ${err.limit} bytes: not read`,
+          'bad-response',
+          undefined,
+          attempt,
+        );
       if (attempt >= opts.maxAttempts)
         throw new K8sApiError(
           `no answer from the API server for ${target(req.ctx)} after ${attempt} attempts: ${(err as Error).message}`,

@@ -1,13 +1,41 @@
 // POST one formatted notification to one target, once, with a timeout, and say what happened.
 // The retry schedule belongs to the outbox; this says whether a retry can help (429, 5xx,
 // network, timeout) and how long the target asked to wait (Retry-After). The target URL is a
-// secret: it never appears in the outcome or a log line (only its host does).
+// secret: it never appears in the outcome or a log line (only its host does). A target's answer
+// body is never kept, except one of Slack's documented error codes: a body can echo the URL in
+// any encoding, so no scrubbing of it could be trusted.
 import type { FormattedMessage, NotifyFormat } from '../core/notify-format';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 5_000;
 /** A Retry-After beyond this is clamped: the outbox's own back-off bounds the wait anyway. */
 export const MAX_RETRY_AFTER_SECONDS = 3_600;
-const ERROR_BODY_MAX = 200;
+/** Enough for the longest allowed code; a longer body cannot be one of them. */
+const ERROR_BODY_MAX = 64;
+
+/**
+ * The error bodies Slack's incoming webhooks answer (plain text, one code): the only answer text
+ * ever kept. Everything else a target says is reduced to its HTTP status.
+ */
+export const SLACK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'invalid_payload',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'invalid_token',
+  'no_text',
+  'missing_text_or_fallback_or_attachments',
+  'too_many_attachments',
+  'user_not_found',
+  'channel_not_found',
+  'channel_is_archived',
+  'action_prohibited',
+  'posting_to_general_channel_denied',
+  'no_service',
+  'no_service_id',
+  'no_team',
+  'team_disabled',
+  'rate_limited',
+  'rollup_error',
+]);
 
 export interface SendTarget {
   url: string;
@@ -58,25 +86,10 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return seconds === undefined ? undefined : Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
 }
 
-/** Remove every form of the URL (whole, without query, path, query) from a text. */
-export function scrubUrl(text: string, url: string): string {
-  let out = text;
-  try {
-    const u = new URL(url);
-    const forms = [
-      url,
-      u.href,
-      `${u.origin}${u.pathname}`,
-      u.pathname + u.search,
-      u.search.slice(1),
-      u.pathname,
-    ];
-    for (const f of forms.filter((x) => x.length > 1).sort((a, b) => b.length - a.length))
-      out = out.split(f).join('[redacted]');
-  } catch {
-    out = out.split(url).join('[redacted]');
-  }
-  return out;
+/** The allow-listed shape of an error body: one known Slack error code, or nothing. */
+export function errorCodeOf(body: string): string | undefined {
+  const code = body.trim();
+  return SLACK_ERROR_CODES.has(code) ? code : undefined;
 }
 
 function hostOf(url: string): string {
@@ -99,7 +112,7 @@ function networkError(err: unknown, timeoutMs: number): string {
   return code ? `network error (${code})` : 'network error';
 }
 
-/** The start of an error answer (Slack says why in it: `invalid_blocks`, `no_text`, …). */
+/** The start of an error answer (Slack says why in it: `invalid_blocks`, `no_text`, …), bounded. */
 async function readBounded(res: Response): Promise<string> {
   if (!res.body) return '';
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -117,8 +130,7 @@ async function readBounded(res: Response): Promise<string> {
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.length > ERROR_BODY_MAX ? `${text.slice(0, ERROR_BODY_MAX)}…` : text;
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function classify(status: number): { ok: boolean; retryable: boolean } {
@@ -154,7 +166,8 @@ async function attempt(target: SendTarget, message: FormattedMessage, o: SendOpt
   const body = await readBounded(res);
   const durationMs = now() - started;
   const redirect = res.status >= 300 && res.status < 400 ? ' (redirect not followed)' : '';
-  const detail = body.trim() ? `: ${scrubUrl(body.trim().replace(/\s+/g, ' '), target.url)}` : '';
+  const code = errorCodeOf(body);
+  const detail = code ? `: ${code}` : '';
   return {
     ok,
     retryable,

@@ -1,11 +1,11 @@
 // RolloutStore on Azure Table Storage: one module per table under ./tables, composed here.
 //   <p>deliveries  PK = event day,                RK = delivery key            (audit log)
 //   <p>releases    PK = 'release', RK = release id (newest first); PK = 'active', RK = <repository>~<id>
-//   <p>regions     PK = region,                   RK = 'rollout~<id>' | 'ledger~<workload>'
+//   <p>regions     PK = region,                   RK = 'rollout~<id>' | 'ledger~<workload>' | 'gate' | 'hold~<scope>'
 //   <p>signals     PK = <repository>@<digest>,    RK = region                  (regional webhooks)
 //   <p>heads       PK = <repository>,             RK = 'tag~<tag>' | 'digest~<tag>~<digest>' | 'pending~<id>' | '~watch'
 //   <p>audit       PK = 'audit',                  RK = inverted time + random  (operator actions)
-//   <p>holds       PK = 'hold',                   RK = hold id
+//   <p>holds       PK = 'hold',                   RK = hold id  (before holds moved to regions: migrated, then emptied)
 //   <p>rejections  PK = <repository>,             RK = digest
 // Every row read back is validated; a row that fails raises CorruptRecordError (never a default).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release, ReleaseStuck } from '../core/model';
@@ -14,6 +14,10 @@ import type { AuditEntry, Hold, Rejection } from '../core/operator';
 import type {
   ActiveReleaseEntry,
   AuditAppendOptions,
+  AuditCompletion,
+  CommitOptions,
+  HoldPlacement,
+  RegionGate,
   AuditPage,
   CommitResult,
   CorruptRecordError,
@@ -32,6 +36,7 @@ import { HoldsTable } from './tables/holds-table';
 import { RejectionsTable } from './tables/rejections-table';
 import { HeadsTable } from './tables/heads-table';
 import { OutboxTables } from './tables/outbox-table';
+import { RegionHolds } from './tables/region-holds';
 import { RegionTable } from './tables/region-table';
 import { ReleasesTable, type ReleaseQuery } from './tables/releases-table';
 import { SignalsTable } from './tables/signals-table';
@@ -48,7 +53,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   private readonly heads: HeadsTable;
   private readonly outbox: OutboxTables;
   private readonly audit: AuditTable;
-  private readonly holds: HoldsTable;
+  private readonly legacyHolds: HoldsTable;
+  private readonly holds: RegionHolds;
+  private legacyMoved: Promise<void> | undefined;
   private readonly rejections: RejectionsTable;
 
   constructor(connection: TableStoreConnection, prefix = 'rollout', requestTimeoutMs = 5000) {
@@ -64,7 +71,8 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
       this.set.table('audit'),
     );
     this.audit = new AuditTable(this.set.table('audit'));
-    this.holds = new HoldsTable(this.set.table('holds'));
+    this.legacyHolds = new HoldsTable(this.set.table('holds'));
+    this.holds = new RegionHolds(this.set.table('regions'));
     this.rejections = new RejectionsTable(this.set.table('rejections'));
   }
 
@@ -176,8 +184,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
     rollout: RegionRollout,
     ledger: LedgerEntry[],
     outbox?: readonly OutboxEntry[],
+    opts?: CommitOptions,
   ): Promise<CommitResult> {
-    return this.regions.commit(rollout, ledger, outbox);
+    return this.regions.commit(rollout, ledger, outbox, opts);
   }
 
   listOutbox(regions: readonly string[]): Promise<OutboxEntry[]> {
@@ -193,14 +202,39 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   amendRelease(id: string, change: (r: Release) => ReleaseAmendment | undefined) {
     return this.releases.amend(id, change);
   }
-  putHold(hold: Hold): Promise<void> {
+  /**
+   * Holds placed before they moved into the region partitions (the `holds` table) are moved
+   * there once per process, before any hold is read or written: each becomes its scope's row
+   * (unless the scope is held already), then leaves the old table. A failure is retried on the
+   * next call; an empty old table costs one query per process.
+   */
+  private moveLegacyHolds(): Promise<void> {
+    this.legacyMoved ??= (async () => {
+      for (const hold of await this.legacyHolds.list()) {
+        await this.holds.put(hold);
+        await this.legacyHolds.delete(hold.id);
+      }
+    })().catch((err: unknown) => {
+      this.legacyMoved = undefined;
+      throw err;
+    });
+    return this.legacyMoved;
+  }
+  async putHold(hold: Hold): Promise<HoldPlacement> {
+    await this.moveLegacyHolds();
     return this.holds.put(hold);
   }
-  listHolds(): Promise<Hold[]> {
-    return this.holds.list();
+  async listHolds(regions: readonly string[]): Promise<Hold[]> {
+    await this.moveLegacyHolds();
+    return this.holds.list(regions);
   }
-  deleteHold(id: string): Promise<Hold | undefined> {
-    return this.holds.delete(id);
+  async readGate(region: string): Promise<RegionGate> {
+    await this.moveLegacyHolds();
+    return this.holds.read(region);
+  }
+  async deleteHold(hold: Pick<Hold, 'id' | 'region' | 'workload'>): Promise<boolean> {
+    await this.moveLegacyHolds();
+    return this.holds.delete(hold);
   }
   putRejection(r: Rejection): Promise<'created' | 'duplicate'> {
     return this.rejections.put(r);
@@ -216,6 +250,9 @@ export class TableRolloutStore implements RolloutStore, OutboxStore {
   }
   appendAudit(entry: AuditEntry, opts?: AuditAppendOptions): Promise<void> {
     return this.audit.append(entry, opts);
+  }
+  completeAudit(key: string, completion: AuditCompletion, outbox?: readonly OutboxEntry[]): Promise<void> {
+    return this.audit.complete(key, completion, outbox);
   }
   listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
     return this.audit.list(query);

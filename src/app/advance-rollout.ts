@@ -1,6 +1,9 @@
 // One region rollout of a release, one step: observe what its state needs, let the pure state
 // machine decide, commit the decision ETag-guarded with its ledger changes and notifications,
-// and run a claimed change exactly once. A lost race re-reads and re-decides.
+// and run a claimed change exactly once. A lost race re-reads and re-decides. A start's claim is
+// decided on the rollout row it ETag-guards (which carries the release's pause, marked there
+// before a pause answers) and on the region's holds, and guards on the region's gate version:
+// a pause or a hold that took effect before the claim committed makes it fail, then lose.
 import { ledgerChanges } from '../core/ledger';
 import {
   afterRevert,
@@ -13,6 +16,7 @@ import {
   type StepContext,
 } from '../core/region-rollout-machine';
 import { isTerminal, type LedgerEntry, type ReadinessSignal, type RegionRollout } from '../core/model';
+import type { RegionGate } from '../core/store';
 import type { RolloutStartResult } from '../core/ports';
 import { planWorkloads } from '../core/supersession';
 import { waveGate } from '../core/wave-gate';
@@ -25,7 +29,7 @@ import { PENDING_STATES } from '../core/operator';
 import {
   changeRequest,
   checkReplica,
-  holdsFor,
+  gateFor,
   ledgerFor,
   neededObservation,
   rolloutRequest,
@@ -33,6 +37,12 @@ import {
 } from './rollout-run';
 
 const MAX_CONFLICT_RETRIES = 4;
+/**
+ * Claims in one region all write its gate, so concurrent claims there (of other releases) make
+ * each other fail although this rollout did not change: such a loss means another start went
+ * through, so it is retried beyond MAX_CONFLICT_RETRIES, up to this many times.
+ */
+const MAX_GATE_RETRIES = 32;
 /** Tries to record an accepted start (about 15 s of storage outage at most). */
 const RECORD_START_ATTEMPTS = 6;
 
@@ -44,6 +54,7 @@ export async function advanceRollout(
 ): Promise<RegionRollout> {
   const { deps, release, current, active, cache, outcome, abort } = run;
   let r = initial;
+  let gateRetries = 0;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     if (isTerminal(r.state)) return r;
     const now = deps.clock.now();
@@ -64,6 +75,7 @@ export async function advanceRollout(
         .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
     }
 
+    const gate = PENDING_STATES.has(r.state) ? await gateFor(deps, cache, r.region) : undefined;
     const decidedAt = deps.clock.now();
     const ctx: StepContext = {
       release,
@@ -75,24 +87,29 @@ export async function advanceRollout(
       plan: planWorkloads(r, release, ledger, active, newer),
       random01: deps.random(),
       revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
-      holds: PENDING_STATES.has(r.state) ? await holdsFor(deps, cache) : undefined,
+      holds: gate?.holds,
     };
     let decision = decide(r, obs, ctx);
     // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
     if (decision.action === 'start-rollout' && abort?.aborted) return r;
+    // A claim (a dry run records one too) guards on the gate it was decided on.
+    const claim = decision.action === 'start-rollout' ? gate : undefined;
     if (decision.action === 'start-rollout' && deps.config.dryRun) {
       const command = deps.executor.describe(rolloutRequest(deps, release, decision.next, ledger));
       decision = dryRunInstead(r, decision, command, ctx);
     }
     if (!decision.changed) return r;
 
-    const committed = await commit(run, r, decision, ledger, log);
+    const committed = await commit(run, r, decision, ledger, log, claim);
     if (!committed) {
-      // Lost a race: someone else moved this rollout or the ledger. Re-read and re-decide.
+      // Lost a race: someone else moved this rollout, the ledger or the region's holds (a
+      // pause marked the row, a hold changed the gate). Re-read and re-decide.
       cache.ledger.delete(r.region);
       cache.newer.clear();
+      if (claim) cache.gates.delete(r.region);
       const fresh = await deps.store.getRollout(release.id, r.region);
       if (!fresh) return r;
+      if (claim && fresh.etag === r.etag && gateRetries++ < MAX_GATE_RETRIES) attempt--;
       r = fresh;
       continue;
     }
@@ -167,13 +184,22 @@ async function commit(
   decision: Decision,
   ledger: LedgerEntry[],
   log: Logger,
+  claim?: RegionGate,
 ): Promise<RegionRollout | undefined> {
   const now = deps.clock.now();
   const changes = ledgerChanges(prev, decision.next, release, ledger, now);
   const others = [...current.values()];
   const outbox = regionOutbox(deps, release, prev, decision.next, others);
-  const result = await deps.store.commitRegion(decision.next, changes, outbox);
+  const result = await deps.store.commitRegion(
+    decision.next,
+    changes,
+    outbox,
+    claim ? { gate: { version: claim.version } } : undefined,
+  );
   if (result.outcome === 'conflict') return undefined;
+  // The claim moved the gate's version: the run's next claim in this region guards on the new one.
+  if (claim)
+    cache.gates.set(prev.region, Promise.resolve({ holds: claim.holds, version: result.gateVersion }));
   await writeApprovalOutbox(deps, approvalOutbox(deps, release, prev, decision.next, others), log);
   if (deps.metrics) recordTransitionMetrics(deps.metrics, release, prev, decision.next);
   if (changes.length > 0) cache.ledger.delete(prev.region);

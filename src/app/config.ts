@@ -1,7 +1,7 @@
 // The one configuration schema. Parsed lazily, once, on first use: a throw at import would
 // take down every function of the app, so nothing here runs at module load.
 import { z } from 'zod';
-import { isLoopbackUrl } from '../core/loopback';
+import { endpointProblem, isLoopbackUrl } from '../core/loopback';
 import {
   WORKLOAD_KINDS,
   isK8sLabel,
@@ -173,7 +173,17 @@ const settingsSchema = z.object({
   NOTIFY_TARGETS: z.string().optional(),
   /** The status page messages link to. */
   STATUS_PAGE_URL: statusPageUrlSchema,
+  /** The app role an operator action needs when App Service Authentication is on. */
+  OPERATOR_ROLE: z
+    .string()
+    .regex(/^[\x21-\x7E]{1,120}$/, 'must be an app role value: 1-120 printable characters, no spaces')
+    .default('Rollout.Operator'),
 });
+
+/** App Service sets WEBSITE_AUTH_ENABLED (`True`) when App Service Authentication is on; not a setting of ours. */
+export function easyAuthEnabled(env: Record<string, string | undefined>): boolean {
+  return env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true';
+}
 
 export interface AppConfig {
   registry: {
@@ -206,23 +216,33 @@ export interface AppConfig {
   reconcileConcurrency: number;
   tablePrefix: string;
   notify: { targets: NotifyTarget[]; statusPageUrl?: string | undefined };
+  /** Operator actions: under Easy Auth they need `role` (OPERATOR_ROLE) in the principal's claims. */
+  operatorAccess: { easyAuth: boolean; role: string };
 }
 
 export class ConfigError extends Error {
   // Private (never serialized or logged): lets a caller be authenticated before any problem is shown.
   readonly #webhookSecrets: readonly string[] | undefined;
+  readonly #operatorAccess: { easyAuth: boolean; role?: string | undefined };
   constructor(
     readonly problems: string[],
     webhookSecrets?: readonly string[],
+    operatorAccess: { easyAuth: boolean; role?: string | undefined } = { easyAuth: false },
   ) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
     this.#webhookSecrets = webhookSecrets;
+    this.#operatorAccess = operatorAccess;
   }
 
   /** WEBHOOK_SECRETS when that setting itself is valid, whatever else is wrong. */
   webhookSecrets(): readonly string[] | undefined {
     return this.#webhookSecrets;
+  }
+
+  /** How operator actions are authorized, whatever else is wrong (role undefined: OPERATOR_ROLE is invalid). */
+  operatorAccess(): { easyAuth: boolean; role?: string | undefined } {
+    return this.#operatorAccess;
   }
 }
 
@@ -236,6 +256,20 @@ function formatIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): stri
 function tableEndpointOf(connectionString: string): string | undefined {
   if (/UseDevelopmentStorage=true/i.test(connectionString)) return 'http://127.0.0.1:10002';
   return /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+}
+
+/** The endpoints a connection string sends its key to: those it names, else the account's by its protocol. */
+function connectionStringEndpoints(connectionString: string): Array<[string, string]> {
+  const field = (name: string) =>
+    new RegExp(`(?:^|;)\\s*${name}=([^;]*)`, 'i').exec(connectionString)?.[1]?.trim();
+  const named = [...connectionString.matchAll(/(?:^|;)\s*(\w+Endpoint)=([^;]+)/gi)].map(
+    (m): [string, string] => [`ROLLOUT_STORAGE (${m[1]})`, m[2]!.trim()],
+  );
+  const account = field('AccountName');
+  const protocol = field('DefaultEndpointsProtocol');
+  if (named.length > 0 || !account || !protocol) return named;
+  const suffix = field('EndpointSuffix') ?? 'core.windows.net';
+  return [['ROLLOUT_STORAGE (DefaultEndpointsProtocol)', `${protocol}://${account}.table.${suffix}`]];
 }
 
 /**
@@ -305,9 +339,11 @@ function checkEndpoints(
   if (s.ROLLOUT_STORAGE__queueServiceUri)
     endpoints.push(['ROLLOUT_STORAGE__queueServiceUri', s.ROLLOUT_STORAGE__queueServiceUri]);
   const tableEndpoint = s.ROLLOUT_STORAGE ? tableEndpointOf(s.ROLLOUT_STORAGE) : undefined;
-  for (const [name, url] of endpoints) {
-    if (url.startsWith('http://') && !isLoopbackUrl(url))
-      problems.push(`${name}: plain http:// is accepted only for loopback addresses (${url})`);
+  // A connection string's own endpoints too (the account key would travel over them).
+  const stringEndpoints = s.ROLLOUT_STORAGE ? connectionStringEndpoints(s.ROLLOUT_STORAGE) : [];
+  for (const [name, url] of [...endpoints, ...stringEndpoints]) {
+    const problem = endpointProblem(url);
+    if (problem) problems.push(`${name}: ${problem} (${url})`);
   }
   if (s.LOCAL_DEV_TOKEN) {
     const remote = endpoints.filter(([, url]) => !isLoopbackUrl(url)).map(([n]) => n);
@@ -334,7 +370,9 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
   const settings = settingsSchema.safeParse(env);
   if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
   const secrets = settingsSchema.shape.WEBHOOK_SECRETS.safeParse(env.WEBHOOK_SECRETS);
-  const fail = () => new ConfigError(problems, secrets.success ? secrets.data : undefined);
+  const role = settingsSchema.shape.OPERATOR_ROLE.safeParse(env.OPERATOR_ROLE);
+  const operatorAccess = { easyAuth: easyAuthEnabled(env), role: role.success ? role.data : undefined };
+  const fail = () => new ConfigError(problems, secrets.success ? secrets.data : undefined, operatorAccess);
 
   const rollout = parseRolloutConfig(env.ROLLOUT_CONFIG, problems);
   const notify = parseNotifyTargets(env.NOTIFY_TARGETS);
@@ -382,6 +420,7 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
     reconcileConcurrency: s.RECONCILE_CONCURRENCY,
     tablePrefix: s.ROLLOUT_TABLE_PREFIX,
     notify: { targets: notify.targets, statusPageUrl: s.STATUS_PAGE_URL },
+    operatorAccess: { easyAuth: operatorAccess.easyAuth, role: s.OPERATOR_ROLE },
   };
 }
 

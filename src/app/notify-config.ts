@@ -5,6 +5,7 @@
 // is shown (describeTarget); the outbox refers to a target by a hash of it (targetId).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { endpointProblem } from '../core/loopback';
 import { isRepository } from '../core/names';
 import { NOTIFY_EVENTS, type NotifyEvent, type NotifyEventName } from '../core/notify-events';
 import { NOTIFY_FORMATS, type NotifyFormat } from '../core/notify-format';
@@ -20,21 +21,46 @@ export interface NotifyTarget {
   repositories?: string[] | undefined;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+function urlProblem(raw: string): string | undefined {
+  const problem = endpointProblem(raw);
+  return problem === 'must be an http(s) URL' ? 'must be an https:// URL' : problem;
 }
 
-function urlProblem(raw: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return 'must be an https:// URL';
-  }
-  if (u.protocol === 'https:') return undefined;
-  if (u.protocol === 'http:')
-    return isLoopbackHost(u.hostname) ? undefined : 'plain http:// is accepted only for loopback addresses';
-  return 'must be an https:// URL';
+/**
+ * Query parameters that carry a credential (a Functions key, a SAS signature, a token): a URL with
+ * one is refused where it would be copied into messages, whatever its case.
+ */
+const SECRET_QUERY = new Set([
+  'code',
+  'sig',
+  'signature',
+  'token',
+  'access_token',
+  'id_token',
+  'key',
+  'apikey',
+  'api_key',
+  'api-key',
+  'secret',
+  'password',
+  'pwd',
+  'auth',
+]);
+
+/** Why a link copied into every message must not be used, or undefined: no credential in it. */
+function linkProblem(raw: string): string | undefined {
+  const problem = urlProblem(raw);
+  if (problem) return problem;
+  const u = new URL(raw);
+  if (u.username || u.password)
+    return 'must not carry a user name or password: it is copied into every notification';
+  const secret = [...u.searchParams.keys()].find((k) => SECRET_QUERY.has(k.toLowerCase()));
+  if (secret !== undefined)
+    return (
+      `must not carry a credential in its query (the \`${secret.toLowerCase()}\` parameter): it is copied into ` +
+      'every notification; link to the page without a function key (readers pass their own, or sign in with Easy Auth)'
+    );
+  return undefined;
 }
 
 // Messages here never include the value: it is the secret.
@@ -64,12 +90,12 @@ export const notifyTargetsSchema = z
   .max(MAX_NOTIFY_TARGETS, `at most ${MAX_NOTIFY_TARGETS} targets`)
   .default([]);
 
-/** STATUS_PAGE_URL: the dashboard (…/api/dashboard) that messages link to; optional. */
+/** STATUS_PAGE_URL: the dashboard (…/api/dashboard) that messages link to; optional; never a key in it. */
 export const statusPageUrlSchema = z
   .string()
   .max(300, 'must be at most 300 characters')
   .superRefine((v, ctx) => {
-    const problem = urlProblem(v);
+    const problem = linkProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .optional();

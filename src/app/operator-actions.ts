@@ -1,9 +1,10 @@
 // What every operator action (issue 12) shares: its input (who, why), its result (mapped to HTTP
-// in one place, src/functions/operator-http.ts), the audit entry written for every applied or
-// refused action, and the bounded nudge of the release it changed.
+// in one place, src/functions/operator-http.ts), the audit entry written before every change and
+// completed after it, and the bounded nudge of the release it changed.
 import { setMaxListeners } from 'node:events';
 import type { AuditAction, AuditEntry } from '../core/operator';
 import type { Deps } from './deps';
+import { retry } from '../core/retry';
 import { errorMessage, type Logger } from './logger';
 import { actionOutbox, newAuditKey } from './notify-operator';
 import { reconcileRelease } from './reconcile-release';
@@ -29,58 +30,114 @@ export const badRequest = (field: string, message: string): ActionResult => ({
 
 type AuditTarget = Pick<AuditEntry, 'releaseId' | 'region' | 'wave' | 'detail'>;
 
-/** Records the action (outcome applied) and answers ok. */
-export async function applied(
-  deps: Deps,
-  log: Logger,
-  action: AuditAction,
-  input: ActionInput,
-  target: AuditTarget,
+/** What an action's change did: applied (with its answer), or refused (409, or 404 when it was gone). */
+export type Verdict =
+  | {
+      kind: 'applied';
+      status: 200 | 201 | 202;
+      /** The answer, built after the audit is complete and the releases are nudged. */
+      body: () => unknown;
+      /** Words the audit entry gains once the change is known (the regions canceled, the new release). */
+      detail?: string | undefined;
+      /** The releases to nudge (after the outcome is recorded: a nudge never fails the action). */
+      nudge?: Nudge | undefined;
+    }
+  | { kind: 'refused'; message: string; status?: 404 | 409 | undefined; detail?: string | undefined };
+
+/** Release ids, or how to find them (read after the change; a failure there is logged, not answered). */
+type Nudge = readonly string[] | (() => Promise<readonly string[]>);
+
+export const appliedWith = (
   status: 200 | 201 | 202,
-  body: unknown,
-): Promise<ActionResult> {
-  await record(deps, log, action, input, target, 'applied');
-  return { kind: 'ok', status, body };
-}
+  body: () => unknown,
+  extra: { detail?: string | undefined; nudge?: Nudge | undefined } = {},
+): Verdict => ({ kind: 'applied', status, body, ...extra });
+export const refusal = (message: string, status?: 404 | 409): Verdict => ({
+  kind: 'refused',
+  message,
+  status,
+});
 
-/** Records the refusal (outcome "refused: <why>") and answers 409. */
-export async function refused(
+/** Tries of the outcome write (the change is made: it is worth waiting a little for). */
+const COMPLETE_ATTEMPTS = 3;
+
+/**
+ * Runs an operator action audit-first: its audit entry is written (outcome `pending`) before the
+ * change, so no change can exist without its entry; the outcome (`applied`, `refused: <why>`,
+ * or `failed: <error>` when the change threw) is filled in after, with the applied action's
+ * notifications in the same transaction. Then the releases it changed are nudged. An action that
+ * applied is answered as applied even when its outcome write, its nudge or the read-back of its
+ * answer fails (each is logged): the entry then stays `pending`, never missing.
+ */
+export async function audited(
   deps: Deps,
   log: Logger,
   action: AuditAction,
   input: ActionInput,
   target: AuditTarget,
-  message: string,
+  change: () => Promise<Verdict>,
 ): Promise<ActionResult> {
-  await record(deps, log, action, input, target, `refused: ${message}`);
-  return { kind: 'conflict', message };
-}
-
-async function record(
-  deps: Deps,
-  log: Logger,
-  action: AuditAction,
-  input: ActionInput,
-  target: AuditTarget,
-  outcome: string,
-): Promise<void> {
   const entry: AuditEntry = {
     at: deps.clock.now().toISOString(),
     actor: input.actor,
     action,
     ...target,
     reason: input.reason,
-    outcome,
+    outcome: 'pending',
   };
-  // An applied action's notification rides in the entry's own transaction (notify-operator.ts).
   const key = newAuditKey(entry.at);
-  await deps.store.appendAudit(entry, { key, outbox: await actionOutbox(deps, entry, key) });
-  log.info('operator.action', { ...entry });
+  await deps.store.appendAudit(entry, { key });
+  let verdict: Verdict;
+  try {
+    verdict = await change();
+  } catch (err) {
+    await complete(deps, log, key, { ...entry, outcome: `failed: ${errorMessage(err).slice(0, 300)}` });
+    throw err;
+  }
+  const detail = verdict.detail ?? entry.detail;
+  const outcome = verdict.kind === 'applied' ? 'applied' : `refused: ${verdict.message}`;
+  await complete(deps, log, key, { ...entry, outcome, detail });
+  if (verdict.kind === 'refused')
+    return verdict.status === 404
+      ? notFound(verdict.message)
+      : { kind: 'conflict', message: verdict.message };
+  try {
+    const nudge = verdict.nudge ?? [];
+    await nudgeReleases(deps, typeof nudge === 'function' ? await nudge() : nudge, log);
+  } catch (err) {
+    log.warn('operator.nudge-error', { action, error: errorMessage(err) });
+  }
+  let body: unknown;
+  try {
+    body = await verdict.body();
+  } catch (err) {
+    log.warn('operator.answer-unread', { action, error: errorMessage(err) });
+    body = { applied: true, message: 'applied; reading the result back failed: read it again' };
+  }
+  return { kind: 'ok', status: verdict.status, body };
+}
+
+async function complete(deps: Deps, log: Logger, key: string, entry: AuditEntry): Promise<void> {
+  try {
+    const outbox = await actionOutbox(deps, entry, key);
+    await retry(
+      () => deps.store.completeAudit(key, { outcome: entry.outcome, detail: entry.detail }, outbox),
+      {
+        attempts: COMPLETE_ATTEMPTS,
+        baseMs: 200,
+        capMs: 1000,
+        sleep: deps.sleep,
+      },
+    );
+    log.info('operator.action', { ...entry });
+  } catch (err) {
+    log.error('operator.audit-incomplete', { ...entry, auditKey: key, error: errorMessage(err) });
+  }
 }
 
 /**
  * Runs the reconciler for the releases an action changed, within the webhook's nudge budget, so
- * the operator sees it move at once; what does not finish in time is the timer's.
+ * the operator sees it move at once; what does not finish in time is the timer's. Never throws.
  */
 export async function nudgeReleases(deps: Deps, releaseIds: readonly string[], log: Logger): Promise<void> {
   const budgetMs = deps.config.nudgeBudgetMs;

@@ -9,10 +9,10 @@ import type { Deps } from './deps';
 import { getReleaseWrittenOut } from './materialize-release';
 import type { Logger } from './logger';
 import {
-  applied,
+  appliedWith,
+  audited,
   notFound,
-  nudgeReleases,
-  refused,
+  refusal,
   type ActionInput,
   type ActionResult,
 } from './operator-actions';
@@ -52,14 +52,13 @@ export async function cancelRelease(
 ): Promise<ActionResult> {
   const release = await getReleaseWrittenOut(deps, id);
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
-  const canceled = await cancelPending(deps, release, REASONS.canceled(input.actor, input.reason));
-  const target = { releaseId: id };
-  if (canceled.length === 0)
-    return refused(deps, log, 'cancel', input, target, `release ${id} has no pending region to cancel`);
-  await nudgeReleases(deps, [id], log);
-  return applied(deps, log, 'cancel', input, { ...target, detail: `canceled ${canceled.join(', ')}` }, 200, {
-    canceled,
-    release: await getReleaseView(deps, id),
+  return audited(deps, log, 'cancel', input, { releaseId: id }, async () => {
+    const canceled = await cancelPending(deps, release, REASONS.canceled(input.actor, input.reason));
+    if (canceled.length === 0) return refusal(`release ${id} has no pending region to cancel`);
+    return appliedWith(200, async () => ({ canceled, release: await getReleaseView(deps, id) }), {
+      detail: `canceled ${canceled.join(', ')}`,
+      nudge: [id],
+    });
   });
 }
 
@@ -88,24 +87,16 @@ export async function rejectRelease(
     releaseId: id,
   };
   const target = { releaseId: id, detail: `${release.repository}@${release.digest}` };
-  if ((await deps.store.putRejection(rejection)) === 'duplicate')
-    return refused(
-      deps,
-      log,
-      'reject',
-      input,
-      target,
-      `digest ${release.digest} of ${release.repository} is already rejected`,
-    );
-  const text = rejectionText(rejection);
-  const stamped = await stampActive(deps, rejection, text);
-  if (!stamped.includes(id)) await deps.store.amendRelease(id, () => ({ rejection: text }));
-  const canceled = await cancelPending(deps, release, REASONS.rejectedDigest(text));
-  await nudgeReleases(deps, [...new Set([id, ...stamped])], log);
-  return applied(deps, log, 'reject', input, target, 200, {
-    rejection,
-    canceled,
-    release: await getReleaseView(deps, id),
+  return audited(deps, log, 'reject', input, target, async () => {
+    if ((await deps.store.putRejection(rejection)) === 'duplicate')
+      return refusal(`digest ${release.digest} of ${release.repository} is already rejected`);
+    const text = rejectionText(rejection);
+    const stamped = await stampActive(deps, rejection, text);
+    if (!stamped.includes(id)) await deps.store.amendRelease(id, () => ({ rejection: text }));
+    const canceled = await cancelPending(deps, release, REASONS.rejectedDigest(text));
+    return appliedWith(200, async () => ({ rejection, canceled, release: await getReleaseView(deps, id) }), {
+      nudge: [...new Set([id, ...stamped])],
+    });
   });
 }
 
@@ -121,19 +112,14 @@ export async function unreject(
   digest: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const removed = await deps.store.deleteRejection(repository, digest);
-  if (!removed) return notFound(`digest ${digest} of ${repository} is not rejected`);
-  // Releases stamped but not yet canceled go on (those already canceled stay canceled).
-  await stampActive(deps, removed, undefined);
-  return applied(
-    deps,
-    log,
-    'unreject',
-    input,
-    { releaseId: removed.releaseId, detail: `${repository}@${digest}` },
-    200,
-    {
-      rejection: removed,
-    },
-  );
+  const found = await deps.store.getRejection(repository, digest);
+  if (!found) return notFound(`digest ${digest} of ${repository} is not rejected`);
+  const target = { releaseId: found.releaseId, detail: `${repository}@${digest}` };
+  return audited(deps, log, 'unreject', input, target, async () => {
+    const removed = await deps.store.deleteRejection(repository, digest);
+    if (!removed) return refusal(`digest ${digest} of ${repository} is not rejected`, 404);
+    // Releases stamped but not yet canceled go on (those already canceled stay canceled).
+    await stampActive(deps, removed, undefined);
+    return appliedWith(200, () => ({ rejection: removed }));
+  });
 }

@@ -1,28 +1,36 @@
 // Holds on a region or one workload in it (issue 12): nothing starts there while the hold exists
 // (the rollouts wait, "held: ..."); lifting it nudges the active releases that target the region,
-// so the newest pending one proceeds at once. Also the audit trail's listing.
+// so the newest pending one proceeds at once. One hold per scope (the region, or one workload in
+// it): the store creates it only if absent, so of concurrent holds on one scope exactly one is
+// placed and the others are refused naming it. Placing one changes the region's gate, which
+// every start's claim there guards on (src/app/advance-rollout.ts).
 import { randomBytes } from 'node:crypto';
 import { workloadKey } from '../core/model';
 import type { Hold } from '../core/operator';
 import type { Deps } from './deps';
 import type { Logger } from './logger';
 import {
-  applied,
+  appliedWith,
+  audited,
   badRequest,
   notFound,
-  nudgeReleases,
-  refused,
+  refusal,
   type ActionInput,
   type ActionResult,
 } from './operator-actions';
 
 export const HOLD_ID_PATTERN = /^h-[0-9a-f]{16}$/;
 
+const regionNames = (deps: Deps) => deps.config.regions.map((r) => r.name);
+
 /** The active releases with a rollout in the region (what a lifted hold lets go on). */
 async function activeIn(deps: Deps, region: string): Promise<string[]> {
   const active = await deps.store.listActiveReleases();
   return active.filter((a) => (a.targets[region] ?? []).length > 0).map((a) => a.releaseId);
 }
+
+const scopeOf = (h: Pick<Hold, 'region' | 'workload'>) =>
+  h.workload ? `${h.workload} in ${h.region}` : h.region;
 
 export async function placeHold(
   deps: Deps,
@@ -31,7 +39,7 @@ export async function placeHold(
   input: ActionInput,
 ): Promise<ActionResult> {
   const { region, workload } = body;
-  const regions = deps.config.regions.map((r) => r.name);
+  const regions = regionNames(deps);
   if (!regions.includes(region))
     return badRequest('region', `${region} is not a configured region (${regions.join(', ')})`);
   if (workload !== undefined) {
@@ -44,17 +52,6 @@ export async function placeHold(
         `${workload} is not a configured workload in ${region} (${keys.join(', ')})`,
       );
   }
-  const target = { region, detail: workload };
-  const existing = (await deps.store.listHolds()).find((h) => h.region === region && h.workload === workload);
-  if (existing)
-    return refused(
-      deps,
-      log,
-      'hold',
-      input,
-      target,
-      `${workload ?? region} is already held (hold ${existing.id} by ${existing.actor})`,
-    );
   const hold: Hold = {
     id: `h-${randomBytes(8).toString('hex')}`,
     region,
@@ -63,10 +60,15 @@ export async function placeHold(
     actor: input.actor,
     at: deps.clock.now().toISOString(),
   };
-  await deps.store.putHold(hold);
-  // The rollouts there say "held" at once (nothing starts: the nudge claims nothing held).
-  await nudgeReleases(deps, await activeIn(deps, region), log);
-  return applied(deps, log, 'hold', input, target, 201, hold);
+  return audited(deps, log, 'hold', input, { region, detail: workload }, async () => {
+    const placed = await deps.store.putHold(hold);
+    if (!placed.created) {
+      const e = placed.existing;
+      return refusal(`${scopeOf(e)} is already held (hold ${e.id} by ${e.actor} at ${e.at})`);
+    }
+    // The rollouts there say "held" at once (nothing starts: the nudge claims nothing held).
+    return appliedWith(201, () => hold, { nudge: () => activeIn(deps, region) });
+  });
 }
 
 export async function liftHold(
@@ -75,14 +77,17 @@ export async function liftHold(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const removed = HOLD_ID_PATTERN.test(id) ? await deps.store.deleteHold(id) : undefined;
-  if (!removed) return notFound(`no hold ${JSON.stringify(id)}`);
-  await nudgeReleases(deps, await activeIn(deps, removed.region), log);
-  return applied(deps, log, 'unhold', input, { region: removed.region, detail: removed.workload }, 200, {
-    hold: removed,
+  const hold = HOLD_ID_PATTERN.test(id)
+    ? (await deps.store.listHolds(regionNames(deps))).find((h) => h.id === id)
+    : undefined;
+  if (!hold) return notFound(`no hold ${JSON.stringify(id)}`);
+  return audited(deps, log, 'unhold', input, { region: hold.region, detail: hold.workload }, async () => {
+    if (!(await deps.store.deleteHold(hold)))
+      return refusal(`no hold ${JSON.stringify(id)} (lifted meanwhile)`, 404);
+    return appliedWith(200, () => ({ hold }), { nudge: () => activeIn(deps, hold.region) });
   });
 }
 
 export async function listHolds(deps: Deps): Promise<ActionResult> {
-  return { kind: 'ok', status: 200, body: { holds: await deps.store.listHolds() } };
+  return { kind: 'ok', status: 200, body: { holds: await deps.store.listHolds(regionNames(deps)) } };
 }

@@ -8,18 +8,18 @@ import type { Deps } from './deps';
 import { getReleaseWrittenOut } from './materialize-release';
 import type { Logger } from './logger';
 import {
-  applied,
+  appliedWith,
+  audited,
   badRequest,
   notFound,
-  nudgeReleases,
-  refused,
+  refusal,
   type ActionInput,
   type ActionResult,
 } from './operator-actions';
 import { getReleaseView } from './status-releases';
 
 /** Why this rollout may not be retried, or undefined when it may. */
-async function refusal(deps: Deps, release: Release, r: RegionRollout): Promise<string | undefined> {
+async function whyNotRetryable(deps: Deps, release: Release, r: RegionRollout): Promise<string | undefined> {
   if (!RETRYABLE_STATES.has(r.state))
     return `${r.region} is ${r.state}: only failed, halted or replication-timed-out regions can be retried`;
   const newer = newerOnLedger(r, release, await deps.store.listLedger(r.region));
@@ -78,34 +78,27 @@ export async function retryRelease(
     ? all.filter((r) => regions.includes(r.region))
     : all.filter((r) => RETRYABLE_STATES.has(r.state));
   const target = { releaseId: id, region: regions?.length === 1 ? regions[0] : undefined };
-  const problems = (await Promise.all(named.map((r) => refusal(deps, release, r)))).filter(
-    (p) => p !== undefined,
-  );
-  problems.push(...haltedBehind(named, all));
-  if (named.length === 0)
-    problems.push(`release ${id} has no failed, halted or replication-timed-out region`);
-  if (problems.length > 0) return refused(deps, log, 'retry', input, target, problems.join('; '));
-
-  await reopen(deps, release, all);
-  const now = deps.clock.now();
-  const results = await Promise.all(
-    named.map((r) => deps.store.commitRegion(retriedRollout(r, input.actor, input.reason, now), [])),
-  );
-  const lost = named.filter((_, i) => results[i]?.outcome !== 'ok').map((r) => r.region);
-  if (lost.length > 0)
-    return refused(
-      deps,
-      log,
-      'retry',
-      input,
-      target,
-      `${lost.join(', ')} changed meanwhile; read the release again`,
+  return audited(deps, log, 'retry', input, target, async () => {
+    const problems = (await Promise.all(named.map((r) => whyNotRetryable(deps, release, r)))).filter(
+      (p) => p !== undefined,
     );
-  await reopen(deps, release, all); // a run that saw every region ended may have closed it meanwhile
-  await nudgeReleases(deps, [id], log);
-  const retried = named.map((r) => r.region);
-  return applied(deps, log, 'retry', input, { ...target, detail: `retried ${retried.join(', ')}` }, 200, {
-    retried,
-    release: await getReleaseView(deps, id),
+    problems.push(...haltedBehind(named, all));
+    if (named.length === 0)
+      problems.push(`release ${id} has no failed, halted or replication-timed-out region`);
+    if (problems.length > 0) return refusal(problems.join('; '));
+
+    await reopen(deps, release, all);
+    const now = deps.clock.now();
+    const results = await Promise.all(
+      named.map((r) => deps.store.commitRegion(retriedRollout(r, input.actor, input.reason, now), [])),
+    );
+    const lost = named.filter((_, i) => results[i]?.outcome !== 'ok').map((r) => r.region);
+    if (lost.length > 0) return refusal(`${lost.join(', ')} changed meanwhile; read the release again`);
+    await reopen(deps, release, all); // a run that saw every region ended may have closed it meanwhile
+    const retried = named.map((r) => r.region);
+    return appliedWith(200, async () => ({ retried, release: await getReleaseView(deps, id) }), {
+      detail: `retried ${retried.join(', ')}`,
+      nudge: [id],
+    });
   });
 }

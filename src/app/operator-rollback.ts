@@ -9,11 +9,11 @@ import { activeEntryOf, initialRollouts, planTargets } from '../core/release-pla
 import type { Deps } from './deps';
 import type { Logger } from './logger';
 import {
-  applied,
+  appliedWith,
+  audited,
   badRequest,
   notFound,
-  nudgeReleases,
-  refused,
+  refusal,
   type ActionInput,
   type ActionResult,
 } from './operator-actions';
@@ -43,60 +43,40 @@ export async function rollBack(
     Object.entries(all).filter(([g]) => !body.regions || body.regions.includes(g)),
   );
   const target = { releaseId: older.id };
-  const rejection = await deps.store.getRejection(older.repository, older.digest);
-  if (rejection)
-    return refused(
-      deps,
-      log,
-      'rollback',
-      input,
-      target,
-      `digest ${older.digest} of ${older.repository} is rejected; lift the rejection first`,
-    );
-  if (older.verification === 'rejected' || older.verification === 'unverified')
-    return refused(
-      deps,
-      log,
-      'rollback',
-      input,
-      target,
-      `release ${older.id} was never verified against the registry (${older.verification})`,
-    );
-  if (Object.keys(targets).length === 0)
-    return refused(
-      deps,
-      log,
-      'rollback',
-      input,
-      target,
-      `no configured workload watches ${older.repository}:${older.tag}`,
-    );
+  return audited(deps, log, 'rollback', input, target, async () => {
+    if (await deps.store.getRejection(older.repository, older.digest))
+      return refusal(`digest ${older.digest} of ${older.repository} is rejected; lift the rejection first`);
+    if (older.verification === 'rejected' || older.verification === 'unverified')
+      return refusal(`release ${older.id} was never verified against the registry (${older.verification})`);
+    if (Object.keys(targets).length === 0)
+      return refusal(`no configured workload watches ${older.repository}:${older.tag}`);
 
-  const now = deps.clock.now();
-  const pushedAt = await rollbackTime(deps, older.repository);
-  const id = makeReleaseId({ ...older, pushedAt, generation: randomInt(1, 2 ** 47) });
-  const release: Release = {
-    id,
-    repository: older.repository,
-    tag: older.tag,
-    digest: older.digest,
-    pushedAt,
-    mediaType: older.mediaType,
-    source: 'operator',
-    createdAt: now.toISOString(),
-    status: 'active',
-    regions: Object.keys(targets),
-    verification: 'verified',
-    verifiedAt: now.toISOString(),
-    rollbackOf: older.id,
-  };
-  await deps.store.ensureRelease(
-    release,
-    initialRollouts(release, targets, deps.config.regions, now),
-    activeEntryOf(release, targets),
-  );
-  await nudgeReleases(deps, [id], log);
-  return applied(deps, log, 'rollback', input, { ...target, detail: `new release ${id}` }, 202, {
-    release: await getReleaseView(deps, id),
+    const now = deps.clock.now();
+    const pushedAt = await rollbackTime(deps, older.repository);
+    const id = makeReleaseId({ ...older, pushedAt, generation: randomInt(1, 2 ** 47) });
+    const release: Release = {
+      id,
+      repository: older.repository,
+      tag: older.tag,
+      digest: older.digest,
+      pushedAt,
+      mediaType: older.mediaType,
+      source: 'operator',
+      createdAt: now.toISOString(),
+      status: 'active',
+      regions: Object.keys(targets),
+      verification: 'verified',
+      verifiedAt: now.toISOString(),
+      rollbackOf: older.id,
+    };
+    await deps.store.ensureRelease(
+      release,
+      initialRollouts(release, targets, deps.config.regions, now),
+      activeEntryOf(release, targets),
+    );
+    return appliedWith(202, async () => ({ release: await getReleaseView(deps, id) }), {
+      detail: `new release ${id}`,
+      nudge: [id],
+    });
   });
 }

@@ -3,10 +3,9 @@
 // change sends, and the replica check that names its cause when it fails.
 import { changedWorkloads } from '../core/ledger';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../core/model';
-import type { Hold } from '../core/operator';
 import type { ReplicaCheck, RolloutRequest } from '../core/ports';
 import type { Action } from '../core/region-rollout-machine';
-import type { ActiveReleaseEntry } from '../core/store';
+import type { ActiveReleaseEntry, RegionGate } from '../core/store';
 import type { Deps } from './deps';
 import { errorMessage, type Logger } from './logger';
 import { revertRequest, type NewerRolloutCache } from './rollout-context';
@@ -18,13 +17,18 @@ export interface RunCache {
   active?: ActiveReleaseEntry[] | undefined;
   /** Rollouts of newer releases read for supersession, per (release, region). */
   newer?: NewerRolloutCache | undefined;
-  /** Operator holds, read once per run when a pending rollout needs them. */
-  holds?: Promise<Hold[]> | undefined;
+  /**
+   * Each region's holds and gate version, read when a pending rollout there needs them. A stale
+   * entry cannot let a start through: the claim guards on the version it read (a hold placed
+   * since fails the claim, which drops the entry and reads again).
+   */
+  gates: Map<string, Promise<RegionGate>>;
 }
 export const newRunCache = (active?: ActiveReleaseEntry[]): RunCache => ({
   replica: new Map(),
   ledger: new Map(),
   active,
+  gates: new Map(),
 });
 
 export interface ReleaseOutcome {
@@ -71,14 +75,15 @@ export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<
   return p;
 }
 
-/** The operator holds, once per run (only pending rollouts ask: nothing else is gated by them). */
-export function holdsFor(deps: Deps, cache: RunCache): Promise<Hold[]> {
-  if (!cache.holds) {
-    const p = deps.store.listHolds();
-    cache.holds = p;
-    p.catch(() => (cache.holds = undefined));
+/** A region's holds and gate version, once per run and region (only pending rollouts ask). */
+export function gateFor(deps: Deps, cache: RunCache, region: string): Promise<RegionGate> {
+  let p = cache.gates.get(region);
+  if (!p) {
+    p = deps.store.readGate(region);
+    cache.gates.set(region, p);
+    p.catch(() => cache.gates.delete(region));
   }
-  return cache.holds;
+  return p;
 }
 
 /**

@@ -25,3 +25,20 @@ export function isPlainHttpLoopback(url: string): boolean {
     return false;
   }
 }
+
+/**
+ * Why a URL may not be used as an endpoint, or undefined when it may: https anywhere, plain http
+ * only to loopback. Decided on the parsed scheme (`HTTP://` is http too), never on the text.
+ */
+export function endpointProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'must be an http(s) URL';
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:')
+    return isLoopbackHost(u.hostname) ? undefined : 'plain http:// is accepted only for loopback addresses';
+  return 'must be an https:// URL';
+}

@@ -132,6 +132,8 @@ export interface Release {
   pausedBy?: string | undefined;
   pausedAt?: string | undefined;
   pauseReason?: string | undefined;
+  /** Counts the pauses and resumes of this release: orders their marks on the rollout rows. */
+  pauseSeq?: number | undefined;
   /** Waves of policy.approvalWaves an operator approved for this release. */
   approvedWaves?: number[] | undefined;
   /** The digest was rejected for the repository: nothing of this release starts (in words). */
@@ -216,8 +218,23 @@ export interface RegionRollout {
   newerEnded?: string[] | undefined;
   /** The newer release this pending rollout last waited for (see newerEnded). */
   waitingForNewer?: string | undefined;
+  /**
+   * The release's pause as its pause or resume marked it on this row before answering (a start's
+   * claim is decided on, and ETag-guarded by, this row: a pause marked meanwhile fails it).
+   */
+  pause?: RolloutPauseMark | undefined;
   /** Optimistic-concurrency token from the store; opaque to the core. */
   etag?: string | undefined;
+}
+
+/** A pause (or resume) of the release, as marked on one of its rollouts; a higher seq wins. */
+export interface RolloutPauseMark {
+  /** The release's pauseSeq this mark came from. */
+  seq: number;
+  paused: boolean;
+  by?: string | undefined;
+  at?: string | undefined;
+  reason?: string | undefined;
 }
 
 /** The release a workload last ran successfully (what a revert goes back to). */

@@ -2,7 +2,7 @@
 // rollout, whether a release is paused or its wave needs an approval, and what a retry resets.
 // No I/O, no clock reads: the use cases in src/app/operator-*.ts pass `now` in.
 import { isNewerRelease } from './release-id';
-import type { LedgerEntry, RegionRollout, Release, RolloutPolicy } from './model';
+import type { LedgerEntry, RegionRollout, Release, RolloutPauseMark, RolloutPolicy } from './model';
 import { REASONS, type Reason } from './reasons';
 
 export const AUDIT_ACTIONS = [
@@ -73,6 +73,12 @@ export const PENDING_STATES: ReadonlySet<RegionRollout['state']> = new Set([
   'awaiting-approval',
 ]);
 
+/** Holds in the order they were placed (then by id: two placed in the same millisecond). */
+export function byPlacement(a: Hold, b: Hold): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /** The first hold that stops this rollout: one on its region, or on one of its workloads. */
 export function holdFor(
   r: Pick<RegionRollout, 'region' | 'workloads'>,
@@ -90,9 +96,13 @@ export function needsApproval(
   return (policy.approvalWaves ?? []).includes(wave) && !(release.approvedWaves ?? []).includes(wave);
 }
 
-/** Why a ready rollout may not start a new attempt now (pause or hold), if it may not. */
+/**
+ * Why a ready rollout may not start a new attempt now (pause or hold), if it may not. Paused when
+ * the release says so or the rollout's own row does: the row is what the claim ETag-guards, and
+ * a pause marks it before answering, so a release read before the pause cannot let a start through.
+ */
 export function startBlocked(
-  r: Pick<RegionRollout, 'region' | 'workloads'>,
+  r: Pick<RegionRollout, 'region' | 'workloads' | 'pause'>,
   release: Pick<Release, 'paused' | 'pausedBy' | 'pausedAt' | 'pauseReason'>,
   holds: readonly Hold[],
 ): Reason | undefined {
@@ -105,7 +115,28 @@ export function startBlocked(
     );
   if (release.paused)
     return REASONS.pausedBy(release.pausedBy ?? 'unknown', release.pausedAt ?? '?', release.pauseReason);
+  if (r.pause?.paused) return REASONS.pausedBy(r.pause.by ?? 'unknown', r.pause.at ?? '?', r.pause.reason);
   return undefined;
+}
+
+/** The mark a pause or resume of `release` (its pauseSeq already counted) puts on each rollout. */
+export function pauseMark(
+  release: Pick<Release, 'paused' | 'pausedBy' | 'pausedAt' | 'pauseReason' | 'pauseSeq'>,
+): RolloutPauseMark {
+  return release.paused
+    ? {
+        seq: release.pauseSeq ?? 0,
+        paused: true,
+        by: release.pausedBy,
+        at: release.pausedAt,
+        reason: release.pauseReason,
+      }
+    : { seq: release.pauseSeq ?? 0, paused: false };
+}
+
+/** The rollout with the mark, or undefined when it already carries this mark or a later one. */
+export function markedRollout(r: RegionRollout, mark: RolloutPauseMark): RegionRollout | undefined {
+  return (r.pause?.seq ?? 0) >= mark.seq ? undefined : { ...r, pause: mark };
 }
 
 /**

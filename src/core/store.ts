@@ -126,7 +126,35 @@ export class CorruptRecordError extends Error {
 }
 
 /** A region commit; on success the rollout's new ETag, so the caller need not read it back. */
-export type CommitResult = { outcome: 'ok'; etag?: string | undefined } | { outcome: 'conflict' };
+export type CommitResult =
+  | {
+      outcome: 'ok';
+      etag?: string | undefined;
+      /** With a gate guard: the region's new gate version (the next claim guards on it). */
+      gateVersion?: string | undefined;
+    }
+  | { outcome: 'conflict' };
+
+/**
+ * One region's operator holds as read, with the version of its gate: every hold placed there
+ * changes the version (undefined: no hold was ever placed in the region).
+ */
+export interface RegionGate {
+  holds: Hold[];
+  version: string | undefined;
+}
+
+export interface CommitOptions {
+  /**
+   * A start's claim: the region's gate as read when the start was decided. The commit also
+   * writes the gate guarded on that version, so a hold placed meanwhile fails it ('conflict')
+   * and the caller re-reads and sees the hold; a hold placed after it finds the claim made.
+   */
+  gate?: Pick<RegionGate, 'version'> | undefined;
+}
+
+/** What an action's audit entry says once the action is done (it was written first, `pending`). */
+export type AuditCompletion = Pick<AuditEntry, 'outcome' | 'detail'>;
 
 /** The release fields an operator action changes (src/core/operator.ts). */
 export type ReleaseAmendment = Partial<
@@ -136,6 +164,7 @@ export type ReleaseAmendment = Partial<
     | 'pausedBy'
     | 'pausedAt'
     | 'pauseReason'
+    | 'pauseSeq'
     | 'approvedWaves'
     | 'rejection'
     | 'status'
@@ -149,6 +178,9 @@ export interface AuditAppendOptions {
   /** action.performed rows (scope audit), written in one transaction with the entry. */
   outbox?: readonly OutboxEntry[] | undefined;
 }
+
+/** Outcome of placing a hold: one hold per scope (a region, or one workload in it). */
+export type HoldPlacement = { created: true } | { created: false; existing: Hold };
 
 export interface AuditPage {
   entries: AuditEntry[];
@@ -166,15 +198,21 @@ export interface OperatorStore {
     id: string,
     change: (r: Release) => ReleaseAmendment | undefined,
   ): Promise<Release | undefined>;
-  putHold(hold: Hold): Promise<void>;
-  listHolds(): Promise<Hold[]>;
-  /** The hold removed, or undefined when there was none with that id. */
-  deleteHold(id: string): Promise<Hold | undefined>;
+  /** Creates the hold unless its scope is held already: then the hold that holds it. */
+  putHold(hold: Hold): Promise<HoldPlacement>;
+  /** The holds of these regions, oldest first. */
+  listHolds(regions: readonly string[]): Promise<Hold[]>;
+  /** One region's holds and its gate version, in one read (what a start's claim is decided on). */
+  readGate(region: string): Promise<RegionGate>;
+  /** Lifts the hold if it still stands (same id at its scope); false when it was not there. */
+  deleteHold(hold: Pick<Hold, 'id' | 'region' | 'workload'>): Promise<boolean>;
   putRejection(rejection: Rejection): Promise<'created' | 'duplicate'>;
   getRejection(repository: string, digest: string): Promise<Rejection | undefined>;
   listRejections(): Promise<Rejection[]>;
   deleteRejection(repository: string, digest: string): Promise<Rejection | undefined>;
   appendAudit(entry: AuditEntry, opts?: AuditAppendOptions): Promise<void>;
+  /** Fills in the outcome of the entry at `key`, with its action.performed rows in one transaction. */
+  completeAudit(key: string, completion: AuditCompletion, outbox?: readonly OutboxEntry[]): Promise<void>;
   /** Newest first. */
   listAudit(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage>;
 }
@@ -255,11 +293,12 @@ export interface RolloutStore extends OperatorStore {
   /**
    * Atomically writes one region rollout (ETag-guarded) and any ledger entries of the same region
    * (each ETag-guarded, or created when it has no etag), plus the transition's outbox rows (added
-   * unless present). All or nothing.
+   * unless present), plus, for a claim, the region's gate guarded on its version. All or nothing.
    */
   commitRegion(
     rollout: RegionRollout,
     ledger: LedgerEntry[],
     outbox?: readonly OutboxEntry[],
+    opts?: CommitOptions,
   ): Promise<CommitResult>;
 }

@@ -1,5 +1,6 @@
 // POST /api/acr/events/{region?}: one ACR webhook per replica region (the region is in the URL,
-// because ACR's payload has none). Thin: read the edge input, run the use case, map the result.
+// because ACR's payload has none). Anonymous at the Functions level: the bearer secret is its check
+// (src/app/webhook-auth.ts). Thin: read the edge input, run the use case, map the result.
 import type { HttpHandler } from '@azure/functions';
 import { receiveWebhook } from '../app/receive-webhook';
 import { json, loggerFor, withErrorMapping } from './http-edge';
@@ -28,7 +29,10 @@ export function acrEventsRegistration(resolveDeps: ResolveDeps): HttpRegistratio
     name: 'acrEvents',
     methods: ['POST'],
     route: 'acr/events/{region?}',
-    authLevel: 'function',
+    // One door, one key: the bearer secret (WEBHOOK_SECRETS) is this route's only check. A Functions
+    // key in ACR's webhook URL would be readable by anyone who can read the webhook's configuration,
+    // and a host key opens every operator route too.
+    authLevel: 'anonymous',
     handler: makeAcrEventsHandler(resolveDeps),
   };
 }

@@ -1,17 +1,24 @@
-// The HTTP edge of the operator actions (issue 12): the JSON body validated with zod (a 400
-// names the field), the actor from the request, and the one mapping of an ActionResult to HTTP.
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+// The HTTP edge of the operator actions (issue 12): who may act (authorizeOperator, before the
+// body is read), the JSON body validated with zod (a 400 names the field), and the one mapping of
+// an ActionResult to HTTP.
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { ConfigError } from '../app/config';
+import type { Deps } from '../app/deps';
 import type { ActionInput, ActionResult } from '../app/operator-actions';
-import { json } from './http-edge';
-import { actorOf, type ActorHost } from './operator-actor';
+import { plainText } from '../core/plain-text';
+import { json, withErrorMapping } from './http-edge';
+import { authorizeOperator, type ActorHost } from './operator-actor';
+import type { ResolveDeps } from './registration';
 
 export const MAX_REASON = 500;
 const MAX_BODY_CHARS = 16_384;
 
+/** Recorded as plain text: control and bidi characters dropped, line breaks one space (chat messages, the page). */
 export const reasonField = z
   .string({ message: 'must be a string' })
   .max(MAX_REASON, { message: `must be at most ${MAX_REASON} characters` })
+  .transform((v) => plainText(v) || undefined)
   .optional();
 export const regionsField = z
   .array(z.string({ message: 'must be region names' }).min(1, { message: 'must be region names' }), {
@@ -40,11 +47,42 @@ export const badBody = (field: string, message: string): HttpResponseInit =>
 export type BodyParse<T> =
   { ok: true; value: T; input: ActionInput } | { ok: false; response: HttpResponseInit };
 
-/** The body (optional: empty means {}) checked against `schema`; the actor from the request. */
+/**
+ * An operator action's edge: the caller is authorized first (401/403 before anything else, and
+ * before any configuration problem is shown to someone who may not act), then `handler` runs.
+ */
+export function operatorAction(
+  resolveDeps: ResolveDeps,
+  host: ActorHost,
+  handler: (
+    deps: Deps,
+    request: HttpRequest,
+    context: InvocationContext,
+    actor: string,
+  ) => Promise<HttpResponseInit>,
+): HttpHandler {
+  return withErrorMapping(async (request, context) => {
+    let deps: Deps | undefined;
+    let configError: ConfigError | undefined;
+    try {
+      deps = resolveDeps();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      configError = err;
+    }
+    const access = deps?.config.operatorAccess ?? configError?.operatorAccess() ?? { easyAuth: false };
+    const verdict = authorizeOperator(request, access, host);
+    if (!verdict.ok) return json(verdict.status, { error: verdict.error, message: verdict.message });
+    if (configError || !deps) throw configError ?? new Error('no dependencies');
+    return handler(deps, request, context, verdict.actor);
+  });
+}
+
+/** The body (optional: empty means {}) checked against `schema`; the actor as authorized. */
 export async function parseAction<T extends { reason?: string | undefined }>(
   request: HttpRequest,
   schema: z.ZodType<T>,
-  host: ActorHost,
+  actor: string,
 ): Promise<BodyParse<T>> {
   const text = await request.text();
   if (text.length > MAX_BODY_CHARS)
@@ -72,6 +110,6 @@ export async function parseAction<T extends { reason?: string | undefined }>(
   return {
     ok: true,
     value: parsed.data,
-    input: { actor: actorOf(request, host), reason: parsed.data.reason },
+    input: { actor, reason: parsed.data.reason },
   };
 }

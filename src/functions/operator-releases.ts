@@ -10,9 +10,9 @@ import type { Logger } from '../app/logger';
 import { approveWave, pauseRelease, resumeRelease } from '../app/operator-release';
 import { retryRelease } from '../app/operator-retry';
 import { isReleaseId } from '../app/status-queries';
-import { json, loggerFor, withErrorMapping } from './http-edge';
+import { json, loggerFor } from './http-edge';
 import type { ActorHost } from './operator-actor';
-import { parseAction, reasonField, regionsField, toHttp } from './operator-http';
+import { operatorAction, parseAction, reasonField, regionsField, toHttp } from './operator-http';
 import type { HttpRegistration, ResolveDeps } from './registration';
 
 const reasonOnly = z.strictObject({ reason: reasonField });
@@ -33,13 +33,13 @@ function releaseAction<T extends { reason?: string | undefined }>(
   schema: z.ZodType<T>,
   run: Run<T>,
 ): HttpHandler {
-  return withErrorMapping(async (request, context) => {
+  return operatorAction(resolveDeps, host, async (deps, request, context, actor) => {
     const id = request.params.id ?? '';
     if (!isReleaseId(id))
       return json(404, { error: 'not-found', id, message: `no release ${JSON.stringify(id)}` });
-    const parsed = await parseAction(request, schema, host);
+    const parsed = await parseAction(request, schema, actor);
     if (!parsed.ok) return parsed.response;
-    return toHttp(await run(resolveDeps(), loggerFor(context), id, parsed.value, parsed.input));
+    return toHttp(await run(deps, loggerFor(context), id, parsed.value, parsed.input));
   });
 }
 

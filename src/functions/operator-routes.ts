@@ -11,8 +11,8 @@ import { isDigest, isRepository } from '../core/names';
 import { RELEASE_ID_PATTERN } from '../core/release-id';
 import type { Deps } from '../app/deps';
 import { json, loggerFor, withErrorMapping } from './http-edge';
-import { actorOf, type ActorHost } from './operator-actor';
-import { badBody, parseAction, reasonField, regionsField, toHttp } from './operator-http';
+import type { ActorHost } from './operator-actor';
+import { badBody, operatorAction, parseAction, reasonField, regionsField, toHttp } from './operator-http';
 import { badQuery } from './releases';
 import type { HttpRegistration, ResolveDeps } from './registration';
 
@@ -37,49 +37,47 @@ const rollbackBody = z.strictObject({
   reason: reasonField,
 });
 
-type Handler = (deps: Deps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-const edge = (resolveDeps: ResolveDeps, h: Handler): HttpHandler =>
-  withErrorMapping((request, context) => h(resolveDeps(), request, context));
+type Read = (deps: Deps, request: HttpRequest) => Promise<HttpResponseInit>;
+/** An action: the caller is authorized first (operatorAction), its identity is `actor`. */
+type Act = (
+  deps: Deps,
+  request: HttpRequest,
+  context: InvocationContext,
+  actor: string,
+) => Promise<HttpResponseInit>;
 
-function holds(host: ActorHost): Handler {
-  return async (deps, request, context) => {
-    if (request.method === 'GET') return toHttp(await listHolds(deps));
-    const parsed = await parseAction(request, holdBody, host);
-    if (!parsed.ok) return parsed.response;
-    return toHttp(await placeHold(deps, loggerFor(context), parsed.value, parsed.input));
-  };
+/** GETs read (no role needed); every other method is an action and goes through operatorAction. */
+function route(resolveDeps: ResolveDeps, host: ActorHost, act: Act, read?: Read): HttpHandler {
+  const acting = operatorAction(resolveDeps, host, act);
+  if (!read) return acting;
+  const reading = withErrorMapping((request) => read(resolveDeps(), request));
+  return (request, context) => (request.method === 'GET' ? reading : acting)(request, context);
 }
 
-function hold(host: ActorHost): Handler {
-  return async (deps, request, context) =>
-    toHttp(
-      await liftHold(deps, loggerFor(context), request.params.id ?? '', { actor: actorOf(request, host) }),
-    );
-}
+const placeHoldAct: Act = async (deps, request, context, actor) => {
+  const parsed = await parseAction(request, holdBody, actor);
+  if (!parsed.ok) return parsed.response;
+  return toHttp(await placeHold(deps, loggerFor(context), parsed.value, parsed.input));
+};
 
-function rejections(host: ActorHost): Handler {
-  return async (deps, request, context) => {
-    if (request.method === 'GET') return toHttp(await listRejections(deps));
-    const repository = request.query.get('repository') ?? '';
-    const digest = request.query.get('digest') ?? '';
-    if (!isRepository(repository))
-      return badBody('repository', 'must be a repository name (query parameter)');
-    if (!isDigest(digest)) return badBody('digest', 'must be a digest sha256:<64 hex> (query parameter)');
-    return toHttp(
-      await unreject(deps, loggerFor(context), repository, digest, { actor: actorOf(request, host) }),
-    );
-  };
-}
+const liftHoldAct: Act = async (deps, request, context, actor) =>
+  toHttp(await liftHold(deps, loggerFor(context), request.params.id ?? '', { actor }));
 
-function rollbacks(host: ActorHost): Handler {
-  return async (deps, request, context) => {
-    const parsed = await parseAction(request, rollbackBody, host);
-    if (!parsed.ok) return parsed.response;
-    return toHttp(await rollBack(deps, loggerFor(context), parsed.value, parsed.input));
-  };
-}
+const unrejectAct: Act = async (deps, request, context, actor) => {
+  const repository = request.query.get('repository') ?? '';
+  const digest = request.query.get('digest') ?? '';
+  if (!isRepository(repository)) return badBody('repository', 'must be a repository name (query parameter)');
+  if (!isDigest(digest)) return badBody('digest', 'must be a digest sha256:<64 hex> (query parameter)');
+  return toHttp(await unreject(deps, loggerFor(context), repository, digest, { actor }));
+};
 
-const audit: Handler = async (deps, request) => {
+const rollbackAct: Act = async (deps, request, context, actor) => {
+  const parsed = await parseAction(request, rollbackBody, actor);
+  if (!parsed.ok) return parsed.response;
+  return toHttp(await rollBack(deps, loggerFor(context), parsed.value, parsed.input));
+};
+
+const audit: Read = async (deps, request) => {
   const query = parseReleasesQuery({
     limit: request.query.get('limit') ?? undefined,
     continuationToken: request.query.get('continuationToken') ?? undefined,
@@ -93,20 +91,30 @@ export function operatorRegistrations(resolveDeps: ResolveDeps, host: ActorHost 
   const reg = (
     name: string,
     methods: HttpRegistration['methods'],
-    route: string,
-    h: Handler,
-  ): HttpRegistration => ({
-    name,
-    methods,
-    route,
-    authLevel: 'function',
-    handler: edge(resolveDeps, h),
-  });
+    path: string,
+    handler: HttpHandler,
+  ): HttpRegistration => ({ name, methods, route: path, authLevel: 'function', handler });
+  const acts = (act: Act, read?: Read) => route(resolveDeps, host, act, read);
   return [
-    reg('holds', ['GET', 'POST'], 'holds', holds(host)),
-    reg('hold', ['DELETE'], 'holds/{id}', hold(host)),
-    reg('rejections', ['GET', 'DELETE'], 'rejections', rejections(host)),
-    reg('rollbacks', ['POST'], 'rollbacks', rollbacks(host)),
-    reg('audit', ['GET'], 'audit', audit),
+    reg(
+      'holds',
+      ['GET', 'POST'],
+      'holds',
+      acts(placeHoldAct, async (deps) => toHttp(await listHolds(deps))),
+    ),
+    reg('hold', ['DELETE'], 'holds/{id}', acts(liftHoldAct)),
+    reg(
+      'rejections',
+      ['GET', 'DELETE'],
+      'rejections',
+      acts(unrejectAct, async (deps) => toHttp(await listRejections(deps))),
+    ),
+    reg('rollbacks', ['POST'], 'rollbacks', acts(rollbackAct)),
+    reg(
+      'audit',
+      ['GET'],
+      'audit',
+      withErrorMapping((request) => audit(resolveDeps(), request)),
+    ),
   ];
 }

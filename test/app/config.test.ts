@@ -102,6 +102,86 @@ describe('configuration', () => {
     expect(text).toMatch(/ARM_ENDPOINT: plain http:\/\/ is accepted only for loopback addresses/);
   });
 
+  it('when a plain http endpoint is spelled with an upper-case scheme, then it is refused all the same (registry, ARM, storage, queue)', () => {
+    const rollout = testRolloutConfig();
+    const registry = rollout.registry as Record<string, unknown>;
+    const text = problemsOf(
+      base(
+        {
+          ARM_ENDPOINT: 'HTTP://management.example.com',
+          ROLLOUT_STORAGE: undefined,
+          ROLLOUT_STORAGE__tableServiceUri: 'Http://acct.table.core.windows.net',
+          ROLLOUT_STORAGE__queueServiceUri: 'HTTP://acct.queue.core.windows.net',
+        },
+        { ...rollout, registry: { ...registry, endpoint: 'HTTP://myregistry.azurecr.io' } },
+      ),
+    ).join('\n');
+    for (const name of [
+      'ROLLOUT_CONFIG.registry.endpoint',
+      'ARM_ENDPOINT',
+      'ROLLOUT_STORAGE__tableServiceUri',
+      'ROLLOUT_STORAGE__queueServiceUri',
+    ])
+      expect(text).toContain(`${name}: plain http:// is accepted only for loopback addresses`);
+    // Loopback in any case is the local simulators: accepted.
+    expect(() => parseConfig(base({ ARM_ENDPOINT: 'HTTP://127.0.0.1:5060' }))).not.toThrow();
+  });
+
+  it('when a storage connection string sends its key over plain http to a remote host, then it is refused', () => {
+    const key = 'AccountKey=a2V5;';
+    const named = problemsOf(
+      base({
+        ROLLOUT_STORAGE: `DefaultEndpointsProtocol=https;AccountName=a;${key}TableEndpoint=HTTP://a.table.example.com;`,
+      }),
+    ).join('\n');
+    expect(named).toContain(
+      'ROLLOUT_STORAGE (TableEndpoint): plain http:// is accepted only for loopback addresses',
+    );
+    expect(named).not.toContain('a2V5');
+    const byProtocol = problemsOf(
+      base({ ROLLOUT_STORAGE: `DefaultEndpointsProtocol=http;AccountName=acct;${key}` }),
+    );
+    expect(byProtocol.join('\n')).toContain('ROLLOUT_STORAGE (DefaultEndpointsProtocol): plain http://');
+    // Azurite's own string (loopback endpoints) stays accepted.
+    const azurite =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
+    expect(() => parseConfig(base({ ROLLOUT_STORAGE: azurite }))).not.toThrow();
+  });
+
+  it('when OPERATOR_ROLE is unset, then actions need Rollout.Operator; Easy Auth is on only when App Service says so', () => {
+    expect(parseConfig(base()).operatorAccess).toEqual({ easyAuth: false, role: 'Rollout.Operator' });
+    for (const v of ['true', 'True', 'TRUE'])
+      expect(
+        parseConfig(base({ WEBSITE_AUTH_ENABLED: v, OPERATOR_ROLE: 'Deploy.Admin' })).operatorAccess,
+      ).toEqual({
+        easyAuth: true,
+        role: 'Deploy.Admin',
+      });
+    expect(parseConfig(base({ WEBSITE_AUTH_ENABLED: 'false' })).operatorAccess.easyAuth).toBe(false);
+    expect(problemsOf(base({ OPERATOR_ROLE: 'Rollout Operator' })).join('\n')).toMatch(
+      /OPERATOR_ROLE: must be an app role value/,
+    );
+  });
+
+  it('when STATUS_PAGE_URL carries a function key or another credential, then it is refused without quoting it', () => {
+    for (const url of [
+      'https://app.example/api/dashboard?code=S3cretKey',
+      'https://app.example/api/dashboard?CODE=S3cretKey',
+      'https://app.example/api/dashboard?x=1&Code=S3cretKey',
+      'https://app.example/api/dashboard?sig=S3cretKey',
+      'https://app.example/api/dashboard?access_token=S3cretKey',
+      'https://user:S3cretKey@app.example/api/dashboard',
+    ]) {
+      const text = problemsOf(base({ STATUS_PAGE_URL: url })).join('\n');
+      expect(text, url).toMatch(/STATUS_PAGE_URL: must not carry/);
+      expect(text, url).not.toContain('S3cretKey');
+    }
+    expect(
+      parseConfig(base({ STATUS_PAGE_URL: 'https://app.example/api/dashboard?view=grid' })).notify
+        .statusPageUrl,
+    ).toBe('https://app.example/api/dashboard?view=grid');
+  });
+
   it('when the home region, a workload region or a duplicate region is wrong, then it is named', () => {
     const rollout = testRolloutConfig({ home: 'northeurope' });
     expect(problemsOf(base({}, rollout)).join()).toMatch(/homeRegion: northeurope is not in regions/);

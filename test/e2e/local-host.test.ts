@@ -2,6 +2,7 @@
 // by the shared Azurite. First in-process (startLocalHost), then as the process a developer runs.
 import { eventually } from '../support/eventually';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/azurite';
@@ -117,6 +118,88 @@ describe('local host in-process', () => {
     expect(res.status).toBe(413);
     expect(res.body.error).toBe('payload-too-large');
     expect(await env.storedCounts()).toEqual(before);
+  });
+
+  it('when a web page on another origin posts to it (simple text/plain, foreign Origin, rebound Host), then 403/415 and nothing is held', async () => {
+    const holds = () => call(`${host.url}/api/holds`);
+    const own = host.url;
+    const attempts: Array<[string, RequestInit | { host: string }, number]> = [
+      // A form or a "simple" fetch: no preflight, so no Content-Type: application/json.
+      [
+        'text/plain body',
+        { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"region":"eastus"}' },
+        415,
+      ],
+      [
+        'form body',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'region=eastus',
+        },
+        415,
+      ],
+      ['no content type', { method: 'POST', body: new Uint8Array(Buffer.from('{"region":"eastus"}')) }, 415],
+      [
+        'a JSON body from another origin',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+          body: '{"region":"eastus"}',
+        },
+        403,
+      ],
+      [
+        'a bodiless action from another origin',
+        { method: 'POST', headers: { origin: 'http://127.0.0.1.evil.example:1' } },
+        403,
+      ],
+      [
+        'null origin',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: 'null' },
+          body: '{"region":"eastus"}',
+        },
+        403,
+      ],
+    ];
+    for (const [what, init, status] of attempts) {
+      const res = await call(`${own}/api/holds`, init as RequestInit);
+      expect(res.status, what).toBe(status);
+      expect(String(res.body.message), what).toMatch(
+        status === 415 ? /application\/json/ : /another origin|answers only/,
+      );
+    }
+    // DNS rebinding: the browser connects to 127.0.0.1 but names the attacker's host.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          path: '/api/holds',
+          method: 'GET',
+          headers: { host: `evil.example:${host.port}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
+    expect((await holds()).body.holds).toEqual([]);
+    // Its own page's requests (same origin, JSON) and localhost pass.
+    const placed = await postJson(`${own}/api/holds`, { region: 'eastus' }, { origin: own });
+    expect(placed.status).toBe(201);
+    const lifted = await call(`http://localhost:${host.port}/api/holds/${String(placed.body.id)}`, {
+      method: 'DELETE',
+      headers: { origin: `http://localhost:${host.port}` },
+    });
+    expect(lifted.status).toBe(200);
+    expect((await holds()).body.holds).toEqual([]);
   });
 
   it('when the host is stopped, then it stops listening and a second stop is harmless', async () => {

@@ -1,10 +1,12 @@
 // The product's Kubernetes API client against the simulator over TLS (its CA as the client's
 // trust): the fenced change and its outcomes, progress to success, fail-fast on
 // ImagePullBackOff, and refusals that name the permission or the object.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K8sSimulator } from '../../dev/k8s-simulator';
 import { K8sClient } from '../../src/adapters/k8s-client';
-import { K8sApiError, type K8sHttpOptions } from '../../src/adapters/k8s-http';
+import { K8sApiError, MAX_K8S_BODY_BYTES, type K8sHttpOptions } from '../../src/adapters/k8s-http';
 import { RELEASE_ANNOTATION, type FenceChange, type FenceTarget } from '../../src/core/fence';
 import { failFast, trackStuck, type FailFastDecision } from '../../src/core/k8s-progress';
 import type { WorkloadKind } from '../../src/core/names';
@@ -273,5 +275,53 @@ describe('K8sClient against the Kubernetes API simulator', () => {
       .applyFencedChange(target('web'), change(NEWER, 'rel-C'), 'rel-B')
       .catch((e: unknown) => e);
     expect(refused).toMatchObject({ kind: 'forbidden', attempts: 1 });
+  });
+});
+
+describe('K8s answers are read with a size limit', () => {
+  it('when an answer is larger than the limit, then it is refused at once, not retried, naming the limit', async () => {
+    sim.seed({
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'bloated',
+      containers: [{ name: 'app', image: OLD }],
+      annotations: { 'example.com/blob': 'x'.repeat(20_000) },
+    });
+    const small = new K8sClient(
+      { server: sim.url, token: 'admin-token', ca: sim.ca ?? '' },
+      { ...fast, maxBodyBytes: 8192 },
+    );
+    const err = await small.getWorkload('Deployment', 'shop', 'bloated').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(K8sApiError);
+    expect(err).toMatchObject({ kind: 'bad-response', attempts: 1 });
+    expect((err as K8sApiError).message).toContain('larger than 8192 bytes');
+    expect((await small.getWorkload('Deployment', 'shop', 'web')).metadata?.name).toBe('web');
+  });
+
+  it('when a server streams an endless answer without a length, then the default limit cuts it off', async () => {
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 64 * 1024 * 1024) res.once('drain', pump);
+        else res.end();
+      };
+      res.on('close', () => (sent = Infinity));
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const err = await new K8sClient({ server: `http://127.0.0.1:${port}`, token: 't' }, fast)
+        .getWorkload('Deployment', 'shop', 'web')
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: 'bad-response', attempts: 1 });
+      expect((err as K8sApiError).message).toContain(`larger than ${MAX_K8S_BODY_BYTES} bytes`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -125,5 +125,15 @@ describe('targets', () => {
     expect(statusPageUrlSchema.safeParse('https://x.example/api/dashboard').success).toBe(true);
     expect(statusPageUrlSchema.safeParse('http://127.0.0.1:7071/api/dashboard').success).toBe(true);
     expect(statusPageUrlSchema.safeParse('http://x.example/api/dashboard').success).toBe(false);
+    expect(statusPageUrlSchema.safeParse('HTTP://x.example/api/dashboard').success).toBe(false);
+  });
+
+  it('when a target URL has an upper-case http scheme to a remote host, then it is refused like any plain http', () => {
+    const p = problems(
+      JSON.stringify([{ url: 'HTTP://hooks.example.com/services/SECRETsecret', format: 'json' }]),
+    );
+    expect(p.join('\n')).toMatch(/NOTIFY_TARGETS\[0\]\.url: plain http:\/\/ is accepted only for loopback/);
+    expect(p.join('\n')).not.toContain('SECRETsecret');
+    expect(ok(JSON.stringify([{ url: 'HTTP://LOCALHOST:9/x', format: 'json' }]))).toHaveLength(1);
   });
 });

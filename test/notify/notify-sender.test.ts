@@ -150,7 +150,8 @@ describe('sendNotification: outcomes', () => {
       ok: false,
       status: 500,
       retryable: true,
-      error: 'HTTP 500: upstream broke',
+      // Not a Slack error code: the body is not kept.
+      error: 'HTTP 500',
     });
     const second = await send(s.url, 'slack', o);
     expect(second).toMatchObject({ ok: true, status: 200 });
@@ -192,16 +193,37 @@ describe('sendNotification: outcomes', () => {
     });
   });
 
-  it('when the sink echoes the URL in its error, then the outcome and logs redact it', async () => {
-    const s = await sink((req, res) => {
-      res.writeHead(404);
-      res.end(`no webhook at ${req.url} (http://127.0.0.1${req.url})`);
-    });
-    const { logger, lines } = memoryLogger();
-    const out = await send(s.url, 'teams', { logger });
-    expect(out).toMatchObject({ ok: false, retryable: false, status: 404 });
-    expect(out.error).toContain('[redacted]');
-    expectNoSecret([out.error!, ...lines]);
+  it('when the sink echoes the URL in its error (as sent, percent-encoded, as a bare segment), then neither the outcome nor a log keeps it', async () => {
+    const token = SECRET_PATH.split('/').pop()!;
+    const echoes = [
+      (u: string) => `no webhook at ${u} (http://127.0.0.1${u})`,
+      (u: string) => `no webhook at ${encodeURIComponent(`http://127.0.0.1${u}`)}`,
+      (u: string) => `bad token ${token.split('').join('')} for ${u.split('?')[0]!.replace(/\//g, '%2F')}`,
+      () => `{"error":"invalid_payload","token":"${token}"}`,
+      () => `invalid_payload ${token}`,
+    ];
+    for (const echo of echoes) {
+      const s = await sink((req, res) => {
+        res.writeHead(500);
+        res.end(echo(req.url ?? ''));
+      });
+      const { logger, lines } = memoryLogger();
+      const out = await send(s.url, 'teams', { logger });
+      expect(out).toMatchObject({ ok: false, retryable: true, status: 500, error: 'HTTP 500' });
+      expectNoSecret([out.error!, ...lines]);
+    }
+  });
+
+  it('when a Slack target answers one of its documented error codes, then that code alone is kept', async () => {
+    for (const [status, code] of [
+      [400, 'invalid_payload'],
+      [404, 'channel_not_found'],
+      [410, 'channel_is_archived'],
+      [400, 'no_text'],
+    ] as const) {
+      const s = await sink(answer(status, `${code}\n`));
+      expect((await send(s.url, 'slack')).error).toBe(`HTTP ${status}: ${code}`);
+    }
   });
 
   it('when the sink redirects, then the redirect is not followed and it is permanent', async () => {

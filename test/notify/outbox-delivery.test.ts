@@ -12,8 +12,8 @@ const sinks: Sink[] = [];
 afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.close()));
 });
-async function sink(answer?: (n: number) => number): Promise<Sink> {
-  const s = await startSink(answer);
+async function sink(answer?: (n: number) => number, reply?: (path: string) => string): Promise<Sink> {
+  const s = await startSink(answer, reply);
   sinks.push(s);
   return s;
 }
@@ -141,6 +141,32 @@ describe('notifications through the outbox', () => {
     }
     expect(broken.refused).toBe(4 * MAX_DELIVERY_ATTEMPTS);
     expect(w.logs.lines.join('\n')).not.toContain('S3CRET');
+  });
+
+  it('when a target answers 500 echoing its URL (percent-encoded, and its token as a bare path segment), then neither lastError nor a log line holds the token', async () => {
+    const echoing = await sink(
+      () => 500,
+      (path) =>
+        `upstream error for ${encodeURIComponent(`http://127.0.0.1${path}`)}; token ${path.split('/')[2]!.split('?')[0]}`,
+    );
+    const w = notifyWorld([{ url: echoing.url, format: 'slack' }]);
+    for (const region of REGIONS) w.registry.hold(region, 'my-app', DIGEST);
+    await w.push(undefined);
+    for (let i = 0; i < 30 && (await w.store.listActiveReleases()).length > 0; i++) {
+      await reconcileAll(w.deps, w.log, { scan: false });
+      w.clock.advance(10);
+    }
+    await expectRolledOutOnce(w);
+    expect(echoing.refused).toBeGreaterThan(0);
+    const rows = (await getNotifications(w)).body.deliveries;
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toMatchObject({ lastStatus: 500, lastError: 'HTTP 500' });
+    const logged = w.logs.lines.filter((l) => l.includes('notification.failed'));
+    expect(logged.length).toBeGreaterThan(0);
+    for (const text of [JSON.stringify(rows), ...w.logs.lines]) {
+      expect(text).not.toContain('S3CRET');
+      expect(text).not.toContain('SIGs3cr3t');
+    }
   });
 
   it('when a region fails, then region.failed, release.halted and release.completed go out once each', async () => {

@@ -27,8 +27,14 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** answer(n) gives the status of the n-th request (0-based); default 200. */
-export async function startSink(answer: (n: number) => number = () => 200): Promise<Sink> {
+/**
+ * answer(n) gives the status of the n-th request (0-based); default 200. reply(path) the body
+ * of a refusal (default a fixed text).
+ */
+export async function startSink(
+  answer: (n: number) => number = () => 200,
+  reply: (path: string) => string = () => 'sink says no',
+): Promise<Sink> {
   const sink: Omit<Sink, 'url' | 'close'> = { received: [], refused: 0 };
   let n = 0;
   const server: Server = createServer((req, res: ServerResponse) => {
@@ -44,7 +50,7 @@ export async function startSink(answer: (n: number) => number = () => 200): Prom
         });
       } else sink.refused++;
       res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status >= 300 ? 'sink says no' : 'ok');
+      res.end(status >= 300 ? reply(req.url ?? '') : 'ok');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -311,6 +311,7 @@ describe('operator routes', () => {
   });
 
   it('then the audit lists every applied and refused action newest first, with who did it, paged', async () => {
+    // Without Easy Auth the principal header is whatever the caller sent: it names nobody.
     const alice = await call(
       stack,
       'POST',
@@ -323,10 +324,13 @@ describe('operator routes', () => {
     const entries = all.body.entries;
     expect(entries[0]).toMatchObject({
       action: 'hold',
-      actor: 'alice@contoso.com',
+      actor: 'local',
       region: 'eastus',
       outcome: 'applied',
     });
+    expect(JSON.stringify(entries)).not.toContain('alice@contoso.com');
+    // Written before each change, completed after it: none is left pending.
+    expect(entries.filter((e) => e.outcome === 'pending')).toEqual([]);
     const at = entries.map((e) => Date.parse(e.at as string));
     expect([...at].sort((a, b) => b - a)).toEqual(at);
     const actions = new Set(entries.map((e) => e.action));

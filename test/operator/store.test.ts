@@ -1,6 +1,8 @@
 // The operator tables on real Table Storage (Azurite) and their in-memory twin, run the same way:
-// holds, rejections, the audit trail (newest first, paged), and release amendments that can
-// remove a field (resume) and survive a concurrent change (ETag-guarded re-apply).
+// holds (one per scope, and the gate a start's claim guards on), rejections, the audit trail
+// (newest first, paged, completed after the action), and release amendments that can remove a
+// field (resume) and survive a concurrent change (ETag-guarded re-apply).
+import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { TableRolloutStore } from '../../src/adapters/table-store';
 import type { Release } from '../../src/core/model';
@@ -42,29 +44,89 @@ const entry = (i: number): AuditEntry => ({
 });
 
 describe.each(stores)('operator state on the %s', (_name, make) => {
-  it('when holds are placed and lifted, then they list and delete by id', async () => {
+  it('when holds are placed and lifted, then one per scope is kept, they list by region and lift by id', async () => {
     const store = make();
-    await store.putHold({
+    const region = {
       id: 'h-0000000000000001',
       region: 'eastus',
       actor: 'local',
       at: '2026-12-01T10:00:00.000Z',
-    });
-    await store.putHold({
+    };
+    const workload = {
       id: 'h-0000000000000002',
       region: 'westeurope',
       workload: 'default/Deployment/my-app/my-app',
       reason: 'freeze',
       actor: 'alice',
       at: '2026-12-01T10:00:01.000Z',
+    };
+    expect(await store.putHold(region)).toEqual({ created: true });
+    expect(await store.putHold(workload)).toEqual({ created: true });
+    // The same scope again: refused, naming the hold there (another id, actor and reason lose).
+    expect(await store.putHold({ ...region, id: 'h-0000000000000003', actor: 'bob' })).toEqual({
+      created: false,
+      existing: region,
     });
-    expect((await store.listHolds()).map((h) => h.id)).toEqual(['h-0000000000000001', 'h-0000000000000002']);
-    expect(await store.deleteHold('h-0000000000000002')).toMatchObject({
-      workload: 'default/Deployment/my-app/my-app',
-      reason: 'freeze',
+    // The whole region and one workload in it are two scopes.
+    expect(await store.putHold({ ...workload, id: 'h-0000000000000004', region: 'eastus' })).toEqual({
+      created: true,
     });
-    expect(await store.deleteHold('h-0000000000000002')).toBeUndefined();
-    expect(await store.listHolds()).toHaveLength(1);
+    const all = ['eastus', 'westeurope'];
+    expect((await store.listHolds(all)).map((h) => h.id)).toEqual([
+      'h-0000000000000001',
+      'h-0000000000000002',
+      'h-0000000000000004',
+    ]);
+    expect((await store.listHolds(['westeurope']))[0]).toEqual(workload);
+    expect(await store.deleteHold({ ...workload, id: 'h-0000000000000009' })).toBe(false);
+    expect(await store.deleteHold(workload)).toBe(true);
+    expect(await store.deleteHold(workload)).toBe(false);
+    expect((await store.listHolds(all)).map((h) => h.id)).toEqual([
+      'h-0000000000000001',
+      'h-0000000000000004',
+    ]);
+  });
+
+  it('when a hold is placed after a start was decided, then the claim guarded on the gate fails; after it, the next claim passes', async () => {
+    const store = make();
+    const rollout = {
+      releaseId: release.id,
+      region: 'eastus',
+      wave: 0,
+      state: 'replica-ready' as const,
+      reason: 'ready',
+      workloads: ['default/Deployment/my-app/my-app'],
+      createdAt: release.createdAt,
+      updatedAt: release.createdAt,
+      attempts: 0,
+      nextCheckAt: release.createdAt,
+    };
+    await store.ensureRelease(release, [rollout], {
+      releaseId: release.id,
+      repository: release.repository,
+      tag: release.tag,
+      digest: release.digest,
+      pushedAt: release.pushedAt,
+      targets: { eastus: rollout.workloads },
+    });
+    const read = await store.getRollout(release.id, 'eastus');
+    const gate = await store.readGate('eastus');
+    expect(gate).toEqual({ holds: [], version: undefined });
+    await store.putHold({ id: 'h-00000000000000aa', region: 'eastus', actor: 'ops', at: release.createdAt });
+    const claim = { ...read!, state: 'rolling-out' as const, attempts: 1 };
+    expect(await store.commitRegion(claim, [], [], { gate })).toEqual({ outcome: 'conflict' });
+    // Re-read: the hold is there (the claim would not be made); once lifted, a fresh read claims.
+    const again = await store.readGate('eastus');
+    expect(again.holds.map((h) => h.id)).toEqual(['h-00000000000000aa']);
+    await store.deleteHold(again.holds[0]!);
+    const open = await store.readGate('eastus');
+    expect(open.holds).toEqual([]);
+    const done = await store.commitRegion(claim, [], [], { gate: open });
+    expect(done.outcome).toBe('ok');
+    // The claim moved the version: a claim still holding the old one fails, the new one passes.
+    const after = await store.readGate('eastus');
+    expect(after.version).not.toBe(open.version);
+    expect(done.outcome === 'ok' && done.gateVersion).toBe(after.version);
   });
 
   it('when a digest is rejected twice, then the second is a duplicate; it lists, reads and lifts', async () => {
@@ -101,6 +163,52 @@ describe.each(stores)('operator state on the %s', (_name, make) => {
     expect(first.entries[0]).toEqual(entry(6));
   });
 
+  it('when a rollout carries a pause mark and a retry budget, then both round-trip', async () => {
+    const store = make();
+    const at = release.createdAt;
+    const rollout = {
+      releaseId: release.id,
+      region: 'eastus',
+      wave: 0,
+      state: 'replica-ready' as const,
+      reason: 'ready',
+      workloads: ['default/Deployment/my-app/my-app'],
+      createdAt: at,
+      updatedAt: at,
+      attempts: 3,
+      nextCheckAt: at,
+    };
+    await store.ensureRelease({ ...release, pauseSeq: 2 }, [rollout], {
+      releaseId: release.id,
+      repository: release.repository,
+      tag: release.tag,
+      digest: release.digest,
+      pushedAt: release.pushedAt,
+      targets: { eastus: rollout.workloads },
+    });
+    const read = (await store.getRollout(release.id, 'eastus'))!;
+    const mark = { seq: 2, paused: true, by: 'alice', at, reason: 'freeze' };
+    expect(
+      (await store.commitRegion({ ...read, pause: mark, budgetFrom: 3, retriedAt: at }, [])).outcome,
+    ).toBe('ok');
+    expect(await store.getRollout(release.id, 'eastus')).toMatchObject({
+      pause: mark,
+      budgetFrom: 3,
+      retriedAt: at,
+    });
+    expect((await store.getRelease(release.id))?.pauseSeq).toBe(2);
+  });
+
+  it('when an entry written pending is completed, then it reads with its outcome and detail', async () => {
+    const store = make();
+    await store.appendAudit({ ...entry(1), outcome: 'pending', detail: 'first words' }, { key: 'k-1' });
+    expect((await store.listAudit({ limit: 5 })).entries[0]).toMatchObject({ outcome: 'pending' });
+    await store.completeAudit('k-1', { outcome: 'refused: eastus is already held', detail: undefined });
+    expect((await store.listAudit({ limit: 5 })).entries).toEqual([
+      { ...entry(1), outcome: 'refused: eastus is already held', detail: 'first words' },
+    ]);
+  });
+
   it('when a release is amended, then fields are set and removed, and concurrent amendments both apply', async () => {
     const store = make();
     await store.ensureRelease(release, [], {
@@ -131,5 +239,54 @@ describe.each(stores)('operator state on the %s', (_name, make) => {
     expect(resumed).not.toHaveProperty('pausedBy');
     expect(resumed?.paused).toBeUndefined();
     expect(await store.amendRelease('0000000000000-000000000000', () => ({ paused: true }))).toBeUndefined();
+  });
+});
+
+describe('holds stored before they moved into the region partitions', () => {
+  it('when the old holds table has holds, then the first hold read moves each into its scope (once) and empties it', async () => {
+    const prefix = `opmig${Date.now().toString(36)}`;
+    const connectionString = process.env.AZURITE_TABLE_CONNECTION!;
+    const old = TableClient.fromConnectionString(connectionString, `${prefix}holds`, {
+      allowInsecureConnection: true,
+    });
+    await old.createTable();
+    const legacy = [
+      {
+        rowKey: 'h-00000000000000b1',
+        region: 'eastus',
+        actor: 'alice',
+        at: '2026-12-01T09:00:00.000Z',
+        reason: 'old',
+      },
+      {
+        rowKey: 'h-00000000000000b2',
+        region: 'westeurope',
+        workload: 'default/Deployment/my-app/my-app',
+        actor: 'bob',
+        at: '2026-12-01T09:00:01.000Z',
+      },
+      // A duplicate scope (the old table allowed it): the first one is kept.
+      { rowKey: 'h-00000000000000b3', region: 'eastus', actor: 'carol', at: '2026-12-01T09:00:02.000Z' },
+    ];
+    for (const h of legacy) await old.createEntity({ partitionKey: 'hold', ...h });
+    const store = new TableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
+    const gate = await store.readGate('eastus');
+    expect(gate.holds).toEqual([
+      {
+        id: 'h-00000000000000b1',
+        region: 'eastus',
+        actor: 'alice',
+        at: '2026-12-01T09:00:00.000Z',
+        reason: 'old',
+      },
+    ]);
+    expect(gate.version).toBeDefined();
+    expect((await store.listHolds(['eastus', 'westeurope'])).map((h) => h.id)).toEqual([
+      'h-00000000000000b1',
+      'h-00000000000000b2',
+    ]);
+    const left: unknown[] = [];
+    for await (const row of old.listEntities()) left.push(row);
+    expect(left).toEqual([]);
   });
 });

@@ -39,3 +39,15 @@ export async function ledgerMatchesClusters(stack: Stack): Promise<void> {
     expect(running, region).toEqual(recorded);
   }
 }
+
+/** An x-ms-client-principal header as App Service sends it (base64 JSON of the token's claims). */
+export function principalHeader(o: { name?: string; roles?: string[]; roleTyp?: string } = {}): string {
+  const roleTyp = o.roleTyp ?? 'roles';
+  const claims = [
+    ...(o.name ? [{ typ: 'name', val: o.name }] : []),
+    ...(o.roles ?? []).map((val) => ({ typ: roleTyp, val })),
+  ];
+  return Buffer.from(
+    JSON.stringify({ auth_typ: 'aad', name_typ: 'name', role_typ: roleTyp, claims }),
+  ).toString('base64');
+}

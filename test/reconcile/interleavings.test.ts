@@ -3,8 +3,8 @@ import { describe, it } from 'vitest';
 import { TableRolloutStore } from '../../src/adapters/table-store';
 import { MemoryRolloutStore } from '../support/memory-store';
 import { testConfig } from '../support/config';
-import { REGIONS, runScenario, stepArb } from './interleavings';
-import { operatorStepArb } from './interleavings-operator';
+import { REGIONS, runScenario, stepArb, type Step } from './interleavings';
+import { gateStepArb, operatorStepArb } from './interleavings-operator';
 
 const config = () =>
   testConfig({
@@ -96,6 +96,63 @@ describe('reconciler under random interleavings with operator actions', () => {
         await runScenario(s.slice(0, 25), { store, config: withApprovals(), operators: true });
       }),
       { numRuns: 10 },
+    );
+  }, 240_000);
+});
+
+describe('reconciler with pauses and holds racing the starts they stop', () => {
+  const withApprovals = () => {
+    const c = config();
+    return { ...c, policy: { ...c.policy, approvalWaves: [1] } };
+  };
+  // A release whose wave 1 awaits approval in both its regions: the approval's nudge starts them
+  // unless the pause or hold sent beside it (after a random offset, while claims are in flight
+  // for a random time) took effect first.
+  const prelude: Step[] = [
+    { kind: 'push', repo: 0, tag: 0, digest: 0, regionalStamp: 'push' },
+    { kind: 'replicate', push: 0, region: 1 },
+    { kind: 'replicate', push: 0, region: 2 },
+    { kind: 'deliver', pick: 0, duplicate: false, withTick: false },
+    { kind: 'deliver', pick: 0, duplicate: false, withTick: false },
+    { kind: 'deliver', pick: 0, duplicate: false, withTick: false },
+    { kind: 'tick', seconds: 5, concurrentTicks: 1 },
+    { kind: 'tick', seconds: 5, concurrentTicks: 1 },
+  ];
+  const steps = fc.array(fc.oneof({ weight: 3, arbitrary: gateStepArb }, { weight: 2, arbitrary: stepArb }), {
+    minLength: 1,
+    maxLength: 20,
+  });
+
+  it('when pause and hold race approvals, ticks and claims in flight, then no start is claimed after a pause or hold took effect (in-memory store)', async () => {
+    await fc.assert(
+      fc.asyncProperty(steps, async (s) => {
+        const store = new MemoryRolloutStore();
+        await runScenario([...prelude, ...s], {
+          store,
+          config: withApprovals(),
+          operators: true,
+          ledgerHistory: () => store.ledgerHistory,
+        });
+      }),
+      { numRuns: 150 },
+    );
+  }, 240_000);
+
+  it('when the same races run on the real Table store (Azurite), then no start is claimed after a pause or hold took effect', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(steps, async (s) => {
+        const store = new TableRolloutStore(
+          { kind: 'connectionString', connectionString: process.env.AZURITE_TABLE_CONNECTION! },
+          `propgate${Date.now().toString(36)}${n++}`,
+        );
+        await runScenario([...prelude, ...s.slice(0, 10)], {
+          store,
+          config: withApprovals(),
+          operators: true,
+        });
+      }),
+      { numRuns: 12 },
     );
   }, 240_000);
 });

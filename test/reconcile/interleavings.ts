@@ -13,7 +13,13 @@ import { isTerminal, type LedgerEntry, type RegionRolloutState } from '../../src
 import type { ReasonCode } from '../../src/core/reasons';
 import { isNewerRelease } from '../../src/core/release-id';
 import type { RolloutStore } from '../../src/core/store';
-import { runOperatorStep, settleOperatorState, type OperatorStep } from './interleavings-operator';
+import {
+  newGateWatch,
+  runOperatorStep,
+  settleOperatorState,
+  withClaimLatency,
+  type OperatorStep,
+} from './interleavings-operator';
 import { fakeDeps } from '../support/fakes';
 
 export const REGIONS = ['eastus', 'westeurope', 'southeastasia'];
@@ -117,7 +123,9 @@ export interface ScenarioOptions {
 }
 
 export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise<void> {
-  const { store, config } = opts;
+  const { config } = opts;
+  const lagging = withClaimLatency(opts.store);
+  const store = lagging.store;
   const { clock, registry, executor, deps } = fakeDeps(config, store);
   const log = new Logger(silentSink);
   const pushes: Push[] = [];
@@ -180,6 +188,8 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
   const tick = () => reconcileAll(deps, log);
   /** Operator retries per (release, region): each gives a fresh attempt budget. */
   const retries = new Map<string, number>();
+  /** The pauses and holds in effect (no start may be claimed under them). */
+  const gates = newGateWatch();
 
   const lastLedger = new Map<string, LedgerEntry>();
   const checkLedgerMonotonic = async () => {
@@ -248,7 +258,16 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
         mode = s.mode;
         break;
       case 'operator':
-        await runOperatorStep(s, { deps, store, log, tick, retries, violations });
+        await runOperatorStep(s, {
+          deps,
+          store,
+          log,
+          tick,
+          retries,
+          violations,
+          gates,
+          claimLatency: lagging.set,
+        });
         break;
     }
     await checkLedgerMonotonic();
@@ -267,7 +286,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
   for (let i = 0; i < 60; i++) {
     clock.advance(15);
     // The operator lets everything go: resumes, lifts holds, approves what waits.
-    if (opts.operators) await settleOperatorState(deps, store, log);
+    if (opts.operators) await settleOperatorState(deps, store, log, gates, violations);
     await tick();
     await checkLedgerMonotonic();
     if ((await store.listActiveReleases()).length === 0) break;

@@ -3,12 +3,22 @@
 // thousands of property-test cases must run fast; the Table store runs the same cases on Azurite.
 // It holds typed records, so it never has a corrupt row to report (that is test/store's concern).
 import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../../src/core/model';
-import { auditRowKey, type AuditEntry, type Hold, type Rejection } from '../../src/core/operator';
+import {
+  auditRowKey,
+  byPlacement,
+  type AuditEntry,
+  type Hold,
+  type Rejection,
+} from '../../src/core/operator';
 import type {
   ActiveReleaseEntry,
   AuditAppendOptions,
+  AuditCompletion,
   AuditPage,
+  CommitOptions,
   CommitResult,
+  HoldPlacement,
+  RegionGate,
   DeliveryRecord,
   PendingRelease,
   ReleaseAmendment,
@@ -33,7 +43,10 @@ export class MemoryRolloutStore implements RolloutStore {
   private readonly active = new Map<string, ActiveReleaseEntry>();
   private readonly rollouts = new Map<string, RegionRollout>();
   private readonly ledger = new Map<string, LedgerEntry>();
+  /** One hold per scope (`region|workload`, `region|*`), as the table's region partitions. */
   private readonly holds = new Map<string, Hold>();
+  /** Each region's gate version: bumped by every hold placed there and every claim. */
+  private readonly gates = new Map<string, number>();
   private readonly rejections = new Map<string, Rejection>();
   private readonly audit = new Map<string, AuditEntry>();
   operations = 0;
@@ -210,7 +223,12 @@ export class MemoryRolloutStore implements RolloutStore {
     return [...this.ledger.values()].filter((l) => l.region === region).map(clone);
   }
 
-  async commitRegion(rollout: RegionRollout, ledger: LedgerEntry[]): Promise<CommitResult> {
+  async commitRegion(
+    rollout: RegionRollout,
+    ledger: LedgerEntry[],
+    _outbox?: unknown,
+    opts: CommitOptions = {},
+  ): Promise<CommitResult> {
     await this.tick();
     const rk = `${rollout.region}|${rollout.releaseId}`;
     const cur = this.rollouts.get(rk);
@@ -218,6 +236,16 @@ export class MemoryRolloutStore implements RolloutStore {
     for (const l of ledger) {
       const c = this.ledger.get(`${l.region}|${l.workload}`);
       if (l.etag ? c?.etag !== l.etag : c !== undefined) return { outcome: 'conflict' };
+    }
+    let gateVersion: string | undefined;
+    if (opts.gate) {
+      // As the table's gate row: the claim guards on the version it was decided on, then moves it.
+      const version = this.gates.get(rollout.region);
+      if (opts.gate.version !== (version === undefined ? undefined : String(version)))
+        return { outcome: 'conflict' };
+      const next = ++this.seq;
+      this.gates.set(rollout.region, next);
+      gateVersion = String(next);
     }
     const etag = this.etag();
     this.rollouts.set(rk, { ...clone(rollout), etag });
@@ -231,7 +259,7 @@ export class MemoryRolloutStore implements RolloutStore {
       if (!entry.inFlightPushedAt) delete entry.inFlightPushedAt;
       this.ledger.set(`${l.region}|${l.workload}`, entry);
     }
-    return { outcome: 'ok', etag };
+    return { outcome: 'ok', etag, gateVersion };
   }
 
   async amendRelease(id: string, change: (r: Release) => ReleaseAmendment | undefined) {
@@ -245,20 +273,37 @@ export class MemoryRolloutStore implements RolloutStore {
     this.releases.set(id, next);
     return clone(next);
   }
-  async putHold(hold: Hold) {
+  async putHold(hold: Hold): Promise<HoldPlacement> {
     await this.tick();
-    if (this.holds.has(hold.id)) throw new Error(`hold ${hold.id} exists`);
-    this.holds.set(hold.id, clone(hold));
+    const k = `${hold.region}|${hold.workload ?? '*'}`;
+    const existing = this.holds.get(k);
+    if (existing) return { created: false, existing: clone(existing) };
+    this.holds.set(k, clone(hold));
+    this.gates.set(hold.region, ++this.seq);
+    return { created: true };
   }
-  async listHolds() {
+  async listHolds(regions: readonly string[]) {
     await this.tick();
-    return [...this.holds.values()].sort((a, b) => (a.at < b.at ? -1 : 1)).map(clone);
+    return [...this.holds.values()]
+      .filter((h) => regions.includes(h.region))
+      .sort(byPlacement)
+      .map(clone);
   }
-  async deleteHold(id: string) {
+  async readGate(region: string): Promise<RegionGate> {
     await this.tick();
-    const h = this.holds.get(id);
-    this.holds.delete(id);
-    return h ? clone(h) : undefined;
+    const version = this.gates.get(region);
+    const holds = [...this.holds.values()].filter((h) => h.region === region);
+    return {
+      holds: holds.sort(byPlacement).map(clone),
+      version: version === undefined ? undefined : String(version),
+    };
+  }
+  async deleteHold(hold: Pick<Hold, 'id' | 'region' | 'workload'>) {
+    await this.tick();
+    const k = `${hold.region}|${hold.workload ?? '*'}`;
+    if (this.holds.get(k)?.id !== hold.id) return false;
+    this.holds.delete(k);
+    return true;
   }
   async putRejection(r: Rejection) {
     await this.tick();
@@ -287,6 +332,14 @@ export class MemoryRolloutStore implements RolloutStore {
   async appendAudit(entry: AuditEntry, opts?: AuditAppendOptions) {
     await this.tick();
     this.audit.set(opts?.key ?? auditRowKey(entry.at, String(++this.seq).padStart(12, '0')), clone(entry));
+  }
+  async completeAudit(key: string, completion: AuditCompletion) {
+    await this.tick();
+    const e = this.audit.get(key);
+    if (!e) throw new Error(`no audit entry ${key}`);
+    // As the table's Merge: an undefined field leaves the stored one.
+    const set = Object.fromEntries(Object.entries(completion).filter(([, v]) => v !== undefined));
+    this.audit.set(key, { ...e, ...clone(set) });
   }
   async listAudit(q: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {
     await this.tick();

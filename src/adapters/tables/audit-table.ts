@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, auditRowKey, type AuditEntry } from '../../core/operator';
-import type { AuditAppendOptions, AuditPage } from '../../core/store';
+import type { OutboxEntry } from '../../core/outbox';
+import type { AuditAppendOptions, AuditCompletion, AuditPage } from '../../core/store';
 import { AUDIT_PARTITION, OUTBOX_PREFIX, outboxAction } from './outbox-table';
 import { decodeRow, defined, rowKeys } from './rows';
 import type { StoreTable } from './table-set';
@@ -44,6 +45,23 @@ export class AuditTable {
     }
     const actions: TransactionAction[] = [['create', entity], ...outbox.map(outboxAction)];
     await t.submitTransaction(actions);
+  }
+
+  /** The outcome of an entry written `pending` before its action ran, with its notifications. */
+  async complete(
+    key: string,
+    completion: AuditCompletion,
+    outbox: readonly OutboxEntry[] = [],
+  ): Promise<void> {
+    const t = await this.table.client();
+    if (outbox.some((o) => o.scope.kind !== 'audit'))
+      throw new Error('outbox entries written with an audit entry must be in the audit scope');
+    const entity = { partitionKey: AUDIT, rowKey: key, ...defined({ ...completion }) };
+    if (outbox.length === 0) {
+      await t.updateEntity(entity, 'Merge', { etag: '*' });
+      return;
+    }
+    await t.submitTransaction([['update', entity, 'Merge', { etag: '*' }], ...outbox.map(outboxAction)]);
   }
 
   async list(query: { limit: number; continuationToken?: string | undefined }): Promise<AuditPage> {

@@ -1,8 +1,9 @@
-// <p>holds: operator holds on a region or one workload in it (issue 12). PK = 'hold', RK = id.
+// <p>holds: where operator holds were kept before they moved into the region partitions of the
+// regions table (region-holds.ts). PK = 'hold', RK = id. Only read (and emptied) by the move.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Hold } from '../../core/operator';
-import { decodeRow, defined, rowKeys } from './rows';
+import { decodeRow, rowKeys } from './rows';
 import { isNotFound, listAll, tryGet, type Row, type StoreTable } from './table-set';
 
 const HOLD = 'hold';
@@ -22,12 +23,6 @@ export class HoldsTable {
   private toHold(row: Row): Hold {
     const { partitionKey: _p, rowKey, etag: _e, ...rest } = decodeRow(this.table, row, holdSchema);
     return { id: rowKey, ...rest };
-  }
-
-  async put(h: Hold): Promise<void> {
-    const t = await this.table.client();
-    const { id, ...rest } = h;
-    await t.createEntity({ partitionKey: HOLD, rowKey: id, ...defined({ ...rest }) });
   }
 
   async list(): Promise<Hold[]> {

@@ -1,14 +1,17 @@
 // <p>regions: PK = region, RK = 'rollout~<release id>' | 'ledger~<workload>'. Rollouts and the
 // ledger share the region partition so a start (rollout -> rolling-out plus the workload locks)
 // and a finish (rollout -> succeeded plus the new ledger digests) are one atomic transaction.
+// The region's holds and gate row live there too (region-holds.ts): a start's claim guards on
+// the gate in the same transaction.
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/keys';
 import { REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
 import { REASON_CODES } from '../../core/reasons';
 import type { OutboxEntry } from '../../core/outbox';
-import type { CommitResult } from '../../core/store';
+import type { CommitOptions, CommitResult } from '../../core/store';
 import { outboxAction } from './outbox-table';
+import { gateAction } from './region-holds';
 import { count, decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
 import { createIfAbsent, isConflict, listAll, tryGet, type Row, type StoreTable } from './table-set';
 
@@ -53,6 +56,17 @@ const rolloutSchema = z.object({
   revertTo: jsonText(lastGood).optional(),
   newerEnded: jsonText(stringList).optional(),
   waitingForNewer: optional,
+  budgetFrom: count.optional(),
+  retriedAt: optional,
+  pause: jsonText(
+    z.object({
+      seq: count,
+      paused: z.boolean(),
+      by: optional,
+      at: optional,
+      reason: optional,
+    }),
+  ).optional(),
 });
 
 /** A cleared lock is stored as '' (Replace semantics need an explicit value). */
@@ -117,6 +131,9 @@ function rolloutEntity(r: RegionRollout): Entity {
       revertTo: r.revertTo ? JSON.stringify(r.revertTo) : undefined,
       newerEnded: r.newerEnded ? JSON.stringify(r.newerEnded) : undefined,
       waitingForNewer: r.waitingForNewer,
+      budgetFrom: r.budgetFrom,
+      retriedAt: r.retriedAt,
+      pause: r.pause ? JSON.stringify(r.pause) : undefined,
     }),
   };
   putLongText(e, 'logsTail', r.logsTail);
@@ -185,6 +202,7 @@ export class RegionTable {
     rollout: RegionRollout,
     ledger: LedgerEntry[],
     outbox: readonly OutboxEntry[] = [],
+    opts: CommitOptions = {},
   ): Promise<CommitResult> {
     const t = await this.table.client();
     if (ledger.some((l) => l.region !== rollout.region))
@@ -193,7 +211,7 @@ export class RegionTable {
       throw new Error('outbox entries must be in the rollout region');
     const entity = rolloutEntity(rollout);
     try {
-      if (ledger.length === 0 && outbox.length === 0) {
+      if (ledger.length === 0 && outbox.length === 0 && !opts.gate) {
         const res = rollout.etag
           ? await t.updateEntity(entity, 'Replace', { etag: rollout.etag })
           : await t.createEntity(entity);
@@ -206,9 +224,16 @@ export class RegionTable {
         ),
         // The transition's notifications, in the same all-or-nothing transaction.
         ...outbox.map(outboxAction),
+        // A claim: no hold placed here since the start was decided (region-holds.ts).
+        ...(opts.gate ? [gateAction(rollout.region, opts.gate.version, rollout.updatedAt)] : []),
       ];
       const res = await t.submitTransaction(actions);
-      return { outcome: 'ok', etag: res.getResponseForEntity(entity.rowKey)?.etag };
+      return {
+        outcome: 'ok',
+        etag: res.getResponseForEntity(entity.rowKey)?.etag,
+        // By position (sub-responses come in request order): an update's names no row key.
+        gateVersion: opts.gate ? res.subResponses[actions.length - 1]?.etag : undefined,
+      };
     } catch (err) {
       if (isConflict(err)) return { outcome: 'conflict' };
       throw err;
