@@ -11,7 +11,7 @@ import { isTerminal } from '../src/core/model';
 import { LiveView, fmtMs, shortDigest } from './demo-live';
 import { runNaive, type NaiveResult } from './demo-naive';
 import { DemoApprover } from './demo-operator';
-import { startNotifySink } from './demo-notify';
+import { startNotifySink, type NotifySink } from './demo-notify';
 import { DEMO_HELP, DemoOptionsError, parseDemoOptions, type DemoOptions } from './demo-options';
 import { openDashboard, type DashboardCamera } from './demo-screenshot';
 import { findKubectl } from './aks-simulator';
@@ -75,13 +75,19 @@ interface Outcome {
 async function run(
   o: DemoOptions,
   stack: Stack,
+  sink: NotifySink,
   live: LiveView,
   camera: DashboardCamera | undefined,
 ): Promise<Outcome> {
   const slow = Object.entries(o.delays).sort((a, b) => b[1] - a[1])[0]?.[0] ?? o.regions[1]!;
   const slowDelay = o.delays[slow] ?? 0;
   const digests: string[] = [];
-  const approver = new DemoApprover(stack, (t) => live.note(t));
+  const approver = new DemoApprover(
+    stack,
+    (t) => live.note(t),
+    (id, wave) =>
+      sink.received.some((m) => m.event === 'approval.required' && m.release?.id === id && m.wave === wave),
+  );
   const watch = watchReleases(stack, live, () => digests, approver);
   let shot: Promise<void> | undefined;
   try {
@@ -339,7 +345,7 @@ async function main(argv: string[]): Promise<number> {
     if (o.screenshot) {
       camera = await openDashboard(`${stack.host.url}/api/dashboard`);
     }
-    const outcome = await run(o, stack, live, camera);
+    const outcome = await run(o, stack, sink, live, camera);
     await camera?.close();
     camera = undefined;
     if (hostErrors.length > 0)

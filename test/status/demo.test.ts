@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable, findKubectl } from '../../dev/aks-simulator';
+import { describeNotification } from '../../dev/demo-notify';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -71,6 +72,15 @@ describe('npm run demo -- --short', () => {
       /operator: approved wave 1 of my-app:1\.1\.0 \(POST \/api\/releases\/\d{13}-[0-9a-f]{12}\/approve/,
     );
     expect(out).toMatch(/operator actions: approved .*my-app:1\.1\.0 wave 1/);
+    // The operator acts on the request: each approval.required is printed before its approval.
+    for (const tag of ['1.0.0', '1.1.0']) {
+      const asked = out.search(
+        new RegExp(`✉ approval\\.required wave 1: my-app:${tag.replace(/\./g, '\\.')} `),
+      );
+      const approved = out.indexOf(`operator: approved wave 1 of my-app:${tag} `);
+      expect(asked, `approval.required of ${tag}\n${out}`).toBeGreaterThan(0);
+      expect(approved, out).toBeGreaterThan(asked);
+    }
     // The link is printed while the stack runs; the summary, printed as it stops, links nothing.
     expect(out).toMatch(/Status page: http:\/\/127\.0\.0\.1:\d+\/api\/dashboard/);
     const summary = out.slice(out.indexOf('4. Summary'));
@@ -108,6 +118,31 @@ describe('npm run demo -- --short', () => {
       rmSync(bin, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('when a region-wide hold is notified, then the line says what was done, not "no release applied"', () => {
+    const line = describeNotification({
+      version: 1,
+      event: 'action.performed',
+      at: '2026-12-07T10:00:00.000Z',
+      region: 'southeastasia',
+      action: { name: 'hold', actor: 'local' },
+      state: 'applied',
+      reason: 'incident 4711',
+    });
+    expect(line).toBe(
+      '✉ action.performed southeastasia: local placed a hold (nothing new starts there until it is lifted): incident 4711',
+    );
+    expect(
+      describeNotification({
+        version: 1,
+        event: 'action.performed',
+        at: '2026-12-07T10:05:00.000Z',
+        region: 'southeastasia',
+        action: { name: 'unhold', actor: 'local' },
+        state: 'applied',
+      }),
+    ).toBe('✉ action.performed southeastasia: local lifted the hold');
+  });
 
   it('when asked for help, then it lists every option', async () => {
     const { code, out } = await runDemo(['--help'], 30_000);
