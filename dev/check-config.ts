@@ -1,53 +1,66 @@
 // `npm run check-config`: validates the settings `npm run dev` would use (local.settings.json's
 // Values, else the sample's, overridden by the environment) with the app's own schema, or with
-// `-- --env` the environment alone (as in Azure). Exit 1 naming every problem; 0 with a summary.
-import fs from 'node:fs';
-import path from 'node:path';
+// `-- --env` the environment alone (as in Azure). Exit 1 naming every problem; 0 with a summary;
+// 2 for a command line it does not understand.
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../src/app/config-check';
+import { localSettings } from './local-settings';
 
-export function settingsToCheck(
-  mode: { envOnly: boolean; file?: string | undefined },
-  env: Record<string, string | undefined> = process.env,
-  root = path.resolve(__dirname, '..'),
-): { source: string; settings: Record<string, string | undefined> } {
-  if (mode.envOnly) return { source: 'the environment', settings: { ...env } };
-  const candidates = mode.file ? [mode.file] : ['local.settings.json', 'local.settings.sample.json'];
-  for (const name of candidates) {
-    const file = path.resolve(root, name);
-    if (!fs.existsSync(file)) continue;
-    let values: Record<string, string> | undefined;
-    try {
-      values = (JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values;
-    } catch (e) {
-      throw new Error(`${name}: is not valid JSON (${(e as Error).message})`);
-    }
-    return { source: `${name} (Values) + the environment`, settings: { ...values, ...env } };
+export const CHECK_CONFIG_USAGE = `usage: npm run check-config [-- --env | -- --file <path>]
+
+Checks the settings with the app's own schema and names every problem at once.
+  (no option)     local.settings.json's Values (else local.settings.sample.json's), overridden by
+                  the environment: what \`npm run dev\` uses
+  --env           the environment alone, as the app reads it in Azure
+  --file <path>   another settings file's Values, overridden by the environment
+  --help          this text
+Exit status: 0 valid (a one-line summary, no secret shown), 1 problems (each named), 2 usage.`;
+
+type Options = { help: boolean; envOnly: boolean; file?: string | undefined };
+
+/** The command line, or a usage error (a sentence) for anything it does not take. */
+export function parseCheckConfigArgs(argv: string[]): Options | string {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { env: { type: 'boolean' }, file: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.env && values.file !== undefined) return '--env and --file cannot be used together';
+    return { help: values.help === true, envOnly: values.env === true, file: values.file };
+  } catch (e) {
+    // node:util's messages name the option ("Unknown option '--bogus'"); nothing else is shown.
+    return (e as Error).message.split('. ')[0] ?? 'invalid arguments';
   }
-  throw new Error(
-    `${candidates.join(' / ')}: not found (copy local.settings.sample.json to local.settings.json)`,
-  );
 }
 
-function main(): number {
-  const { values } = parseArgs({ options: { env: { type: 'boolean' }, file: { type: 'string' } } });
-  let source: string;
-  let settings: Record<string, string | undefined>;
+export function main(argv: string[]): number {
+  const options = parseCheckConfigArgs(argv);
+  if (typeof options === 'string') {
+    console.error(`check-config: ${options}\n\n${CHECK_CONFIG_USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(CHECK_CONFIG_USAGE);
+    return 0;
+  }
+  let read: ReturnType<typeof localSettings>;
   try {
-    ({ source, settings } = settingsToCheck({ envOnly: values.env === true, file: values.file }));
+    read = localSettings(options);
   } catch (e) {
     console.error(`check-config: ${(e as Error).message}`);
     return 1;
   }
-  const check = checkConfig(settings);
+  const check = checkConfig(read.settings);
   if (!check.ok) {
     const n = check.problems.length;
-    console.error(`check-config: ${source}: ${n} problem${n === 1 ? '' : 's'}:`);
+    console.error(`check-config: ${read.source}: ${n} problem${n === 1 ? '' : 's'}:`);
     for (const p of check.problems) console.error(`  - ${p}`);
     return 1;
   }
-  console.log(`check-config: ${source}: OK: ${check.summary}`);
+  console.log(`check-config: ${read.source}: OK: ${check.summary}`);
   return 0;
 }
 
-if (require.main === module) process.exitCode = main();
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -12,6 +12,11 @@ export interface NotifySink {
   close(): Promise<void>;
 }
 
+const REGION_ACTIONS: Record<string, string> = {
+  hold: 'placed a hold (nothing new starts there until it is lifted)',
+  unhold: 'lifted the hold',
+};
+
 /** One line per message: event, where, what, and the figures it carries. */
 export function describeNotification(m: JsonMessageV1): string {
   const f = m.figures;
@@ -20,13 +25,20 @@ export function describeNotification(m: JsonMessageV1): string {
     f?.reactionDelayMs !== undefined ? `reaction ${fmtMs(f.reactionDelayMs)}` : undefined,
     f?.durationMs !== undefined ? `took ${fmtMs(f.durationMs)}` : undefined,
   ].filter(Boolean);
+  const wave = m.wave !== undefined ? ` wave ${m.wave}` : '';
+  const where = `${m.region ? ` ${m.region}` : ''}${wave}`;
+  if (m.action && !m.release) {
+    // A region-wide action (a hold, its lifting) concerns no release: say what was done.
+    const done = REGION_ACTIONS[m.action.name] ?? m.action.name;
+    const outcome = m.state && m.state !== 'applied' ? ` (${m.state})` : '';
+    return `✉ ${m.event}${where}: ${m.action.actor} ${done}${outcome}${m.reason ? `: ${m.reason}` : ''}`;
+  }
   const what = m.release
     ? `${m.release.repository}:${m.release.tag} (${shortDigest(m.release.digest)})`
     : 'no release';
   const who = m.action ? ` by ${m.action.actor}: ${m.action.name}` : '';
-  const wave = m.wave !== undefined ? ` wave ${m.wave}` : '';
   return (
-    `✉ ${m.event}${m.region ? ` ${m.region}` : ''}${wave}${who}: ${what}${m.state ? ` ${m.state}` : ''}` +
+    `✉ ${m.event}${where}${who}: ${what}${m.state ? ` ${m.state}` : ''}` +
     (figures.length > 0 ? ` · ${figures.join(' · ')}` : '')
   );
 }

@@ -11,10 +11,12 @@ import { isTerminal } from '../src/core/model';
 import { LiveView, fmtMs, shortDigest } from './demo-live';
 import { runNaive, type NaiveResult } from './demo-naive';
 import { DemoApprover } from './demo-operator';
-import { startNotifySink } from './demo-notify';
+import { startNotifySink, type NotifySink } from './demo-notify';
 import { DEMO_HELP, DemoOptionsError, parseDemoOptions, type DemoOptions } from './demo-options';
 import { openDashboard, type DashboardCamera } from './demo-screenshot';
+import { findKubectl } from './aks-simulator';
 import { startStack, type Stack } from './stack';
+import { invariantProblems } from './stack-invariants';
 
 const REPOSITORY = 'my-app';
 const WORKLOAD = 'default/Deployment/my-app/my-app';
@@ -73,13 +75,19 @@ interface Outcome {
 async function run(
   o: DemoOptions,
   stack: Stack,
+  sink: NotifySink,
   live: LiveView,
   camera: DashboardCamera | undefined,
 ): Promise<Outcome> {
   const slow = Object.entries(o.delays).sort((a, b) => b[1] - a[1])[0]?.[0] ?? o.regions[1]!;
   const slowDelay = o.delays[slow] ?? 0;
   const digests: string[] = [];
-  const approver = new DemoApprover(stack, (t) => live.note(t));
+  const approver = new DemoApprover(
+    stack,
+    (t) => live.note(t),
+    (id, wave) =>
+      sink.received.some((m) => m.event === 'approval.required' && m.release?.id === id && m.wave === wave),
+  );
   const watch = watchReleases(stack, live, () => digests, approver);
   let shot: Promise<void> | undefined;
   try {
@@ -189,7 +197,7 @@ async function run(
       entry?.digest
         ? `${entry.tag ?? '?'} ${shortDigest(entry.digest)} ${onExpected ? '✔' : '✘'}`
         : '(none) ✘',
-      stack.access[region] ?? '?',
+      (stack.access[region] ?? '?') + (stack.withoutKubectl.includes(region) ? ' (no kubectl)' : ''),
       String(stack.pullFailures(region)),
       naiveRegion ? `${naiveRegion.pullFailures} (${naiveRegion.result})` : '?',
     ]);
@@ -235,7 +243,13 @@ async function run(
       ? `  operator actions: approved ${approver.approved.join(', ')} (policy.approvalWaves [1]; who and when: GET /api/audit)`
       : '  operator actions: none were needed',
   );
-  const ok = everyRegionOk && ourPullFailures === 0;
+  const broken = await invariantProblems(stack, { [WORKLOAD]: expected });
+  p(
+    broken.length === 0
+      ? '  invariants: hold (each cluster runs the newest release, the ledger equals what it runs, one start per attempt, no pull before the replica held the digest)'
+      : `  invariants: BROKEN: ${broken.join('; ')}`,
+  );
+  const ok = everyRegionOk && ourPullFailures === 0 && broken.length === 0;
   p(
     ok
       ? `  result: ok: every region runs ${REPOSITORY}:1.1.0 (${shortDigest(expected)}), rolled out once its replica held it`
@@ -248,6 +262,20 @@ async function run(
       : '  status page: it was up during the run and stops with the demo; `npm run demo -- --keep` keeps it up',
   );
   return { ok, ourPullFailures, naive };
+}
+
+/** One line on how the Run Command region's scripts run here (the real kubectl, or none on PATH). */
+function runCommandNote(stack: Stack): string {
+  const regions = stack.regions.filter((r) => stack.access[r] === 'run-command');
+  if (regions.length === 0) return 'Every region is reached through the Kubernetes API.';
+  const which = regions.join(', ');
+  if (stack.withoutKubectl.length > 0)
+    return (
+      `kubectl: none on PATH, so ${stack.withoutKubectl.join(', ')} (Run Command) runs its scripts through the AKS ` +
+      `simulator's own executor (the product's script tokenizer and a simulated kubectl) instead of sh + kubectl; ` +
+      '`bash dev/setup.sh` installs kubectl.'
+    );
+  return `${which} (Run Command): its scripts run with sh + the real kubectl (${findKubectl() ?? 'kubectl'}) against its Kubernetes API simulator.`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -285,7 +313,8 @@ async function main(argv: string[]): Promise<number> {
     // Wave 1 waits for an operator's approval: the demo approves it (dev/demo-operator.ts).
     policy: { approvalWaves: [1] },
     // Every cluster is a Kubernetes API simulator; the last region is reached through Run Command
-    // (its script runs the real kubectl against the same simulator), the others through the API.
+    // (its script runs the real kubectl against the same simulator; without kubectl on PATH the
+    // AKS simulator executes it on its own cluster), the others through the API.
     kubernetes: true,
     access: { [o.regions[o.regions.length - 1]!]: 'run-command' },
     hostPort: o.port,
@@ -294,6 +323,7 @@ async function main(argv: string[]): Promise<number> {
     },
     extraSettings: { NOTIFY_TARGETS: JSON.stringify([{ url: sink.url, format: 'json' }]) },
   });
+  process.stdout.write(runCommandNote(stack) + '\n');
   let camera: DashboardCamera | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -315,7 +345,7 @@ async function main(argv: string[]): Promise<number> {
     if (o.screenshot) {
       camera = await openDashboard(`${stack.host.url}/api/dashboard`);
     }
-    const outcome = await run(o, stack, live, camera);
+    const outcome = await run(o, stack, sink, live, camera);
     await camera?.close();
     camera = undefined;
     if (hostErrors.length > 0)

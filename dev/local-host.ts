@@ -4,14 +4,13 @@
 // starts its own in-memory Azurite (dev/local-storage.ts says which storage it uses and why).
 // `func start` remains the production-like path for those who have Core Tools.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
 import { appDeps } from '../src/app/composition';
 import { checkConfig } from '../src/app/config-check';
 import type { Deps } from '../src/app/deps';
 import { startAppTelemetry } from '../src/app/telemetry';
+import { nextOccurrence } from '../src/app/ncrontab';
 import { makeRegistrations } from '../src/functions/registrations';
 import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
 import {
@@ -20,6 +19,7 @@ import {
   type LocalQueuePoller,
   type QueueStats,
 } from './local-queue';
+import { fixHint, localSettings } from './local-settings';
 import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
 import { runUntilSignalled } from './process-main';
 
@@ -67,6 +67,8 @@ export interface LocalHostOptions {
   port?: number;
   /** Settings; default: local.settings.json (or the sample) overridden by process.env. */
   settings?: Record<string, string>;
+  /** The settings file `settings` came from, named when they are invalid (default: the one read). */
+  settingsFile?: string | undefined;
   /** Run the timers (default true). */
   timers?: boolean;
   /** Serve the queue triggers from the storage's queue service, when it has one (default true). */
@@ -95,16 +97,13 @@ export interface LocalHost {
   stop(): Promise<void>;
 }
 
-export function loadLocalSettings(root = path.resolve(__dirname, '..')): Record<string, string> {
-  for (const name of ['local.settings.json', 'local.settings.sample.json']) {
-    const file = path.join(root, name);
-    if (fs.existsSync(file)) {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> };
-      return { ...(parsed.Values ?? {}) };
-    }
-  }
-  return {};
-}
+export const LOCAL_HOST_USAGE = `usage: npm run dev [-- --help]
+
+Serves the app's functions at http://127.0.0.1:\${PORT:-7071}/api/... and runs its timer, with the
+settings of local.settings.json's Values (else local.settings.sample.json's), overridden by the
+environment. With ROLLOUT_STORAGE=UseDevelopmentStorage=true it starts its own in-memory Azurite
+(AZURITE_PORT, default any free port). \`npm run check-config\` checks the settings first.
+Ctrl-C stops it. Everything else is in the README's "Running locally".`;
 
 /** Functions route template -> regex with named groups ({name} and optional {name?}). */
 export function compileRoute(template: string): RegExp {
@@ -118,13 +117,30 @@ export function compileRoute(template: string): RegExp {
   return new RegExp(`^/api${source}/?$`);
 }
 
-/** NCRONTAB subset for local runs: "*\/N * * * * *" (seconds) and "0 *\/N * * * *" (minutes). */
-export function scheduleIntervalMs(schedule: string): number | undefined {
-  const sec = /^\*\/(\d+) \* \* \* \* \*$/.exec(schedule);
-  if (sec) return Number(sec[1]) * 1000;
-  const min = /^0 \*\/(\d+) \* \* \* \*$/.exec(schedule);
-  if (min) return Number(min[1]) * 60_000;
-  return undefined;
+/**
+ * Runs `run` at each time the NCRONTAB `schedule` names (UTC, as the Functions host by default),
+ * until the returned stop is called. The configuration check has already refused an invalid one.
+ */
+export function onSchedule(schedule: string, run: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const arm = () => {
+    const next = nextOccurrence(schedule, new Date());
+    if (stopped || !next) return;
+    // A timer fires at most ~24.8 days ahead; a later occurrence re-arms on the way.
+    timer = setTimeout(
+      () => {
+        if (Date.now() >= next.getTime()) run();
+        arm();
+      },
+      Math.min(Math.max(0, next.getTime() - Date.now()), 2 ** 31 - 1),
+    );
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -159,16 +175,11 @@ async function writeResponse(res: http.ServerResponse, out: HttpResponseInit): P
 
 export async function startLocalHost(opts: LocalHostOptions = {}): Promise<LocalHost> {
   // A copy: the storage step below may point it at the Azurite this host starts.
-  const settings = {
-    ...(opts.settings ?? { ...loadLocalSettings(), ...(process.env as Record<string, string>) }),
-  };
+  const read = opts.settings ? { file: opts.settingsFile, settings: opts.settings } : localSettings();
+  const settings = { ...read.settings } as Record<string, string>;
   // The same check as the app-start hook in Azure, but here a broken configuration stops the start.
   const check = checkConfig(settings);
-  if (!check.ok)
-    throw new LocalSetupError([
-      ...check.problems,
-      'fix local.settings.json (Values) or the environment; `npm run check-config` checks them',
-    ]);
+  if (!check.ok) throw new LocalSetupError(check.problems, fixHint(read));
   const emit =
     opts.log ??
     ((level: string, message: string) => (level === 'error' ? console.error(message) : console.log(message)));
@@ -324,7 +335,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
       emit('error', `timer ${t.name} failed: ${String(err)}`);
     }
   };
-  const intervals: NodeJS.Timeout[] = [];
+  const schedules: Array<() => void> = [];
   const running = new Map<string, Promise<void>>();
   const runOnce = (t: (typeof timerRegistrations)[number]) => {
     // Like the Functions host, a timer never overlaps itself within one instance.
@@ -340,13 +351,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
         /^%(\w+)%$/,
         (_, name: string) => settings[name] ?? '*/30 * * * * *',
       );
-      const every = scheduleIntervalMs(schedule);
-      if (every === undefined)
-        emit(
-          'warning',
-          `local-host: schedule "${schedule}" is not supported locally; running ${t.name} every 30 s`,
-        );
-      intervals.push(setInterval(() => void runOnce(t), every ?? 30_000));
+      schedules.push(onSchedule(schedule, () => void runOnce(t)));
     }
   }
 
@@ -390,7 +395,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      intervals.forEach(clearInterval);
+      schedules.forEach((stop) => stop());
       await Promise.all(pollers.map((p) => p.poller.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -403,7 +408,12 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
   };
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv.slice(2).some((a) => a === '--help' || a === '-h'))
+  console.log(LOCAL_HOST_USAGE);
+else if (require.main === module && process.argv.length > 2) {
+  console.error(`local-host: unknown argument ${JSON.stringify(process.argv[2])}\n\n${LOCAL_HOST_USAGE}`);
+  process.exitCode = 2;
+} else if (require.main === module) {
   runUntilSignalled('local-host', async () => {
     const problems: string[] = [];
     const port = portSetting('PORT', process.env.PORT, problems) ?? 7071;

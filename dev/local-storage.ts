@@ -14,9 +14,14 @@ export interface LocalStorage {
 }
 
 export class LocalSetupError extends Error {
-  constructor(readonly problems: string[]) {
+  /** `hint`: what to do, printed after the list and not counted as a problem. */
+  constructor(
+    readonly problems: string[],
+    readonly hint?: string,
+  ) {
     super(
-      `${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join('\n')}` +
+        (hint ? `\n${hint}` : ''),
     );
     this.name = 'LocalSetupError';
   }

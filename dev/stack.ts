@@ -3,7 +3,7 @@
 // host serving the real functions, wired as in Azure: one regional webhook per replica region
 // pointing at /api/acr/events/<region>. The demo, the end-to-end tests and the benchmarks use it.
 import { AcrSimulator, type DelaySpec } from './acr-simulator';
-import { AksSimulator } from './aks-simulator';
+import { AksSimulator, findKubectl } from './aks-simulator';
 import { startAzurite, type AzuriteHandle } from './azurite';
 import { K8sSimulator } from './k8s-simulator';
 import { startLocalHost, type LocalHost, type LocalHostOptions } from './local-host';
@@ -34,6 +34,8 @@ export interface StackOptions {
    * Give every region's cluster a Kubernetes API simulator (TLS, clock following wall time): the
    * kubernetes-api path talks to it, and the AKS simulator runs Run Command scripts with the real
    * kubectl against it, so both paths act on one cluster state. Off: the in-process AKS clusters.
+   * A run-command region on a machine without kubectl on PATH keeps its in-process AKS cluster
+   * (its scripts run through the simulator's own tokenizer-based executor): see Stack.withoutKubectl.
    */
   kubernetes?: boolean;
   /** regions[].access per region (default: kubernetes-api with `kubernetes`, else run-command). */
@@ -89,6 +91,11 @@ export interface Stack {
   k8s: Record<string, K8sSimulator>;
   /** regions[].access as configured. */
   access: Record<string, RegionAccess>;
+  /**
+   * With `kubernetes` and no kubectl on PATH: the run-command regions whose scripts the AKS
+   * simulator runs with its own executor on its in-process cluster instead of sh + kubectl.
+   */
+  withoutKubectl: string[];
   /** What each region's cluster runs: `namespace/Kind/name/container` -> image. */
   images(region: string): Record<string, string>;
   /** Pulls refused because the region's replica lacked the digest (never expected). */
@@ -136,12 +143,24 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     seed: o.seed ?? 1,
     regionalTimestamp: o.regionalTimestamp,
   });
-  const k8s: Record<string, K8sSimulator> = {};
-  const refusedPulls: Array<{ region: string; digest: string }> = [];
-  if (o.kubernetes) await startKubernetes(k8s, regions, wl, acr, o, refusedPulls);
   const access: Record<string, RegionAccess> = Object.fromEntries(
     regions.map((r) => [r, o.access?.[r] ?? (o.kubernetes ? 'kubernetes-api' : 'run-command')]),
   );
+  // Run Command against a Kubernetes API simulator needs the real kubectl; without one the
+  // region's cluster stays in process, where the simulator executes the script itself.
+  const withoutKubectl =
+    o.kubernetes && findKubectl() === undefined ? regions.filter((r) => access[r] === 'run-command') : [];
+  const k8s: Record<string, K8sSimulator> = {};
+  const refusedPulls: Array<{ region: string; digest: string }> = [];
+  if (o.kubernetes)
+    await startKubernetes(
+      k8s,
+      regions.filter((r) => !withoutKubectl.includes(r)),
+      wl,
+      acr,
+      o,
+      refusedPulls,
+    );
   const aks = await AksSimulator.start({
     port: o.aksPort ?? 0,
     token: STACK_TOKEN,
@@ -243,11 +262,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     aks,
     k8s,
     access,
+    withoutKubectl,
     images: (region) => (k8s[region] ? k8sImages(k8s[region], wl) : aks.images(`aks-${region}`)),
+    // Pulls refused by the Kubernetes API simulators plus those of in-process clusters.
     pullFailures: (region) =>
-      o.kubernetes
-        ? refusedPulls.filter((p) => region === undefined || p.region === region).length
-        : aks.pullFailures(region === undefined ? undefined : `aks-${region}`),
+      refusedPulls.filter((p) => region === undefined || p.region === region).length +
+      aks.pullFailures(region === undefined ? undefined : `aks-${region}`),
     host,
     azurite,
     settings,

@@ -90,6 +90,7 @@ export class AcrSimulator {
       (region) => opts.delays?.[region] ?? opts.defaultDelayMs ?? 1000,
       {
         onLand: (region, push) =>
+          push.webhooks !== false &&
           this.sender.fire(
             region,
             pushPayload(

@@ -79,6 +79,7 @@ export class Replication {
       receivingRegion: receiving,
       pushedAt: pushedAt.toISOString(),
       regions: {},
+      ...(input.webhooks === false ? { webhooks: false as const } : {}),
     };
     this.pushes.push(record);
     bodies.set(record, body);

@@ -83,6 +83,8 @@ export interface PushInput {
   digest?: string;
   receivingRegion?: string;
   mediaType?: string;
+  /** false: the image lands as usual but no region sends its webhook (as if each were lost). */
+  webhooks?: boolean;
 }
 
 export interface PushRecord {
@@ -96,6 +98,8 @@ export interface PushRecord {
   pushedAt: string;
   /** Per region: when it is due to land (undefined while stuck) and when it landed. */
   regions: Record<string, { dueAt?: string | undefined; landedAt?: string | undefined }>;
+  /** Present (false) for a push whose webhooks are not sent. */
+  webhooks?: false;
 }
 
 export interface DeliveryRecord {

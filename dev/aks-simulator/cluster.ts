@@ -2,6 +2,7 @@
 // image pulls fail while the region's replica lacks the digest, as a real kubelet's would.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WORKLOAD_KINDS, parseAksResourceId, type WorkloadKind } from '../../src/core/names';
+import { RELEASE_ANNOTATION } from '../../src/core/fence';
 import type { Json } from '../k8s-simulator/patch';
 import type { KubernetesApiAccess } from './kubectl-runner';
 
@@ -41,6 +42,8 @@ export interface PullRecord {
   image: string;
   ok: boolean;
   reason?: string | undefined;
+  /** The workload's release annotation when the pull started (a fenced patch sets it first). */
+  release?: string | undefined;
 }
 
 export interface RolloutTimings {
@@ -198,6 +201,7 @@ export class SimCluster {
       image,
       ok,
       reason,
+      release: w.annotations[RELEASE_ANNOTATION],
     });
     w.rollout = {
       image,

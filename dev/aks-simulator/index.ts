@@ -10,4 +10,4 @@ export type {
   SimWorkloadState,
 } from './cluster';
 export type { FaultOperation, FaultRule } from './faults';
-export { KubectlRunner, type KubernetesApiAccess } from './kubectl-runner';
+export { KubectlRunner, findExecutable, findKubectl, type KubernetesApiAccess } from './kubectl-runner';

@@ -1,10 +1,20 @@
 // Runs a Run Command script the way the command pod does: the real `sh` and the real kubectl
-// (/usr/bin/kubectl), against the Kubernetes API simulator of the cluster's region, so the Run
-// Command path and the Kubernetes API path act on one cluster state. Only scripts of the
+// (the first one on PATH), against the Kubernetes API simulator of the cluster's region, so the
+// Run Command path and the Kubernetes API path act on one cluster state. Only scripts of the
 // builder's shape are run (the product's tokenizer checks first); stdout and stderr go to one
 // log, interleaved as the command pod's log would be.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScriptSyntaxError, tokenizeScript } from '../../src/adapters/rollout-command';
@@ -18,14 +28,34 @@ export interface KubernetesApiAccess {
   token: string;
 }
 
-export const KUBECTL_PATH = '/usr/bin/kubectl';
+/** The program a shell would run for `name`: the first executable file of that name on PATH. */
+export function findExecutable(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!path.isAbsolute(dir)) continue; // a relative PATH entry depends on the cwd: never trusted
+    const candidate = path.join(dir, name);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not there or not executable: the next directory
+    }
+  }
+  return undefined;
+}
+
+export const findKubectl = (searchPath?: string) => findExecutable('kubectl', searchPath);
 
 export class KubectlRunner {
   private readonly dir: string;
   private readonly kubeconfig: string;
   private runs = 0;
 
-  constructor(access: KubernetesApiAccess) {
+  /** `kubectl`: the executable to run (default: the one on PATH); undefined runs fail as sh would. */
+  constructor(
+    access: KubernetesApiAccess,
+    private readonly kubectl: string | undefined = findKubectl(),
+  ) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'aks-sim-kubectl-'));
     const ca = path.join(this.dir, 'ca.pem');
     writeFileSync(ca, access.ca);
@@ -51,6 +81,9 @@ export class KubectlRunner {
       const line = e instanceof ScriptSyntaxError ? e.line : 0;
       return { exitCode: 2, logs: `sh: ${line}: Syntax error: ${(e as Error).message}\n` };
     }
+    // What the command pod's sh says when its image has no kubectl.
+    const kubectl = this.kubectl;
+    if (!kubectl) return { exitCode: 127, logs: 'sh: 1: kubectl: not found\n' };
     const logFile = path.join(this.dir, `run-${++this.runs}.log`);
     const fd = openSync(logFile, 'w');
     try {
@@ -58,7 +91,7 @@ export class KubectlRunner {
         const child = spawn('/bin/sh', ['-c', script], {
           stdio: ['ignore', fd, fd],
           env: {
-            PATH: `${path.dirname(KUBECTL_PATH)}:/bin`,
+            PATH: `${path.dirname(kubectl)}:/bin`,
             KUBECONFIG: this.kubeconfig,
             HOME: this.dir,
           },

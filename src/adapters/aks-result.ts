@@ -58,6 +58,7 @@ export function interpretCommandResult(result: RunCommandResult | undefined): Ro
       reason: `Run Command ${state}: ${result.reason ?? (logs ? lastLines(logs) : 'no reason given')}`,
       logs,
       transient: true,
+      notRun: true,
     };
   }
   return { kind: 'running' };

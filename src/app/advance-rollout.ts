@@ -187,7 +187,7 @@ async function commit(
   claim?: RegionGate,
 ): Promise<RegionRollout | undefined> {
   const now = deps.clock.now();
-  const changes = ledgerChanges(prev, decision.next, release, ledger, now);
+  const changes = ledgerChanges(prev, decision.next, release, ledger, now, decision.specUnchanged === true);
   const others = [...current.values()];
   const outbox = regionOutbox(deps, release, prev, decision.next, others);
   const result = await deps.store.commitRegion(

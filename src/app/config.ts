@@ -16,6 +16,9 @@ import { DEFAULT_STUCK_AFTER_SECONDS } from '../core/notify-events';
 import { parseNotifyTargets, statusPageUrlSchema, type NotifyTarget } from './notify-config';
 import { TABLE_PREFIX_PATTERN } from '../core/store';
 import { wakeQueueName } from '../core/wakeup';
+import { crossFieldProblems } from './config-cross-checks';
+import { CONFIG_PARSE_OPTIONS } from './config-messages';
+import { ncrontabProblem } from './ncrontab';
 
 const region = z.string().refine(isRegion, { message: 'must be an Azure region name such as westeurope' });
 
@@ -83,51 +86,21 @@ const policySchema = z.strictObject({
   failFastSeconds: z.number().min(0).max(3600).default(120),
 });
 
-export const rolloutConfigSchema = z
-  .strictObject({
-    registry: registrySchema,
-    regions: z.array(regionSchema).min(1),
-    workloads: z.array(workloadSchema).min(1),
-    policy: policySchema.default(policySchema.parse({})),
-  })
-  .superRefine((cfg, ctx) => {
-    const names = cfg.regions.map((r) => r.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['regions', i, 'name'],
-          message: `region ${n} is listed twice`,
-        });
-    });
-    cfg.workloads.forEach((w, i) => {
-      (w.regions ?? []).forEach((r, j) => {
-        if (!names.includes(r))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['workloads', i, 'regions', j],
-            message: `region ${r} is not in regions[]`,
-          });
-      });
-      cfg.workloads.forEach((o, k) => {
-        if (
-          k < i &&
-          o.namespace === w.namespace &&
-          o.kind === w.kind &&
-          o.name === w.name &&
-          o.container === w.container
-        )
-          ctx.addIssue({
-            code: 'custom',
-            path: ['workloads', i],
-            message: `workload ${w.namespace}/${w.kind}/${w.name}/${w.container} is listed twice`,
-          });
-      });
-    });
-  });
+// Problems between fields (home region, workload regions, approval waves, duplicates) are checked
+// on the raw JSON by crossFieldProblems, so they come in the same run as any type error.
+export const rolloutConfigSchema = z.strictObject({
+  registry: registrySchema,
+  regions: z.array(regionSchema).min(1),
+  workloads: z.array(workloadSchema).min(1),
+  policy: policySchema.default(policySchema.parse({})),
+});
+
+const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 
 const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''], {
+    message: 'must be true or false (1/0 and yes/no are read too)',
+  })
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -154,7 +127,7 @@ const settingsSchema = z.object({
   ROLLOUT_STORAGE__tableServiceUri: z.url().optional(),
   /** The queue endpoint with managed identity (the wake-up queue; the trigger reads it too). */
   ROLLOUT_STORAGE__queueServiceUri: z.url().optional(),
-  ARM_ENDPOINT: z.url().default('https://management.azure.com'),
+  ARM_ENDPOINT: z.url().default(DEFAULT_ARM_ENDPOINT),
   DRY_RUN: bool,
   LOCAL_DEV_TOKEN: z.string().min(1).optional(),
   AZURE_CLIENT_ID: z.string().optional(),
@@ -184,6 +157,19 @@ const settingsSchema = z.object({
 export function easyAuthEnabled(env: Record<string, string | undefined>): boolean {
   return env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true';
 }
+/**
+ * Read by the Functions host, not by the app (so not in SETTING_NAMES), but checked with the rest:
+ * an invalid timer schedule would otherwise only show as a function the host refused to load.
+ */
+const hostSettingsSchema = z.object({
+  RECONCILE_SCHEDULE: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = ncrontabProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+});
 
 export interface AppConfig {
   registry: {
@@ -302,10 +288,19 @@ function parseRolloutConfig(
     problems.push(`ROLLOUT_CONFIG: is not valid JSON (${(e as Error).message})`);
     return undefined;
   }
-  const parsed = rolloutConfigSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  problems.push(...formatIssues('ROLLOUT_CONFIG', parsed.error.issues));
-  return undefined;
+  const parsed = rolloutConfigSchema.safeParse(json, CONFIG_PARSE_OPTIONS);
+  const issues = parsed.success ? [] : parsed.error.issues;
+  problems.push(...formatIssues('ROLLOUT_CONFIG', issues));
+  // A field the schema already refused is not told about twice (e.g. a home region of bad syntax).
+  const refused = new Set(issues.map((i) => i.path.join('.')));
+  const cross = crossFieldProblems(json).filter((c) => !refused.has(c.path.join('.')));
+  problems.push(
+    ...formatIssues(
+      'ROLLOUT_CONFIG',
+      cross.map((c) => ({ code: 'custom', path: c.path, message: c.message, input: undefined })),
+    ),
+  );
+  return parsed.success && cross.length === 0 ? parsed.data : undefined;
 }
 
 function storageOf(s: Settings, problems: string[]): AppConfig['storage'] | undefined {
@@ -355,6 +350,20 @@ function checkEndpoints(
   }
 }
 
+/**
+ * The registry part of a ROLLOUT_CONFIG that did not parse as a whole, when its own fields did
+ * (its endpoints are then still checked in the same run).
+ */
+function registryOfRaw(text: string | undefined): z.infer<typeof registrySchema> | undefined {
+  try {
+    const registry = (JSON.parse(text ?? '') as { registry?: unknown }).registry;
+    const parsed = registrySchema.safeParse(registry);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parse and cross-check all settings; every problem is reported in one ConfigError. */
 /** Each repository some workload watches, once (the scan and the pending write-outs go by them). */
 export function watchedRepositories(config: Pick<AppConfig, 'workloads'>): string[] {
@@ -367,8 +376,17 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
   const env = Object.fromEntries(
     Object.entries(rawEnv).filter(([, v]) => v !== undefined && v.trim() !== ''),
   );
-  const settings = settingsSchema.safeParse(env);
-  if (!settings.success) problems.push(...formatIssues('', settings.error.issues));
+  // Setting by setting, so the checks between settings below still run on the ones that parsed.
+  const parsedSettings: Record<string, unknown> = {};
+  let settingsOk = true;
+  for (const [name, schema] of Object.entries({ ...settingsSchema.shape, ...hostSettingsSchema.shape })) {
+    const one = schema.safeParse(env[name], CONFIG_PARSE_OPTIONS);
+    if (one.success) parsedSettings[name] = one.data;
+    else {
+      settingsOk = false;
+      problems.push(...formatIssues(name, one.error.issues));
+    }
+  }
   const secrets = settingsSchema.shape.WEBHOOK_SECRETS.safeParse(env.WEBHOOK_SECRETS);
   const role = settingsSchema.shape.OPERATOR_ROLE.safeParse(env.OPERATOR_ROLE);
   const operatorAccess = { easyAuth: easyAuthEnabled(env), role: role.success ? role.data : undefined };
@@ -377,24 +395,34 @@ export function parseConfig(rawEnv: Record<string, string | undefined>): AppConf
   const rollout = parseRolloutConfig(env.ROLLOUT_CONFIG, problems);
   const notify = parseNotifyTargets(env.NOTIFY_TARGETS);
   if (!notify.ok) problems.push(...notify.problems);
-  if (!settings.success || !rollout || !notify.ok) throw fail();
-  const s = settings.data;
+  // What parsed; a refused setting is left out (already a problem), ARM_ENDPOINT then checked at its default.
+  const s = {
+    ...parsedSettings,
+    ARM_ENDPOINT: parsedSettings.ARM_ENDPOINT ?? DEFAULT_ARM_ENDPOINT,
+  } as Settings;
 
-  const storage = storageOf(s, problems);
+  // A table URI that is set but refused is its own problem, not "no storage".
+  const storage = storageOf(
+    {
+      ...s,
+      ROLLOUT_STORAGE__tableServiceUri:
+        s.ROLLOUT_STORAGE__tableServiceUri ?? env.ROLLOUT_STORAGE__tableServiceUri,
+    },
+    problems,
+  );
 
-  const registry = {
-    loginServer: rollout.registry.loginServer,
-    homeRegion: rollout.registry.homeRegion,
-    endpoint: (rollout.registry.endpoint ?? `https://${rollout.registry.loginServer}`).replace(/\/+$/, ''),
-    regionalEndpoint: rollout.registry.regionalEndpoint?.replace(/\/+$/, ''),
-    scanTags: rollout.registry.scanTags,
+  const rawRegistry = rollout?.registry ?? registryOfRaw(env.ROLLOUT_CONFIG);
+  const registry = rawRegistry && {
+    loginServer: rawRegistry.loginServer,
+    homeRegion: rawRegistry.homeRegion,
+    endpoint: (rawRegistry.endpoint ?? `https://${rawRegistry.loginServer}`).replace(/\/+$/, ''),
+    regionalEndpoint: rawRegistry.regionalEndpoint?.replace(/\/+$/, ''),
+    scanTags: rawRegistry.scanTags,
   };
-  const regionNames = rollout.regions.map((r) => r.name);
-  if (!regionNames.includes(registry.homeRegion))
-    problems.push(`ROLLOUT_CONFIG.registry.homeRegion: ${registry.homeRegion} is not in regions[]`);
+  const regionNames = rollout?.regions.map((r) => r.name) ?? [];
 
-  checkEndpoints(s, registry, regionNames, problems);
-  if (problems.length > 0 || !storage) throw fail();
+  if (registry) checkEndpoints(s, registry, regionNames, problems);
+  if (problems.length > 0 || !settingsOk || !rollout || !notify.ok || !storage || !registry) throw fail();
 
   const regions: RegionConfig[] = rollout.regions.map((r) => ({
     name: r.name,

@@ -22,6 +22,8 @@ export interface RolloutSummaryView {
   /** Re-sends of the same fenced change after an ambiguous start (they spend no attempt). */
   resends: number;
   updatedAt: string;
+  /** When the first attempt started: where the reaction delay ends (the page splits it by its waits). */
+  startedAt?: string | undefined;
   figures: RolloutFigures;
 }
 
@@ -120,6 +122,7 @@ export function rolloutSummary(release: Release, r: RegionRollout): RolloutSumma
     attempts: r.attempts,
     resends: r.resends ?? 0,
     updatedAt: r.updatedAt,
+    startedAt: r.startedAt,
     figures: rolloutFigures(release, r),
   };
 }

@@ -30,12 +30,17 @@ function failureOf(next: RegionRollout, release: LedgerRelease, at: string): Led
   };
 }
 
+/**
+ * `specUnchanged`: the attempt ended before its command touched the cluster (the executor said
+ * so), so it is not a failed change on the ledger: the spec still points at what ran before.
+ */
 export function ledgerChanges(
   prev: RegionRollout,
   next: RegionRollout,
   release: LedgerRelease,
   ledger: readonly LedgerEntry[],
   now: Date,
+  specUnchanged = false,
 ): LedgerEntry[] {
   const at = now.toISOString();
   const find = (w: string) => ledger.find((l) => l.workload === w);
@@ -44,7 +49,7 @@ export function ledgerChanges(
   const leaving = holds(prev) && !holds(next);
   // An attempt whose command ran ended without success: the spec points at this digest now.
   const ranAndFailed =
-    prev.state === 'rolling-out' && prev.handle !== undefined && next.state !== 'succeeded';
+    prev.state === 'rolling-out' && prev.handle !== undefined && next.state !== 'succeeded' && !specUnchanged;
   if (claimed) {
     // Take the per-workload lock; a concurrent claimer's write fails on the ETag.
     return changedWorkloads(next).map((w) => ({

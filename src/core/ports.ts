@@ -113,7 +113,17 @@ export type RolloutStartResult =
 export type RolloutStatus =
   | { kind: 'running' }
   | { kind: 'succeeded'; logs?: string | undefined }
-  | { kind: 'failed'; reason: string; logs?: string | undefined; transient: boolean }
+  | {
+      kind: 'failed';
+      reason: string;
+      logs?: string | undefined;
+      transient: boolean;
+      /**
+       * The command never ran its script (its pod was not scheduled, or it was canceled first):
+       * the cluster is unchanged, so the ledger records no failed change for this attempt.
+       */
+      notRun?: true | undefined;
+    }
   /** The fence's `test` failed (422): a newer change is already on the workload; nothing changed. */
   | { kind: 'fenced'; reason: string; logs?: string | undefined }
   /** Could not learn the outcome now (network, 5xx, throttling): ask again later. */

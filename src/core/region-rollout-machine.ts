@@ -92,8 +92,8 @@ export function observationNeeded(
 }
 
 export function decide(prev: RegionRollout, obs: Observation, ctx: StepContext): Decision {
-  const { next, action } = STEPS[prev.state]({ ...prev }, obs, ctx);
-  return finish(prev, next, action, ctx);
+  const { next, action, specUnchanged } = STEPS[prev.state]({ ...prev }, obs, ctx);
+  return finish(prev, next, action, ctx, specUnchanged);
 }
 
 /** Records what the executor said about a claimed start. */

@@ -166,7 +166,7 @@ export const CLIENT_ACTIONS = `
     var section = document.getElementById('audit-section');
     section.hidden = view.audit === null;
     if (section.hidden) return;
-    var rows = view.audit.map(function (a) {
+    var rows = view.audit.slice(0, 20).map(function (a) {
       var tr = el('tr');
       tr.dataset.action = a.action;
       var when = el('td');

@@ -1,5 +1,7 @@
-// Status page script, part 2: the legend and the releases-by-region grid (each cell: state, flags
-// for held / paused / awaiting approval, figures, the whole reason, the superseding tag).
+// Status page script, part 2: the legend and the releases-by-region grid (each row: the release,
+// its chip (a finished release with a failed region says "failed"), "rollback of …" for an
+// operator's rollback; each cell: state, flags for held / paused / awaiting approval, figures with
+// the approval and hold waits apart from the reaction, the whole reason, the superseding tag).
 // Plain ES2020 inside a template string (no template literals, no innerHTML with data); the
 // pieces share one function scope, joined by dashboard-script.ts.
 export const CLIENT_GRID = `
@@ -30,20 +32,38 @@ export const CLIENT_GRID = `
     return rel.repository + (rel.tag ? ':' + rel.tag : '');
   }
 
-  // The supersession reason names the newer release by id; operators know it by its tag.
-  var SUPERSEDED_BY = /superseded by newer release (\\d{13}-[0-9a-f]{12})/;
+  // Reasons and rollbacks name other releases by id; operators know them by their tag. A release
+  // not on the page is looked up once; until it answers (or if it is gone) the id is shown.
   var lookedUp = {};
-  function supersedingName(reason) {
-    var m = SUPERSEDED_BY.exec(reason || '');
-    if (!m) return null;
-    var id = m[1];
+  function nameOfRelease(id) {
     if (view.names[id]) return view.names[id];
     if (!lookedUp[id]) {
       lookedUp[id] = true;
       getJson('releases/' + encodeURIComponent(id)).then(function (rel) { view.names[id] = releaseName(rel); },
-        function () { /* gone: the id stays in the reason */ });
+        function () { /* gone: the id stays */ });
     }
     return null;
+  }
+  var SUPERSEDED_BY = /superseded by newer release (\\d{13}-[0-9a-f]{12})/;
+  function supersedingName(reason) {
+    var m = SUPERSEDED_BY.exec(reason || '');
+    return m ? nameOfRelease(m[1]) : null;
+  }
+
+  var FAILED_STATES = ['failed', 'replication-timed-out'];
+  /** The release's chip: a finished release with a failed region is "failed", not "done". */
+  function statusChip(rel) {
+    var failed = (rel.rollouts || []).filter(function (r) { return FAILED_STATES.indexOf(r.state) >= 0; });
+    var chip;
+    if (rel.status === 'done' && failed.length) {
+      chip = el('span', 'chip failed', 'failed');
+      chip.title = 'finished, but it failed in ' + failed.map(function (r) { return r.region + ' (' + r.state + ')'; }).join(', ');
+    } else {
+      chip = el('span', 'chip' + (rel.status === 'active' ? ' active' : ''), rel.status);
+      if (rel.status === 'done') chip.title = 'finished: every region ended';
+    }
+    chip.dataset.status = chip.textContent;
+    return chip;
   }
 
   function releaseHeader(rel) {
@@ -51,11 +71,18 @@ export const CLIENT_GRID = `
     th.scope = 'row';
     var name = el('span', 'rel', releaseName(rel));
     th.appendChild(name);
-    th.appendChild(el('span', 'chip' + (rel.status === 'active' ? ' active' : ''), rel.status));
+    th.appendChild(statusChip(rel));
     if (rel.paused) {
       var p = el('span', 'chip paused', 'paused');
       p.title = 'paused' + (rel.pausedBy ? ' by ' + rel.pausedBy : '') + (rel.pausedAt ? ' at ' + fmtTime(rel.pausedAt) : '');
       th.appendChild(p);
+    }
+    if (rel.rollbackOf) {
+      // An operator's rollback re-releases an older digest: say which release it goes back to.
+      var back = el('span', 'rollback', 'rollback of ' + (nameOfRelease(rel.rollbackOf) || rel.rollbackOf));
+      back.title = 'an operator rolled back to release ' + rel.rollbackOf;
+      back.dataset.rollbackOf = rel.rollbackOf;
+      th.appendChild(back);
     }
     var dig = el('span', 'sub mono', shortDigest(rel.digest));
     dig.title = rel.digest;
@@ -86,16 +113,45 @@ export const CLIENT_GRID = `
     return flags;
   }
 
-  function figuresOf(r) {
+  /**
+   * The reaction delay split by what it waited for (from the audit trail, as the timeline does):
+   * an operator's approval, a hold, and the rest (the product's own reaction, its wave included).
+   * null when it cannot be told (no audit on this host, or the approval is older than what the page read).
+   */
+  function reactionParts(rel, r) {
+    var total = (r.figures || {}).reactionDelayMs;
+    var start = ms(r.startedAt);
+    if (total === null || total === undefined || start === null || view.audit === null) return null;
+    var pieces = waitPieces(rel, r, start - total, start, false, view.audit);
+    var sum = function (kind) {
+      return pieces.filter(function (p) { return p.kind === kind; }).reduce(function (n, p) { return n + p.to - p.from; }, 0);
+    };
+    var approval = sum('wait-approval'), held = sum('wait-hold');
+    var approvedHere = (rel.approvedWaves || []).indexOf(r.wave) >= 0;
+    var approvalRead = view.audit.some(function (a) { return a.action === 'approve' && a.releaseId === rel.id && a.wave === r.wave; });
+    if (approvedHere && !approvalRead) return null;
+    return { react: Math.max(0, total - approval - held), approval: approval, held: held };
+  }
+
+  function figuresOf(rel, r) {
     var figs = el('span', 'figs');
     var f = r.figures || {};
-    [['lag', f.replicationLagMs, 'replication lag: push to replica holding the digest'],
-     ['react', f.reactionDelayMs, 'reaction delay: replica ready to rollout start'],
-     ['roll', f.rolloutDurationMs, 'rollout duration']].forEach(function (x) {
+    var parts = reactionParts(rel, r);
+    var rows = [['lag', f.replicationLagMs, 'replication lag: push to replica holding the digest']];
+    if (parts) {
+      if (parts.approval > 0) rows.push(['approval', parts.approval, 'waiting for an operator to approve wave ' + r.wave + ' (not part of the reaction)']);
+      if (parts.held > 0) rows.push(['held', parts.held, 'held by an operator in ' + r.region + ' (not part of the reaction)']);
+      rows.push(['react', parts.react, 'reaction delay: replica ready to rollout start, without the approval and hold waits']);
+    } else rows.push(['react', f.reactionDelayMs, 'reaction delay: replica ready to rollout start' +
+      ((rel.approvedWaves || []).indexOf(r.wave) >= 0 ? ' (includes the wait for approval: it is older than the audit entries read)' : '')]);
+    rows.push(['roll', f.rolloutDurationMs, 'rollout duration']);
+    rows.forEach(function (x) {
       var v = fmtMs(x[1]);
       if (v === null) return;
       var s = el('span');
       s.title = x[2];
+      s.dataset.figure = x[0];
+      s.dataset.ms = String(Math.round(x[1]));
       s.appendChild(el('b', null, x[0]));
       s.appendChild(document.createTextNode(v));
       figs.appendChild(s);
@@ -138,7 +194,7 @@ export const CLIENT_GRID = `
       var by = supersedingName(r.reason);
       if (by) td.appendChild(el('span', 'by', 'by ' + by));
     }
-    var figs = figuresOf(r);
+    var figs = figuresOf(rel, r);
     if (figs.childNodes.length) td.appendChild(figs);
     var tries = triesOf(r);
     if (tries) td.appendChild(tries);
@@ -181,6 +237,7 @@ export const CLIENT_GRID = `
     body.replaceChildren.apply(body, releases.map(function (rel) {
       var row = el('tr');
       row.dataset.release = rel.id;
+      if (rel.rollbackOf) row.dataset.rollbackOf = rel.rollbackOf;
       row.appendChild(releaseHeader(rel));
       cols.regions.forEach(function (region) { row.appendChild(rolloutCell(rel, region)); });
       return row;

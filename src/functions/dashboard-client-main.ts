@@ -5,6 +5,9 @@
 // pieces share one function scope, joined by dashboard-script.ts.
 export const CLIENT_MAIN = `
   var view = { releases: [], names: {}, holds: null, audit: null, actions: false };
+  // The audit panel lists the 20 newest actions; more are read, so the grid can tell the approval
+  // and hold waits of the releases it shows apart from their reaction (the API's page limit).
+  var AUDIT_READ = 100;
   // Optional routes are asked once; a 404 means this host has none, so stop asking until reload.
   var missing = {};
   async function optional(path, params) {
@@ -17,7 +20,7 @@ export const CLIENT_MAIN = `
 
   async function redraw() {
     var results = await Promise.all([getJson('releases', { limit: '12' }), getJson('ledger'),
-      optional('holds'), optional('audit', { limit: '20' })]);
+      optional('holds'), optional('audit', { limit: String(AUDIT_READ) })]);
     var releases = results[0].releases || [];
     var ledger = results[1];
     view.releases = releases;

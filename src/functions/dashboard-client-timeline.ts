@@ -38,7 +38,8 @@ export const CLIENT_TIMELINE = `
     var holds = holdIntervals(r.region, audit, to);
     var approvedAt = null;
     (audit || []).forEach(function (a) {
-      if (a.action === 'approve' && a.releaseId === rel.id && a.wave === r.wave) approvedAt = ms(a.at);
+      if (a.action === 'approve' && a.releaseId === rel.id && a.wave === r.wave && a.outcome !== 'rejected' &&
+        a.outcome !== 'failed') approvedAt = ms(a.at);
     });
     var cuts = [from, to];
     holds.forEach(function (h) { cuts.push(h[0], h[1]); });

@@ -86,7 +86,8 @@ export function dashboardPage(nonce: string): string {
     <strong><time id="updated">—</time></strong> · refreshes every 2 s</p>
 </header>
 ${BODY}<footer><b>lag</b>: push → the region’s replica holds the digest · <b>react</b>: replica ready → rollout
-  start · <b>roll</b>: rollout start → finish. Hover a cell for the reason.</footer>
+  start, without the waits shown beside it: <b>approval</b> (for an operator to approve the wave) and <b>held</b>
+  (an operator’s hold) · <b>roll</b>: rollout start → finish. Hover a cell for the reason.</footer>
 <script nonce="${nonce}">${dashboardScript()}</script>
 </body>
 </html>

@@ -37,8 +37,10 @@ tbody th { font-weight: 400; min-width: 220px; }
 .chip { display: inline-block; font-size: 11px; border-radius: 10px; padding: 0 7px; margin-left: 6px;
   border: 1px solid var(--line); color: var(--muted); font-weight: 500; vertical-align: 1px; }
 .chip.active { border-color: #0f6cbd; color: #0a3d73; background: #eef5fc; }
+.chip.failed { border-color: #c50f1f; color: #fff; background: #c50f1f; }
+.rollback { display: block; font-size: 12px; font-weight: 600; color: #5c2e91; margin-top: 2px; }
 a { color: var(--accent); }
-#releases { border-spacing: 6px 6px; margin: -6px; width: calc(100% + 12px); }
+#releases { border-spacing: 6px 6px; }
 #releases th, #releases td { border-bottom: none; }
 #releases tbody th { border-top: 1px solid var(--line); }
 #releases tbody tr:first-child th { border-top: none; }

@@ -34,7 +34,7 @@ describe('configuration check at app start', () => {
     expect(entry.problems).toEqual([
       'WEBHOOK_SECRETS: each secret must be at least 16 characters',
       'WEBHOOK_SECRETS: each secret must be printable ASCII without whitespace or control characters',
-      'RECONCILE_CONCURRENCY: Too small: expected number to be >=1',
+      'RECONCILE_CONCURRENCY: must be at least 1 (it is 0)',
       expect.stringMatching(/^ROLLOUT_CONFIG: is not valid JSON/),
     ]);
   });

@@ -89,6 +89,33 @@ describe('the ledger after a failed attempt', () => {
     expect(l!.inFlightReleaseId).toBeUndefined();
   });
 
+  it('when the command pod never ran the script (not scheduled), then nothing is marked failed, so the retry fences on the last good release', () => {
+    const notRun = {
+      status: {
+        kind: 'failed' as const,
+        reason: 'Run Command failed: command pod was not scheduled within 60 seconds',
+        transient: true,
+        notRun: true as const,
+      },
+    };
+    for (const maxAttempts of [1, 3]) {
+      const prev = rollout();
+      const d = decide(prev, notRun, ctx({ policy: { ...policy, maxAttempts } }));
+      expect(d.next.state).toBe(maxAttempts === 1 ? 'failed' : 'replica-ready');
+      expect(d.specUnchanged).toBe(true);
+      const [l] = ledgerChanges(prev, d.next, release, [locked], NOW, d.specUnchanged);
+      expect(l).toMatchObject({ digest: good.digest, releaseId: good.releaseId });
+      expect(l!.status).toBeUndefined();
+      expect(l!.failed).toBeUndefined();
+      expect(l!.inFlightReleaseId).toBeUndefined();
+    }
+    // A transient failure after the change applied (a rollout that timed out) still marks it.
+    const timedOut = { status: { kind: 'failed' as const, reason: 'did not finish', transient: true } };
+    const d = decide(rollout(), timedOut, ctx());
+    expect(d.specUnchanged).toBeUndefined();
+    expect(ledgerChanges(rollout(), d.next, release, [locked], NOW)[0]!.status).toBe('failed');
+  });
+
   it('when a start is refused before any command ran, then nothing is marked failed', () => {
     const prev = rollout({ handle: undefined });
     const next = { ...prev, state: 'failed' as const, lastError: '403' };

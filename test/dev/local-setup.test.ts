@@ -1,12 +1,17 @@
 // The local setup explains itself: the local host refuses an invalid configuration naming every
-// problem, says which storage it uses (starting its own Azurite for UseDevelopmentStorage=true),
+// problem (counted without its hint, which names the settings file it read), `npm run dev --
+// --help` only prints its usage, it says which storage it uses (starting its own Azurite for UseDevelopmentStorage=true),
 // names the variable to change for a busy port; `npm run check-config` exits 1 or 0 with a summary.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { azuriteConnectionString, freePort, isListening } from '../../dev/azurite';
-import { startLocalHost, type LocalHost } from '../../dev/local-host';
+import { onSchedule, startLocalHost, type LocalHost } from '../../dev/local-host';
+import { fixHint, localSettings } from '../../dev/local-settings';
+import { LocalSetupError } from '../../dev/local-storage';
 import { digestOf, newEventId, pushPayload } from '../support/acr-payloads';
 import { bearer, countStored, setupIntakeEnv } from '../support/intake-env';
 
@@ -38,6 +43,65 @@ describe('local host start-up', () => {
     await expect(started).rejects.toThrow(/RECONCILE_CONCURRENCY: /);
     await expect(started).rejects.toThrow(/npm run check-config/);
   });
+
+  it('when the configuration is invalid, then it counts the problems only and names the settings file it read', async () => {
+    const env = setupIntakeEnv();
+    const settings = { ...env.settings, WEBHOOK_SECRETS: 'short', RECONCILE_SCHEDULE: 'every 30s' };
+    const err = await startLocalHost({
+      ...quiet,
+      settings,
+      settingsFile: 'local.settings.sample.json',
+      log: () => undefined,
+    }).catch((e: unknown) => e as LocalSetupError);
+    expect(err).toBeInstanceOf(LocalSetupError);
+    const e = err as LocalSetupError;
+    expect(e.problems).toHaveLength(2);
+    expect(e.message.split('\n')[0]).toBe('2 problems:');
+    expect(e.message).toMatch(/RECONCILE_SCHEDULE: "every 30s" is not an NCRONTAB schedule/);
+    expect(e.hint).toBe(
+      'fix local.settings.sample.json (Values) or the environment (there is no local.settings.json, so the sample was read: copy it to local.settings.json and edit that); `npm run check-config` checks them',
+    );
+  });
+
+  it('when no local.settings.json exists, then the sample is what is read and named', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'local-settings-'));
+    try {
+      writeFileSync(
+        path.join(root, 'local.settings.sample.json'),
+        JSON.stringify({ Values: { A: '1', B: '2' } }),
+      );
+      const read = localSettings({}, { B: 'env' }, root);
+      expect(read).toEqual({
+        source: 'local.settings.sample.json (Values) + the environment',
+        file: 'local.settings.sample.json',
+        settings: { A: '1', B: 'env' },
+      });
+      writeFileSync(path.join(root, 'local.settings.json'), JSON.stringify({ Values: { A: 'mine' } }));
+      expect(localSettings({}, {}, root).file).toBe('local.settings.json');
+      expect(fixHint({ file: 'local.settings.json' })).toBe(
+        'fix local.settings.json (Values) or the environment; `npm run check-config` checks them',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('when `npm run dev -- --help` is run, then it prints its usage and exits without starting the host', async () => {
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'dev/local-host.ts', '--help'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.once('exit', (code) => resolve({ code, stdout }));
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^usage: npm run dev \[-- --help\]/);
+    expect(out.stdout).not.toContain('local-host: serving');
+    expect(out.stdout).not.toContain('Azurite on');
+  }, 30_000);
 
   it('when ROLLOUT_STORAGE=UseDevelopmentStorage=true, then it starts its own Azurite on a free port, says so, and stores there', async () => {
     const env = setupIntakeEnv();
@@ -99,6 +163,22 @@ describe('local host start-up', () => {
     await expect(
       startLocalHost({ ...quiet, port: busy, settings: env.settings, log: () => undefined }),
     ).rejects.toThrow(`PORT=${busy}: the port is in use; set PORT to a free port`);
+  });
+});
+
+describe('the local host timer', () => {
+  it('when the schedule is any NCRONTAB expression, then it runs at each of its times (UTC), not on a fixed interval', () => {
+    vi.useFakeTimers({ now: new Date('2026-12-07T09:29:58.500Z') });
+    try {
+      const runs: string[] = [];
+      const stop = onSchedule('0,30 30 9 * * Mon', () => runs.push(new Date().toISOString()));
+      vi.advanceTimersByTime(40_000);
+      stop();
+      vi.advanceTimersByTime(7 * 86_400_000);
+      expect(runs).toEqual(['2026-12-07T09:30:00.000Z', '2026-12-07T09:30:30.000Z']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

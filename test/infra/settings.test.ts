@@ -55,11 +55,6 @@ const HOST_ONLY: Record<string, string> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'host telemetry (the worker reads it too when it starts telemetry)',
 };
 
-/** Deployed ahead of the code that reads it (the Easy Auth operator check lands with the auth change). */
-const READ_BY_THE_AUTH_CHANGE: Record<string, string> = {
-  OPERATOR_ROLE: 'the app role operator actions require when Easy Auth is on',
-};
-
 const deployed = scenario();
 const site = deployed.resources.find((r) => r.type === 'Microsoft.Web/sites')!;
 const settings = Object.fromEntries(
@@ -88,9 +83,7 @@ describe('app settings: what src/ reads and what the template deploys agree', ()
   });
 
   it('when the template sets a setting, then src/ or the host reads it (explicit allow-list)', () => {
-    const unread = Object.keys(settings).filter(
-      (k) => !read.has(k) && !(k in HOST_ONLY) && !(k in READ_BY_THE_AUTH_CHANGE),
-    );
+    const unread = Object.keys(settings).filter((k) => !read.has(k) && !(k in HOST_ONLY));
     expect(unread).toEqual([]);
   });
 

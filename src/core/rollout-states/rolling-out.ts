@@ -41,7 +41,10 @@ function rollingOutStep(r: RegionRollout, obs: Observation, ctx: StepContext): O
       logsTail: s.logs ?? r.logsTail,
       lastError: undefined,
     });
-  if (s?.kind === 'failed') return stay(failAttempt(r, CAUSES.reported(s.reason), s.transient, ctx, s.logs));
+  if (s?.kind === 'failed') {
+    const failed = stay(failAttempt(r, CAUSES.reported(s.reason), s.transient, ctx, s.logs));
+    return s.notRun ? { ...failed, specUnchanged: true } : failed;
+  }
   const { rolloutTimeoutSeconds } = ctx.policy;
   if (sinceStart > (rolloutTimeoutSeconds + ROLLOUT_TIMEOUT_GRACE_SECONDS) * 1000)
     return stay(failAttempt(r, CAUSES.noOutcome(rolloutTimeoutSeconds), true, ctx));

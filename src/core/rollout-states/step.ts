@@ -62,12 +62,15 @@ export interface Decision {
   /** The code of `reason`; undefined only when nothing changed on a record that predates codes. */
   reasonCode: ReasonCode | undefined;
   changed: boolean;
+  /** The attempt ended without its command touching the cluster (the ledger marks nothing failed). */
+  specUnchanged?: true | undefined;
 }
 
 /** What one state step returns; `decide` turns it into a Decision against the original record. */
 export interface Outcome {
   next: RegionRollout;
   action: Action;
+  specUnchanged?: true | undefined;
 }
 
 export type StateStep = (r: RegionRollout, obs: Observation, ctx: StepContext) => Outcome;
@@ -101,10 +104,23 @@ function sameRecord(a: RegionRollout, b: RegionRollout): boolean {
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
-export function finish(prev: RegionRollout, next: RegionRollout, action: Action, ctx: StepContext): Decision {
+export function finish(
+  prev: RegionRollout,
+  next: RegionRollout,
+  action: Action,
+  ctx: StepContext,
+  specUnchanged?: true,
+): Decision {
   const changed = !sameRecord(prev, next);
   if (changed) next.updatedAt = ctx.now.toISOString();
-  return { next, action, reason: next.reason, reasonCode: next.reasonCode, changed };
+  return {
+    next,
+    action,
+    reason: next.reason,
+    reasonCode: next.reasonCode,
+    changed,
+    ...(specUnchanged ? { specUnchanged } : {}),
+  };
 }
 
 export function terminal(
