@@ -17,6 +17,7 @@ export interface WakeupFaults {
 export class FaultyWakeups implements WakeupPort {
   dropped = 0;
   duplicated = 0;
+  private faultySends = 0;
   private readonly random: () => number;
 
   constructor(
@@ -29,7 +30,10 @@ export class FaultyWakeups implements WakeupPort {
 
   async send(wakeup: Wakeup, delaySeconds: number, signal?: AbortSignal): Promise<void> {
     const f = this.faults;
-    if (f.dropRate && this.random() < f.dropRate) {
+    // The first send under faults is lost and the second duplicated, whatever the draws: a run
+    // with few sends in its fault window (a busy machine) still exercises both faults.
+    const forced = f.dropRate ? this.faultySends++ : -1;
+    if (f.dropRate && (forced === 0 || (forced > 1 && this.random() < f.dropRate))) {
       this.dropped++;
       return;
     }
