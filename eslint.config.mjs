@@ -2,6 +2,7 @@
 // instance once the handler returns), so they are errors here.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerImports } from './dev/lint/layer-imports.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.mjs', '**/*.mts'] },
@@ -20,8 +21,16 @@ export default tseslint.config(
       ],
     },
   },
-  // The layer rule (README "Project layout"): core is pure, adapters implement its ports, app
-  // holds the use cases, functions are thin triggers; only the composition root wires adapters in.
+  // The layer rule (docs/layout.md "Import rules"), by where an import resolves, not by how its
+  // path is spelled, so no subfolder can switch it off: core is pure, adapters implement its ports,
+  // app holds the use cases, functions are thin triggers; only the composition roots
+  // (src/app/composition.ts, src/functions/registrations.ts) wire adapters in; and an import from
+  // another capability goes through that capability's index.ts.
+  {
+    files: ['src/**/*.ts'],
+    plugins: { layers: { rules: { imports: layerImports } } },
+    rules: { 'layers/imports': 'error' },
+  },
   {
     files: ['src/core/**/*.ts'],
     rules: {
@@ -29,59 +38,9 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@azure/*'], message: 'src/core is pure: no Azure SDK (use a port in core/ports.ts).' },
             {
-              group: ['../adapters', '../adapters/*', '../app', '../app/*', '../functions', '../functions/*'],
-              message: 'src/core imports nothing of adapters, app or functions.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/adapters/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../app', '../app/*', '../functions', '../functions/*'],
-              message: 'adapters implement core ports; they do not import the app or the triggers.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/app/**/*.ts'],
-    ignores: ['src/app/composition.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../adapters', '../adapters/*', '../functions', '../functions/*'],
-              message: 'use cases see ports (app/deps.ts); only app/composition.ts builds adapters.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/functions/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../adapters', '../adapters/*'],
-              message: 'triggers get adapters through their deps resolver, never directly.',
+              group: ['@azure/*'],
+              message: 'src/core is pure: no Azure SDK (use a port in core/model/ports.ts).',
             },
           ],
         },

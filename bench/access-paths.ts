@@ -1,6 +1,6 @@
 // Access-path benchmark (`npx tsx bench/access-paths.ts`): the two ways the app reaches a
 // cluster, side by side in one run, on one simulated cluster state:
-//   kubernetes-api: the app's executor patches the workload over HTTPS (src/adapters/k8s-executor.ts)
+//   kubernetes-api: the app's executor patches the workload over HTTPS (src/adapters/clusters/kubernetes-api/executor.ts)
 //   run-command:    the app's AKS executor posts a Run Command; the AKS simulator waits the
 //                   command pod's scheduling delay, then runs the script with the real kubectl
 //                   against the same Kubernetes API simulator.
@@ -15,12 +15,12 @@
 // full scale. The Kubernetes API path has no such delay and is measured as is.
 import { AksSimulator } from '../dev/aks-simulator';
 import { K8sSimulator } from '../dev/k8s-simulator';
-import { createAksExecutor } from '../src/adapters/aks-executor';
-import { StaticTokenCredential } from '../src/adapters/credential';
-import { K8sCredentials } from '../src/adapters/k8s-credentials';
-import { createK8sExecutor } from '../src/adapters/k8s-executor';
-import { workloadProgress } from '../src/core/k8s-progress';
-import type { RolloutExecutorPort, RolloutRequest } from '../src/core/ports';
+import { createAksExecutor } from '../src/adapters/clusters/run-command/executor';
+import { StaticTokenCredential } from '../src/adapters/platform/credential';
+import { K8sCredentials } from '../src/adapters/clusters/kubernetes-api/credentials';
+import { createK8sExecutor } from '../src/adapters/clusters/kubernetes-api/executor';
+import { workloadProgress } from '../src/core/rollout/k8s-progress';
+import type { RolloutExecutorPort, RolloutRequest } from '../src/core/model/ports';
 import {
   machine,
   markdownTable,

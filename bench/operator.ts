@@ -6,8 +6,8 @@
 // approved with the holds still in place (nothing may start), and once more after the holds are
 // lifted (everything starts). Figures and ratios, not assertions.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TableRolloutStore } from '../src/adapters/table-store';
-import type { ReleasesPageView } from '../src/app/status-releases';
+import type { TableRolloutStore } from '../src/adapters/tables/table-store';
+import type { ReleasesPageView } from '../src/app/status/releases';
 import { startStack, type Stack } from '../dev/stack';
 import { ratio, textTable, type Row } from './support/report';
 

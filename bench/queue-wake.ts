@@ -11,10 +11,10 @@
 import { startAzurite } from '../dev/azurite';
 import { stackClusterId, startStack } from '../dev/stack';
 import { buildDeps } from '../src/app/composition';
-import { parseConfig } from '../src/app/config';
-import { Logger, silentSink } from '../src/app/logger';
-import { materializeAllPending } from '../src/app/materialize-release';
-import { receiveWebhook } from '../src/app/receive-webhook';
+import { parseConfig } from '../src/app/config/schema';
+import { Logger, silentSink } from '../src/app/platform/logger';
+import { materializeAllPending } from '../src/app/intake/write-out-release';
+import { receiveWebhook } from '../src/app/intake/receive-webhook';
 import { digestOf, pushPayload } from '../test/support/acr-payloads';
 import { testRolloutConfig } from '../test/support/config';
 import { machine, max, percentile, secs, sleep, textTable } from './support/report';

@@ -8,11 +8,11 @@
 // Time is compressed (default 10x): replication delays of 2-60 s run as 0.2-6 s, the 30 s
 // reconcile interval as 3 s, the 10 s polling interval as 1 s. Figures are printed raw (as
 // measured) and scaled back (x compression).
-import { createAcrAdapters } from '../src/adapters/acr-adapters';
-import { createAksExecutor } from '../src/adapters/aks-executor';
-import { StaticTokenCredential } from '../src/adapters/credential';
-import type { RolloutRequest } from '../src/core/ports';
-import type { Workload } from '../src/core/model';
+import { createAcrAdapters } from '../src/adapters/registry/registry-adapters';
+import { createAksExecutor } from '../src/adapters/clusters/run-command/executor';
+import { StaticTokenCredential } from '../src/adapters/platform/credential';
+import type { RolloutRequest } from '../src/core/model/ports';
+import type { Workload } from '../src/core/model/records';
 import { STACK_TOKEN, startStack, stackClusterId, type Stack } from '../dev/stack';
 import {
   markdownTable,

@@ -10,11 +10,11 @@ import { AksSimulator } from '../dev/aks-simulator';
 import { startAzurite, type AzuriteHandle } from '../dev/azurite';
 import { STACK_TOKEN, stackClusterId, OLD_DIGEST } from '../dev/stack';
 import { buildDeps, type AppDeps } from '../src/app/composition';
-import { parseConfig } from '../src/app/config';
-import { Logger, silentSink } from '../src/app/logger';
-import { planRelease } from '../src/app/plan-release';
-import { reconcileAll, type RunSummary } from '../src/app/reconcile-all';
-import { makeReleaseId } from '../src/core/release-id';
+import { parseConfig } from '../src/app/config/schema';
+import { Logger, silentSink } from '../src/app/platform/logger';
+import { planRelease } from '../src/app/intake/plan-release';
+import { reconcileAll, type RunSummary } from '../src/app/rollout/reconcile-all';
+import { makeReleaseId } from '../src/core/intake/release-id';
 import { REGION_POOL } from './reaction';
 import { markdownTable, ratio, textTable, type Row } from './support/report';
 

@@ -3,7 +3,7 @@
 // `-- --env` the environment alone (as in Azure). Exit 1 naming every problem; 0 with a summary;
 // 2 for a command line it does not understand.
 import { parseArgs } from 'node:util';
-import { checkConfig } from '../src/app/config-check';
+import { checkConfig } from '../src/app/config/check';
 import { localSettings } from './local-settings';
 
 export const CHECK_CONFIG_USAGE = `usage: npm run check-config [-- --env | -- --file <path>]

@@ -1,6 +1,6 @@
 // The demo's live view of each region's state. On a terminal: a compact table redrawn in place,
 // with narration printed above it. Otherwise (CI logs, pipes): one timestamped line per change.
-import type { ReleaseSummaryView } from '../src/app/status-views';
+import type { ReleaseSummaryView } from '../src/app/status/views';
 
 const ANSI: Record<string, string> = {
   'waiting-for-replica': '33',

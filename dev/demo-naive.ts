@@ -5,10 +5,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createAksExecutor } from '../src/adapters/aks-executor';
-import { StaticTokenCredential } from '../src/adapters/credential';
-import type { RolloutHandle, Workload } from '../src/core/model';
-import type { RolloutRequest } from '../src/core/ports';
+import { createAksExecutor } from '../src/adapters/clusters/run-command/executor';
+import { StaticTokenCredential } from '../src/adapters/platform/credential';
+import type { RolloutHandle, Workload } from '../src/core/model/records';
+import type { RolloutRequest } from '../src/core/model/ports';
 import { AcrSimulator } from './acr-simulator';
 import { AksSimulator } from './aks-simulator';
 import { OLD_DIGEST, STACK_TOKEN, stackClusterId } from './stack';

@@ -2,7 +2,7 @@
 // format), printing each notification as it arrives, the way a team channel would show it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JsonMessageV1 } from '../src/core/notify-format';
+import type { JsonMessageV1 } from '../src/core/notify/format';
 import { fmtMs, shortDigest } from './demo-live';
 
 export interface NotifySink {

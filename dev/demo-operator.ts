@@ -2,7 +2,7 @@
 // waits before its wave 1; this approves each waiting wave once through the real route
 // (POST /api/releases/{id}/approve, as the status page's button does) once the approval.required
 // notification for it arrived, and says so.
-import type { ReleaseSummaryView } from '../src/app/status-views';
+import type { ReleaseSummaryView } from '../src/app/status/views';
 import type { Stack } from './stack';
 
 /** How long the operator waits for the approval.required notification before approving anyway. */

@@ -1,5 +1,5 @@
 // Command-line options of `npm run demo` (dev/demo.ts). Bad options are reported all at once.
-import { isRegion } from '../src/core/names';
+import { isRegion } from '../src/core/model/names';
 
 export interface DemoOptions {
   regions: string[];

@@ -4,10 +4,10 @@
 // while 1.0.0 is still replicating to the slow region, shows each region's state live, replays the
 // first push with a naive strategy for contrast, and ends with a per-region summary.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LedgerView } from '../src/app/status-ledger';
-import type { ReleasesPageView } from '../src/app/status-releases';
-import type { ReleaseDetailView, ReleaseSummaryView } from '../src/app/status-views';
-import { isTerminal } from '../src/core/model';
+import type { LedgerView } from '../src/app/status/ledger';
+import type { ReleasesPageView } from '../src/app/status/releases';
+import type { ReleaseDetailView, ReleaseSummaryView } from '../src/app/status/views';
+import { isTerminal } from '../src/core/model/records';
 import { LiveView, fmtMs, shortDigest } from './demo-live';
 import { runNaive, type NaiveResult } from './demo-naive';
 import { DemoApprover } from './demo-operator';

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
 import { appDeps } from '../src/app/composition';
-import { checkConfig } from '../src/app/config-check';
-import type { Deps } from '../src/app/deps';
-import { startAppTelemetry } from '../src/app/telemetry';
-import { nextOccurrence } from '../src/app/ncrontab';
+import { checkConfig } from '../src/app/config/check';
+import type { Deps } from '../src/app/platform/deps';
+import { startAppTelemetry } from '../src/app/platform/telemetry';
+import { nextOccurrence } from '../src/app/config/ncrontab';
 import { makeRegistrations } from '../src/functions/registrations';
-import type { HttpRegistration, ResolveDeps } from '../src/functions/registration';
+import type { HttpRegistration, ResolveDeps } from '../src/functions/platform/registration';
 import {
   startQueuePoller,
   type LocalQueueOptions,

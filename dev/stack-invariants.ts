@@ -2,8 +2,8 @@
 // ledger says exactly what each cluster runs, no (release, cluster) was started more often than it
 // had attempts, and nothing was pulled before its region's replica held it. The demo prints them;
 // the tests that move images assert them (test/support/invariants.ts).
-import type { LedgerView } from '../src/app/status-ledger';
-import type { ReleasesPageView } from '../src/app/status-releases';
+import type { LedgerView } from '../src/app/status/ledger';
+import type { ReleasesPageView } from '../src/app/status/releases';
 import { OLD_DIGEST, type Stack } from './stack';
 
 /** A change that started a rollout on a cluster: the workload and the release annotation it carried. */

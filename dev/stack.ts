@@ -8,8 +8,8 @@ import { startAzurite, type AzuriteHandle } from './azurite';
 import { K8sSimulator } from './k8s-simulator';
 import { startLocalHost, type LocalHost, type LocalHostOptions } from './local-host';
 import { FaultyWakeups, type WakeupFaults } from './wakeup-faults';
-import { workloadKey, type RegionAccess } from '../src/core/model';
-import type { WorkloadKind } from '../src/core/names';
+import { workloadKey, type RegionAccess } from '../src/core/model/records';
+import type { WorkloadKind } from '../src/core/model/names';
 import { appDeps } from '../src/app/composition';
 
 export const STACK_SECRET = 'local-stack-webhook-secret-0001';

@@ -2,7 +2,7 @@
 // simulator drops and duplicates webhooks): wake-ups lost (the send "succeeds" but nothing is
 // queued), duplicated, or delayed past their due time; and, in the local queue trigger, messages
 // whose every invocation fails (the host retries them maxDequeueCount times, then poisons them).
-import type { PoisonedWakeup, Wakeup, WakeupPort } from '../src/core/ports';
+import type { PoisonedWakeup, Wakeup, WakeupPort } from '../src/core/model/ports';
 import { seededRandom } from './prng';
 
 export interface WakeupFaults {

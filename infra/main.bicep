@@ -3,7 +3,7 @@
 // The registry and the AKS clusters already exist (possibly in other resource groups and
 // subscriptions of the same tenant); this template only adds role assignments and webhooks to them.
 // One source of truth: regions, clusters and namespaces are derived from rolloutConfig, the same
-// JSON the app reads from its ROLLOUT_CONFIG setting (schema: src/app/config.ts).
+// JSON the app reads from its ROLLOUT_CONFIG setting (schema: src/app/config/schema.ts).
 targetScope = 'subscription'
 
 @minLength(1)
@@ -21,7 +21,7 @@ param environmentName string
 param location string
 
 @minLength(2)
-@description('ROLLOUT_CONFIG (azd: ROLLOUT_CONFIG): the app configuration as JSON text: registry, regions with their AKS cluster ids, workloads, policy. Schema: src/app/config.ts.')
+@description('ROLLOUT_CONFIG (azd: ROLLOUT_CONFIG): the app configuration as JSON text: registry, regions with their AKS cluster ids, workloads, policy. Schema: src/app/config/schema.ts.')
 param rolloutConfig string
 
 @minLength(1)

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isRegion } from '../../src/core/names';
+import { isRegion } from '../../src/core/model/names';
 import { Prng } from './prng';
 import { Replication } from './replication';
 import { createHandler } from './server';

@@ -2,7 +2,7 @@
 // a push lands in the receiving region at once and in every other region after its delay.
 // A tag moves per region as each push lands there, so replicas can disagree on a tag.
 import { createHash, randomUUID } from 'node:crypto';
-import { isDigest, isRepository, isTag } from '../../src/core/names';
+import { isDigest, isRepository, isTag } from '../../src/core/model/names';
 import type { Prng } from './prng';
 import type { DelaySpec, PushInput, PushRecord } from './types';
 

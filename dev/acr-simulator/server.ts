@@ -1,7 +1,7 @@
 // The registry's HTTP surface, one base URL per region (`/<region>/...`): token endpoints,
 // Bearer challenges, manifest HEAD/GET and ACR's _tags listing; plus `/_control/*` for the demo.
 import type http from 'node:http';
-import { isDigest, isRepository, isTag } from '../../src/core/names';
+import { isDigest, isRepository, isTag } from '../../src/core/model/names';
 import type { Replication, StoredTag } from './replication';
 import type { TokenService } from './tokens';
 import type { FaultSettings, PathKind, RegistryFault } from './types';

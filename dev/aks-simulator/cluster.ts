@@ -1,8 +1,8 @@
 // One simulated AKS cluster: its workloads (containers, images, annotations) and rollouts whose
 // image pulls fail while the region's replica lacks the digest, as a real kubelet's would.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WORKLOAD_KINDS, parseAksResourceId, type WorkloadKind } from '../../src/core/names';
-import { RELEASE_ANNOTATION } from '../../src/core/fence';
+import { WORKLOAD_KINDS, parseAksResourceId, type WorkloadKind } from '../../src/core/model/names';
+import { RELEASE_ANNOTATION } from '../../src/core/rollout/fence';
 import type { Json } from '../k8s-simulator/patch';
 import type { KubernetesApiAccess } from './kubectl-runner';
 

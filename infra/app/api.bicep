@@ -68,7 +68,7 @@ param functionSubnetId string = ''
 param operatorIpRanges string[] = []
 
 var appSettings = {
-  // ---- Read by the app (src/app/config.ts) ----
+  // ---- Read by the app (src/app/config/schema.ts) ----
   ROLLOUT_CONFIG: rolloutConfig
   // Identity-based Table Storage and the wake-up queue (the Functions identity-connection
   // convention: <prefix>__tableServiceUri / __queueServiceUri / __credential / __clientId). The
@@ -96,7 +96,7 @@ var appSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
-  // Read by the host and, for the exporter's credential, by src/app/telemetry.ts.
+  // Read by the host and, for the exporter's credential, by src/app/platform/telemetry.ts.
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 

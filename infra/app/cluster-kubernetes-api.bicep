@@ -1,7 +1,7 @@
 // Role assignments on one AKS cluster of a `kubernetes-api` region (deployed in the cluster's
 // resource group): the workload data role on each workload namespace (Azure RBAC for Kubernetes)
 // and, only where the app can use it, the Cluster User role for listClusterUserCredential (the app
-// takes the API server URL and CA from that kubeconfig, src/adapters/k8s-credentials.ts):
+// takes the API server URL and CA from that kubeconfig, src/adapters/clusters/kubernetes-api/credentials.ts):
 //   - a cluster with managed Entra ID: the user kubeconfig holds no secret (a kubelogin exec entry);
 //   - a cluster with local accounts only: that kubeconfig is admin-equivalent, and the app refuses it
 //     unless the region sets allowLocalAccounts, so the role is granted only then.

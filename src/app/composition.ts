@@ -1,21 +1,24 @@
 // The composition root: settings parsed once per settings object, lazily (never at import), and
 // the real adapters built from them. Locally the same adapters talk to the simulators through
 // LOCAL_DEV_TOKEN and loopback endpoints, so nothing here knows whether Azure is real.
-import { realSleep } from '../adapters/sleep';
-import { createAcrAdapters, type AcrAdapters } from '../adapters/acr-adapters';
-import { createAccessRouter } from '../adapters/access-router';
-import { createAksExecutor, type AksExecutor } from '../adapters/aks-executor';
-import { K8sCredentials } from '../adapters/k8s-credentials';
-import { createK8sExecutor, type K8sExecutor } from '../adapters/k8s-executor';
-import { createCredential } from '../adapters/credential';
-import { sendNotification } from '../adapters/notify-sender';
-import { TableRolloutStore } from '../adapters/table-store';
-import { WakeQueue } from '../adapters/wake-queue';
-import type { RolloutExecutorPort } from '../core/ports';
-import { systemClock } from '../core/ports';
+import { realSleep, createCredential } from '../adapters/platform';
+import { createAcrAdapters, type AcrAdapters } from '../adapters/registry';
+import {
+  createAccessRouter,
+  createAksExecutor,
+  type AksExecutor,
+  K8sCredentials,
+  createK8sExecutor,
+  type K8sExecutor,
+} from '../adapters/clusters';
+import { sendNotification } from '../adapters/notify';
+import { TableRolloutStore } from '../adapters/tables';
+import { WakeQueue } from '../adapters/wakeups';
+import type { RolloutExecutorPort } from '../core/model';
+import { systemClock } from '../core/model';
 import { parseConfig, type AppConfig } from './config';
-import type { Deps } from './deps';
-import { otelMetrics } from './metrics';
+import type { Deps } from './platform';
+import { otelMetrics } from './platform';
 
 export interface AppDeps extends Deps {
   store: TableRolloutStore;

@@ -4,8 +4,8 @@
 // First: telemetry must start before the other modules load (see telemetry-start.ts).
 import './telemetry-start';
 import { app } from '@azure/functions';
-import { logConfigAtStart } from '../app/config-check';
-import { Logger, consoleSink } from '../app/logger';
+import { logConfigAtStart } from '../app/config';
+import { Logger, consoleSink } from '../app/platform';
 import { productionRegistrations } from './registrations';
 
 app.hook.appStart(() => void logConfigAtStart(process.env, new Logger(consoleSink, { hook: 'appStart' })));

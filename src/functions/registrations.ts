@@ -1,20 +1,21 @@
 // Every function of the app, in one table, built over a dependency resolver: the Functions host
 // (index.ts) gets the production one; the local host and tests build the table over their own.
 import { appDeps } from '../app/composition';
-import { TABLE_PREFIX_PATTERN } from '../core/store';
-import { wakeQueueName } from '../core/wakeup';
-import { acrEventsRegistration } from './acr-events';
-import { advanceRegistration } from './advance';
-import { dashboardRegistration } from './dashboard';
-import { ledgerRegistration } from './ledger';
-import { notificationsRegistration } from './notifications';
-import type { ActorHost } from './operator-actor';
-import { releaseActionRegistrations } from './operator-releases';
-import { operatorRegistrations } from './operator-routes';
-import { reconcileRegistration } from './reconcile';
-import type { HttpRegistration, QueueRegistration, ResolveDeps, TimerRegistration } from './registration';
-import { releaseDetailRegistration } from './release-detail';
-import { releasesRegistration } from './releases';
+import { TABLE_PREFIX_PATTERN } from '../core/model';
+import { wakeQueueName } from '../core/wakeups';
+import { acrEventsRegistration } from './intake';
+import { advanceRegistration } from './wakeups';
+import {
+  dashboardRegistration,
+  ledgerRegistration,
+  notificationsRegistration,
+  releaseDetailRegistration,
+  releasesRegistration,
+} from './status';
+import type { ActorHost } from './operator';
+import { releaseActionRegistrations, operatorRegistrations } from './operator';
+import { reconcileRegistration } from './rollout';
+import type { HttpRegistration, QueueRegistration, ResolveDeps, TimerRegistration } from './platform';
 
 export interface Registrations {
   http: HttpRegistration[];

@@ -4,6 +4,7 @@
 // `telemetryMode: OpenTelemetry`: the worker exports through @azure/monitor-opentelemetry, and
 // only when APPLICATIONINSIGHTS_CONNECTION_STRING is set; startTelemetry never throws.
 // The local host (dev/local-host.ts) starts it through the same startAppTelemetry.
-import { startAppTelemetry } from '../app/telemetry';
+// Deep import on purpose: the app's face would load every module before telemetry starts.
+import { startAppTelemetry } from '../app/platform/telemetry';
 
 export const telemetry = startAppTelemetry(process.env);

@@ -1,8 +1,8 @@
 // The push verifier against the loopback ACR simulator over real HTTP: a manifest HEAD by tag
 // (by digest for a digest-only push) on the home endpoint, through the real token flow.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { createAcrAdapters } from '../../src/adapters/acr-adapters';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { createAcrAdapters } from '../../src/adapters/registry/registry-adapters';
 import { AcrSimulator } from '../../dev/acr-simulator';
 import { UNKNOWN_DIGEST } from './support';
 

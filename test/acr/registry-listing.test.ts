@@ -1,8 +1,8 @@
 // The timer's scan: recent tags of a repository on the home registry, newest first.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { createAcrAdapters } from '../../src/adapters/acr-adapters';
-import { nextLink } from '../../src/adapters/acr-registry-listing';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { createAcrAdapters } from '../../src/adapters/registry/registry-adapters';
+import { nextLink } from '../../src/adapters/registry/tag-listing';
 import { AcrSimulator, type PushRecord } from '../../dev/acr-simulator';
 
 let sim: AcrSimulator;

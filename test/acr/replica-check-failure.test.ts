@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext, type Timer } from '@azure/functions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAcrAdapters } from '../../src/adapters/acr-adapters';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { Logger, silentSink } from '../../src/app/logger';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import { makeReconcileHandler } from '../../src/functions/reconcile';
+import { createAcrAdapters } from '../../src/adapters/registry/registry-adapters';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import { makeReconcileHandler } from '../../src/functions/rollout/reconcile-timer';
 import { AcrSimulator } from '../../dev/acr-simulator';
 import { pushPayload } from '../support/acr-payloads';
 import { testConfig, testRolloutConfig } from '../support/config';

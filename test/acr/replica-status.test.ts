@@ -1,7 +1,7 @@
 // The replica check against the loopback ACR simulator over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { createAcrAdapters } from '../../src/adapters/acr-adapters';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { createAcrAdapters } from '../../src/adapters/registry/registry-adapters';
 import { AcrSimulator } from '../../dev/acr-simulator';
 import { UNKNOWN_DIGEST, handToken } from './support';
 

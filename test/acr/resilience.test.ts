@@ -1,8 +1,8 @@
 // Throttling, server errors, hangs and caller aborts: every check ends, and ends as unknown
 // when the registry cannot answer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { createAcrAdapters } from '../../src/adapters/acr-adapters';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { createAcrAdapters } from '../../src/adapters/registry/registry-adapters';
 import { AcrSimulator, type PushRecord } from '../../dev/acr-simulator';
 
 let sim: AcrSimulator;

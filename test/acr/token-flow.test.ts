@@ -1,13 +1,13 @@
 // The ACR token flow (challenge -> exchange -> token) against the simulator's token service.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { createAcrAdapters } from '../../src/adapters/acr-adapters';
-import { AcrClient } from '../../src/adapters/acr-client';
-import { AcrHttp } from '../../src/adapters/acr-http';
-import { AcrReplicaStatus } from '../../src/adapters/acr-replica-status';
-import { AcrTokenProvider } from '../../src/adapters/acr-token-provider';
-import { parseBearerChallenge } from '../../src/adapters/acr-challenge';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { createAcrAdapters } from '../../src/adapters/registry/registry-adapters';
+import { AcrClient } from '../../src/adapters/registry/client';
+import { AcrHttp } from '../../src/adapters/registry/http';
+import { AcrReplicaStatus } from '../../src/adapters/registry/replica-status';
+import { AcrTokenProvider } from '../../src/adapters/registry/token-provider';
+import { parseBearerChallenge } from '../../src/adapters/registry/challenge';
 import { AcrSimulator } from '../../dev/acr-simulator';
 
 let sim: AcrSimulator;

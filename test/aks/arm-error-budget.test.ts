@@ -3,13 +3,13 @@
 // switch; a manual clock moves time, so no test waits for a back-off.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { createAksExecutor } from '../../src/adapters/aks-executor';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import { getReleaseView } from '../../src/app/status-releases';
-import { ARM_ERROR_BUDGET_SECONDS, MAX_ARM_ERRORS } from '../../src/core/rollout-states/arm-errors';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { createAksExecutor } from '../../src/adapters/clusters/run-command/executor';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import { getReleaseView } from '../../src/app/status/releases';
+import { ARM_ERROR_BUDGET_SECONDS, MAX_ARM_ERRORS } from '../../src/core/rollout/states/arm-errors';
 import { AksSimulator } from '../../dev/aks-simulator';
 import { pushPayload } from '../support/acr-payloads';
 import { clusterId, testConfig } from '../support/config';

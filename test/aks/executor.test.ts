@@ -1,16 +1,16 @@
 // The executor with the real SDK client over real HTTP against the loopback ARM simulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RolloutHandle } from '../../src/core/model';
-import type { RolloutRequest } from '../../src/core/ports';
-import { StaticTokenCredential } from '../../src/adapters/credential';
+import type { RolloutHandle } from '../../src/core/model/records';
+import type { RolloutRequest } from '../../src/core/model/ports';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
 import {
   PERMISSION_CLUSTER_READ,
   PERMISSION_COMMAND_RESULTS,
   PERMISSION_RUN_COMMAND,
   createAksExecutor,
   type AksExecutor,
-} from '../../src/adapters/aks-executor';
-import { buildRolloutScript } from '../../src/adapters/rollout-command';
+} from '../../src/adapters/clusters/run-command/executor';
+import { buildRolloutScript } from '../../src/adapters/clusters/rollout-command';
 import { AksSimulator, type FaultRule } from '../../dev/aks-simulator';
 import {
   DIGEST_A,

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K8sSimulator } from '../../dev/k8s-simulator';
-import { fencedOutcome, fenceReads } from '../../src/adapters/aks-fence-outcome';
-import { buildRolloutScript } from '../../src/adapters/rollout-command';
+import { fencedOutcome, fenceReads } from '../../src/adapters/clusters/run-command/fence-outcome';
+import { buildRolloutScript } from '../../src/adapters/clusters/rollout-command';
 import { executeScript } from '../../dev/aks-simulator/commands';
 import { AksSimulator } from '../../dev/aks-simulator';
-import { PUSHED_AT_ANNOTATION, RELEASE_ANNOTATION } from '../../src/core/fence';
-import type { RolloutRequest } from '../../src/core/ports';
+import { PUSHED_AT_ANNOTATION, RELEASE_ANNOTATION } from '../../src/core/rollout/fence';
+import type { RolloutRequest } from '../../src/core/model/ports';
 import {
   DIGEST_A,
   DIGEST_B,

@@ -1,9 +1,9 @@
 // Shared fixtures of the AKS tests: clusters, workloads and rollout requests.
-import type { Workload } from '../../src/core/model';
-import type { RolloutRequest } from '../../src/core/ports';
+import type { Workload } from '../../src/core/model/records';
+import type { RolloutRequest } from '../../src/core/model/ports';
 import type { SimClusterConfig } from '../../dev/aks-simulator';
 
-/** A well-formed release id (src/core/release-id.ts), as the reconciler passes it. */
+/** A well-formed release id (src/core/intake/release-id.ts), as the reconciler passes it. */
 export const RELEASE_ID = '8204255882822-1c616eb79d5e';
 
 export const TOKEN = 'local-dev-token-for-aks-tests';

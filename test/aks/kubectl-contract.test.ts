@@ -14,7 +14,7 @@ import {
   buildRolloutSteps,
   changeCause,
   rolloutImage,
-} from '../../src/adapters/rollout-command';
+} from '../../src/adapters/clusters/rollout-command';
 import { AksSimulator } from '../../dev/aks-simulator';
 import { executeScript } from '../../dev/aks-simulator/commands';
 import { OLD_IMAGE, TOKEN, request, simCluster, workload } from './fixtures';

@@ -11,7 +11,7 @@ import {
   buildRolloutSteps,
   OR,
   tokenizeScript,
-} from '../../src/adapters/rollout-command';
+} from '../../src/adapters/clusters/rollout-command';
 import { DIGEST_A, LOGIN_SERVER, RELEASE_ID, REPO, request, workload } from './fixtures';
 
 const run = promisify(execFile);

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AksSimulator } from '../../dev/aks-simulator';
 import { K8sSimulator } from '../../dev/k8s-simulator';
-import { createAksExecutor, type AksExecutor } from '../../src/adapters/aks-executor';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { RELEASE_ANNOTATION } from '../../src/core/fence';
-import type { RolloutRequest, RolloutStatus } from '../../src/core/ports';
+import { createAksExecutor, type AksExecutor } from '../../src/adapters/clusters/run-command/executor';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { RELEASE_ANNOTATION } from '../../src/core/rollout/fence';
+import type { RolloutRequest, RolloutStatus } from '../../src/core/model/ports';
 import {
   DIGEST_A,
   DIGEST_B,

@@ -1,6 +1,6 @@
 // The ARM/AKS simulator on the wire: what it answers, and how its clusters behave.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildRolloutScript } from '../../src/adapters/rollout-command';
+import { buildRolloutScript } from '../../src/adapters/clusters/rollout-command';
 import { AksSimulator } from '../../dev/aks-simulator';
 import {
   DIGEST_A,

@@ -1,8 +1,8 @@
 // The configuration checked at app start (the appStart hook of src/functions/index.ts): one log
 // line, every problem in it, no secret, never a throw.
 import { describe, expect, it } from 'vitest';
-import { logConfigAtStart } from '../../src/app/config-check';
-import { Logger } from '../../src/app/logger';
+import { logConfigAtStart } from '../../src/app/config/check';
+import { Logger } from '../../src/app/platform/logger';
 import { WEBHOOK_SECRET, intakeSettings } from '../support/intake-env';
 
 function capture() {

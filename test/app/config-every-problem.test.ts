@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ncrontabProblem } from '../../src/app/ncrontab';
+import { ncrontabProblem } from '../../src/app/config/ncrontab';
 import { testRolloutConfig } from '../support/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/app/config';
+import { ConfigError, parseConfig } from '../../src/app/config/schema';
 import { testRolloutConfig } from '../support/config';
 
 const base = (

@@ -13,10 +13,10 @@ import { OLD_DIGEST, stackClusterId, startStack, type Stack } from '../../dev/st
 import { seededRandom } from '../../dev/prng';
 import { poisonSome } from '../../dev/wakeup-faults';
 import { buildDeps, type AppDeps } from '../../src/app/composition';
-import { parseConfig } from '../../src/app/config';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import type { DeliveryRecord } from '../../src/core/store';
+import { parseConfig } from '../../src/app/config/schema';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import type { DeliveryRecord } from '../../src/core/model/store';
 import { readDeliveries, tablesOf } from '../support/table-rows';
 
 export const REGIONS = ['eastus', 'westeurope', 'southeastasia'];

@@ -1,11 +1,11 @@
 // Issue 11 points 4 and 5 in the pure core: the ledger's failed flag, the revert step of
 // onFailure 'revert', and an older pending release waiting for a newer one pending in its region.
 import { describe, expect, it } from 'vitest';
-import { ledgerChanges } from '../../src/core/ledger';
-import type { LastGood, LedgerEntry, RegionRollout, RolloutPolicy } from '../../src/core/model';
-import { afterRevert, decide, type StepContext } from '../../src/core/region-rollout-machine';
-import type { ActiveReleaseEntry } from '../../src/core/store';
-import { newerReleasesToRead, planWorkloads } from '../../src/core/supersession';
+import { ledgerChanges } from '../../src/core/rollout/ledger';
+import type { LastGood, LedgerEntry, RegionRollout, RolloutPolicy } from '../../src/core/model/records';
+import { afterRevert, decide, type StepContext } from '../../src/core/rollout/region-rollout-machine';
+import type { ActiveReleaseEntry } from '../../src/core/model/store';
+import { newerReleasesToRead, planWorkloads } from '../../src/core/rollout/supersession';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();

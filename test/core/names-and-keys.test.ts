@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAcrEvent } from '../../src/core/acr-event';
-import { decodeKey, encodeKey } from '../../src/core/keys';
-import { isDigest, isRepository, isTag, parseAksResourceId, tagMatches } from '../../src/core/names';
-import { isNewerRelease, makeReleaseId } from '../../src/core/release-id';
+import { parseAcrEvent } from '../../src/core/intake/acr-event';
+import { decodeKey, encodeKey } from '../../src/core/model/keys';
+import { isDigest, isRepository, isTag, parseAksResourceId, tagMatches } from '../../src/core/model/names';
+import { isNewerRelease, makeReleaseId } from '../../src/core/intake/release-id';
 
 describe('table key encoding', () => {
   it('when a repository is nested (team/api/v2), then its key has no forbidden characters and decodes back', () => {

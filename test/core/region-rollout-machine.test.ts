@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RegionRollout, RolloutPolicy } from '../../src/core/model';
-import type { RolloutStatus } from '../../src/core/ports';
-import type { ReasonCode } from '../../src/core/reasons';
+import type { RegionRollout, RolloutPolicy } from '../../src/core/model/records';
+import type { RolloutStatus } from '../../src/core/model/ports';
+import type { ReasonCode } from '../../src/core/rollout/reasons';
 import {
   ambiguousWaitSeconds,
   afterStart,
@@ -11,7 +11,7 @@ import {
   recordDryRun,
   type Observation,
   type StepContext,
-} from '../../src/core/region-rollout-machine';
+} from '../../src/core/rollout/region-rollout-machine';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();

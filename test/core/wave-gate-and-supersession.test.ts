@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { changedWorkloads, ledgerChanges } from '../../src/core/ledger';
-import type { LedgerEntry, RegionRollout } from '../../src/core/model';
-import type { ActiveReleaseEntry } from '../../src/core/store';
-import { planWorkloads } from '../../src/core/supersession';
-import { waveGate } from '../../src/core/wave-gate';
+import { changedWorkloads, ledgerChanges } from '../../src/core/rollout/ledger';
+import type { LedgerEntry, RegionRollout } from '../../src/core/model/records';
+import type { ActiveReleaseEntry } from '../../src/core/model/store';
+import { planWorkloads } from '../../src/core/rollout/supersession';
+import { waveGate } from '../../src/core/rollout/wave-gate';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/azurite';
-import { buildRolloutScript } from '../../src/adapters/rollout-command';
+import { buildRolloutScript } from '../../src/adapters/clusters/rollout-command';
 import { DIGEST_A, REPO, TOKEN, clusterId, request, simCluster } from '../aks/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -6,9 +6,9 @@
 // fenced), and at the end every cluster runs the newest release and the ledger says exactly that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDeps } from '../../src/app/composition';
-import { RELEASE_ANNOTATION } from '../../src/core/fence';
-import type { RegionAccess, RegionRollout, Release } from '../../src/core/model';
-import type { RolloutRequest } from '../../src/core/ports';
+import { RELEASE_ANNOTATION } from '../../src/core/rollout/fence';
+import type { RegionAccess, RegionRollout, Release } from '../../src/core/model/records';
+import type { RolloutRequest } from '../../src/core/model/ports';
 import { startStack, type Stack } from '../../dev/stack';
 import { quietTimerStep } from '../support/quiet-steps';
 

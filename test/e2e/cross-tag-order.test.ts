@@ -6,8 +6,8 @@
 // every cluster back from Y to X. Releases are ordered by the home registry's push time instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_SECRET, startStack, stackDeps, type Stack } from '../../dev/stack';
-import type { ReleaseDetailView } from '../../src/app/status-views';
-import { isTerminal, type Release } from '../../src/core/model';
+import type { ReleaseDetailView } from '../../src/app/status/views';
+import { isTerminal, type Release } from '../../src/core/model/records';
 import { newEventId, pushPayload } from '../support/acr-payloads';
 
 const WORKLOAD = 'default/Deployment/my-app/my-app';

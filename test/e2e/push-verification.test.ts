@@ -3,8 +3,8 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_SECRET, startStack, stackDeps, type Stack } from '../../dev/stack';
-import type { ReleaseDetailView } from '../../src/app/status-views';
-import { isTerminal, type Release } from '../../src/core/model';
+import type { ReleaseDetailView } from '../../src/app/status/views';
+import { isTerminal, type Release } from '../../src/core/model/records';
 import { digestOf, digestOnlyPushPayload, newEventId, pushPayload } from '../support/acr-payloads';
 
 const WORKLOAD = 'default/Deployment/my-app/my-app';

@@ -2,7 +2,7 @@
 // AKS adapters talking HTTP to the simulators, Table Storage on Azurite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDeps } from '../../src/app/composition';
-import type { RegionAccess, RegionRollout, Release } from '../../src/core/model';
+import type { RegionAccess, RegionRollout, Release } from '../../src/core/model/records';
 import { startStack, type Stack } from '../../dev/stack';
 import { quietTimerStep } from '../support/quiet-steps';
 

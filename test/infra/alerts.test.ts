@@ -50,8 +50,10 @@ describe('alert rules', () => {
   });
 
   it('when a rule queries a metric or log, then the app emits that name and those fields', () => {
-    const metrics = src('src/app/metrics.ts');
-    const logs = [src('src/app/advance-rollout.ts'), src('src/app/notify-outbox.ts')].join('\n');
+    const metrics = src('src/app/platform/metrics.ts');
+    const logs = [src('src/app/rollout/step-rollout.ts'), src('src/app/notify/transition-outbox.ts')].join(
+      '\n',
+    );
     for (const key of ['region-failed', 'replication-timed-out']) {
       expect(query(key).query).toContain("name == 'rollout.outcomes'");
       expect(metrics).toContain("'rollout.outcomes'");
@@ -63,7 +65,7 @@ describe('alert rules', () => {
     expect(query('region-stuck').query).toContain("'rollout.stuck'");
     expect(logs).toContain("'rollout.stuck'");
     expect(query('wakeup-poisoned').query).toContain("== 'wakeup.poisoned'");
-    expect(src('src/app/poisoned-wakeups.ts')).toContain("log.error('wakeup.poisoned'");
+    expect(src('src/app/wakeups/poisoned-wakeups.ts')).toContain("log.error('wakeup.poisoned'");
     for (const key of Object.keys(byKey)) {
       const q = query(key);
       expect(q.query).toMatch(new RegExp(`by ${q.dimensions[0]!.name} = `));

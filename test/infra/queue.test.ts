@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRegistrations, queueNameFrom } from '../../src/functions/registrations';
-import { wakeQueueName } from '../../src/core/wakeup';
+import { wakeQueueName } from '../../src/core/wakeups/due-time';
 import { HOST_QUEUE_SETTINGS } from '../../dev/local-queue';
 import { ROOT, scenario } from './arm';
 

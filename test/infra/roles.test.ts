@@ -68,7 +68,7 @@ const WORKLOADS_READ_WRITE = [
 
 /** Exactly what each custom role may do (by the start of its display name). */
 const CUSTOM_ROLES: Record<string, { actions: string[]; dataActions: string[] }> = {
-  // Start a Run Command and read its result (src/adapters/aks-executor.ts: managedClusters.get,
+  // Start a Run Command and read its result (src/adapters/clusters/run-command/executor.ts: managedClusters.get,
   // runCommand, getCommandResult).
   'ACR geo rollout - AKS Run Command (': {
     actions: [
@@ -78,13 +78,13 @@ const CUSTOM_ROLES: Record<string, { actions: string[]; dataActions: string[] }>
     ],
     dataActions: [],
   },
-  // What the Run Command script's kubectl does (src/adapters/rollout-command.ts: get, patch,
+  // What the Run Command script's kubectl does (src/adapters/clusters/rollout-command.ts: get, patch,
   // annotate, rollout status on Deployments, StatefulSets, DaemonSets).
   'ACR geo rollout - AKS Run Command workloads (': {
     actions: [],
     dataActions: WORKLOADS_READ_WRITE,
   },
-  // The Kubernetes API path (src/adapters/k8s-client.ts): the fenced patch, progress, fail fast.
+  // The Kubernetes API path (src/adapters/clusters/kubernetes-api/client.ts): the fenced patch, progress, fail fast.
   'ACR geo rollout - AKS workloads (': {
     actions: [],
     dataActions: [

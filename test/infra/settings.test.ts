@@ -6,9 +6,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SETTING_NAMES, parseConfig, rolloutConfigSchema } from '../../src/app/config';
-import { ADVANCE_QUEUE_CONNECTION } from '../../src/functions/advance';
-import { parseAksResourceId } from '../../src/core/names';
+import { SETTING_NAMES, parseConfig, rolloutConfigSchema } from '../../src/app/config/schema';
+import { ADVANCE_QUEUE_CONNECTION } from '../../src/functions/wakeups/advance';
+import { parseAksResourceId } from '../../src/core/model/names';
 import { ROOT, SCENARIO_CONFIG, scenario } from './arm';
 
 function sourceFiles(dir: string): string[] {
@@ -20,7 +20,7 @@ function sourceFiles(dir: string): string[] {
 /** Every setting name src/ reads, with where it was found. */
 function settingsReadBySrc(): Map<string, string> {
   const found = new Map<string, string>();
-  for (const n of SETTING_NAMES) found.set(n, 'src/app/config.ts (schema)');
+  for (const n of SETTING_NAMES) found.set(n, 'src/app/config/schema.ts (schema)');
   for (const file of sourceFiles(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8');
     const rel = file.slice(ROOT.length + 1);
@@ -31,7 +31,10 @@ function settingsReadBySrc(): Map<string, string> {
   }
   // The queue trigger's identity connection: the host reads these for connection ROLLOUT_STORAGE.
   for (const suffix of ['credential', 'clientId'])
-    found.set(`${ADVANCE_QUEUE_CONNECTION}__${suffix}`, 'src/functions/advance.ts (trigger connection)');
+    found.set(
+      `${ADVANCE_QUEUE_CONNECTION}__${suffix}`,
+      'src/functions/wakeups/advance.ts (trigger connection)',
+    );
   return found;
 }
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rolloutConfigSchema } from '../../src/app/config';
+import { rolloutConfigSchema } from '../../src/app/config/schema';
 import { Ref, deploy } from './arm-eval';
 import {
   INFRA,

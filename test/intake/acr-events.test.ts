@@ -2,7 +2,7 @@
 // Each test gets its own table prefix, so what a test reads back is exactly what it caused.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { appDeps } from '../../src/app/composition';
-import { RELEASE_ID_PATTERN } from '../../src/core/release-id';
+import { RELEASE_ID_PATTERN } from '../../src/core/intake/release-id';
 import {
   DOC_DIGEST,
   MASKED_DOC_PAYLOADS,

@@ -3,7 +3,7 @@
 // without an outcome, and ACR's redelivery completes it and plans the release once.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { appDeps } from '../../src/app/composition';
-import type { Deps } from '../../src/app/deps';
+import type { Deps } from '../../src/app/platform/deps';
 import { dayOf, digestOf, newEventId, pushPayload } from '../support/acr-payloads';
 import { REGIONS, setupIntakeEnv, type IntakeEnv } from '../support/intake-env';
 import { readDeliveries } from '../support/table-rows';

@@ -3,8 +3,8 @@
 // logs captured through the context's logHandler.
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { makeAcrEventsHandler } from '../../src/functions/acr-events';
-import type { ResolveDeps } from '../../src/functions/registration';
+import { makeAcrEventsHandler } from '../../src/functions/intake/acr-events';
+import type { ResolveDeps } from '../../src/functions/platform/registration';
 import { bearer } from '../support/intake-env';
 
 export interface SendOptions {

@@ -5,11 +5,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K8sSimulator } from '../../dev/k8s-simulator';
-import { K8sClient } from '../../src/adapters/k8s-client';
-import { K8sApiError, MAX_K8S_BODY_BYTES, type K8sHttpOptions } from '../../src/adapters/k8s-http';
-import { RELEASE_ANNOTATION, type FenceChange, type FenceTarget } from '../../src/core/fence';
-import { failFast, trackStuck, type FailFastDecision } from '../../src/core/k8s-progress';
-import type { WorkloadKind } from '../../src/core/names';
+import { K8sClient } from '../../src/adapters/clusters/kubernetes-api/client';
+import {
+  K8sApiError,
+  MAX_K8S_BODY_BYTES,
+  type K8sHttpOptions,
+} from '../../src/adapters/clusters/kubernetes-api/http';
+import { RELEASE_ANNOTATION, type FenceChange, type FenceTarget } from '../../src/core/rollout/fence';
+import { failFast, trackStuck, type FailFastDecision } from '../../src/core/rollout/k8s-progress';
+import type { WorkloadKind } from '../../src/core/model/names';
 
 const OLD = `r.azurecr.io/app@sha256:${'a'.repeat(64)}`;
 const NEW = `sha256:${'b'.repeat(64)}`;

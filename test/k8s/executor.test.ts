@@ -5,14 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AksSimulator } from '../../dev/aks-simulator';
 import { K8sSimulator } from '../../dev/k8s-simulator';
-import { createAccessRouter, untagHandle } from '../../src/adapters/access-router';
-import { StaticTokenCredential } from '../../src/adapters/credential';
-import { K8sCredentials } from '../../src/adapters/k8s-credentials';
-import { createK8sExecutor, type K8sExecutor } from '../../src/adapters/k8s-executor';
-import type { K8sHttpOptions } from '../../src/adapters/k8s-http';
-import { RELEASE_ANNOTATION } from '../../src/core/fence';
-import type { RolloutHandle } from '../../src/core/model';
-import type { RolloutExecutorPort, RolloutRequest, RolloutStatus } from '../../src/core/ports';
+import { createAccessRouter, untagHandle } from '../../src/adapters/clusters/access-router';
+import { StaticTokenCredential } from '../../src/adapters/platform/credential';
+import { K8sCredentials } from '../../src/adapters/clusters/kubernetes-api/credentials';
+import { createK8sExecutor, type K8sExecutor } from '../../src/adapters/clusters/kubernetes-api/executor';
+import type { K8sHttpOptions } from '../../src/adapters/clusters/kubernetes-api/http';
+import { RELEASE_ANNOTATION } from '../../src/core/rollout/fence';
+import type { RolloutHandle } from '../../src/core/model/records';
+import type { RolloutExecutorPort, RolloutRequest, RolloutStatus } from '../../src/core/model/ports';
 
 const TOKEN = 'local-dev-token';
 const SUB = '00000000-0000-0000-0000-000000000000';

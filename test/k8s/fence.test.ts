@@ -10,7 +10,7 @@ import {
   escapePointerToken,
   runsDigest,
   type FenceInput,
-} from '../../src/core/fence';
+} from '../../src/core/rollout/fence';
 import { applyJsonPatch, PatchError, type Json } from '../../dev/k8s-simulator/patch';
 
 const DIGEST = `sha256:${'b'.repeat(64)}`;

@@ -1,7 +1,7 @@
 // The kubeconfig listClusterUserCredential returns is read minimally and safely: one cluster's
 // server (https) and CA, and what kind of user it names (Entra exec / local token / certificate).
 import { describe, expect, it } from 'vitest';
-import { KubeconfigError, parseKubeconfig } from '../../src/adapters/k8s-credentials';
+import { KubeconfigError, parseKubeconfig } from '../../src/adapters/clusters/kubernetes-api/credentials';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const CA = Buffer.from(PEM).toString('base64');

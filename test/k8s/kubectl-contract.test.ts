@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K8sSimulator } from '../../dev/k8s-simulator';
-import { buildFencedPatch } from '../../src/core/fence';
+import { buildFencedPatch } from '../../src/core/rollout/fence';
 
 const KUBECTL = '/usr/bin/kubectl';
 const OLD = `r.azurecr.io/app@sha256:${'a'.repeat(64)}`;

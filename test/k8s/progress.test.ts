@@ -6,7 +6,7 @@ import {
   trackStuck,
   workloadProgress,
   type PodView,
-} from '../../src/core/k8s-progress';
+} from '../../src/core/rollout/k8s-progress';
 
 const deploy = (status: object, generation = 2, replicas = 3) => ({
   metadata: { generation },

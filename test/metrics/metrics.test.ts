@@ -2,8 +2,13 @@
 // MetricReader we collect() from: names, units, kinds, attributes and values as exported.
 import { DataPointType, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS_MS, noopMetrics, otelMetrics, recordRegionFinished } from '../../src/app/metrics';
-import type { RegionRollout } from '../../src/core/model';
+import {
+  DURATION_BUCKETS_MS,
+  noopMetrics,
+  otelMetrics,
+  recordRegionFinished,
+} from '../../src/app/platform/metrics';
+import type { RegionRollout } from '../../src/core/model/records';
 
 class CollectingReader extends MetricReader {
   protected onForceFlush(): Promise<void> {

@@ -15,7 +15,12 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestionHost, startTelemetry, telemetryIdentity, telemetryOptions } from '../../src/app/telemetry';
+import {
+  ingestionHost,
+  startTelemetry,
+  telemetryIdentity,
+  telemetryOptions,
+} from '../../src/app/platform/telemetry';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { otelMetrics } from '../../src/app/metrics';
-import { recordTransitionMetrics } from '../../src/app/notify-outbox';
-import type { RegionRollout, Release } from '../../src/core/model';
+import { otelMetrics } from '../../src/app/platform/metrics';
+import { recordTransitionMetrics } from '../../src/app/notify/transition-outbox';
+import type { RegionRollout, Release } from '../../src/core/model/records';
 import { DIGEST, REGIONS, notifyWorld, startSink, type Sink } from '../notify/support';
 
 class CollectingReader extends MetricReader {

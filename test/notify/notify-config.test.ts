@@ -6,8 +6,8 @@ import {
   targetId,
   targetsFor,
   type NotifyTarget,
-} from '../../src/app/notify-config';
-import type { NotifyEvent } from '../../src/core/notify-events';
+} from '../../src/app/notify/targets';
+import type { NotifyEvent } from '../../src/core/notify/transition-events';
 
 const SLACK = 'https://hooks.slack.com/services/T0000/B0000/SECRETsecretSECRET';
 const TEAMS =

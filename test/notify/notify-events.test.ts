@@ -1,15 +1,15 @@
 // Events are derived from the transitions the real state machine makes (decide), so these
 // tests follow what the reconciler will actually write.
 import { describe, expect, it } from 'vitest';
-import type { RegionRollout, Release, RolloutPolicy } from '../../src/core/model';
+import type { RegionRollout, Release, RolloutPolicy } from '../../src/core/model/records';
 import {
   NOTIFY_EVENTS,
   isStuck,
   lastProgressAt,
   stuckEvent,
   transitionEvents,
-} from '../../src/core/notify-events';
-import { decide, type Observation, type StepContext } from '../../src/core/region-rollout-machine';
+} from '../../src/core/notify/transition-events';
+import { decide, type Observation, type StepContext } from '../../src/core/rollout/region-rollout-machine';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { NOTIFY_EVENTS, type NotifyEvent } from '../../src/core/notify-events';
+import { NOTIFY_EVENTS, type NotifyEvent } from '../../src/core/notify/transition-events';
 import {
   SLACK_SECTION_MAX,
   escapeMrkdwn,
@@ -11,7 +11,7 @@ import {
   shortDigest,
   slackMessage,
   teamsMessage,
-} from '../../src/core/notify-format';
+} from '../../src/core/notify/format';
 import { cardTexts, expectSlackBody, expectTeamsBody, slackTexts } from './shapes';
 
 const DIGEST = 'sha256:0123456789abcdef' + 'f'.repeat(48);

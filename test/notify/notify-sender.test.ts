@@ -4,10 +4,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendNotification, type SendOutcome } from '../../src/adapters/notify-sender';
-import { Logger, type LogSink } from '../../src/app/logger';
-import type { NotifyEvent } from '../../src/core/notify-events';
-import { formatMessage, type NotifyFormat } from '../../src/core/notify-format';
+import { sendNotification, type SendOutcome } from '../../src/adapters/notify/sender';
+import { Logger, type LogSink } from '../../src/app/platform/logger';
+import type { NotifyEvent } from '../../src/core/notify/transition-events';
+import { formatMessage, type NotifyFormat } from '../../src/core/notify/format';
 import { expectSlackBody, expectTeamsBody } from './shapes';
 
 const SECRET_PATH = '/services/T0AAA/B0BBB/S3cr3tT0k3n';

@@ -1,12 +1,12 @@
 // approval.required derived from the real state machine's transition into awaiting-approval, and
 // action.performed from an audit entry; each rendered in the three formats (shapes.ts).
 import { describe, expect, it } from 'vitest';
-import type { RegionRollout, RolloutPolicy } from '../../src/core/model';
-import { actionEvent } from '../../src/core/notify-action-events';
-import { transitionEvents } from '../../src/core/notify-events';
-import { jsonMessage, slackMessage, teamsMessage } from '../../src/core/notify-format';
-import type { AuditEntry } from '../../src/core/operator';
-import { decide, type StepContext } from '../../src/core/region-rollout-machine';
+import type { RegionRollout, RolloutPolicy } from '../../src/core/model/records';
+import { actionEvent } from '../../src/core/notify/action-events';
+import { transitionEvents } from '../../src/core/notify/transition-events';
+import { jsonMessage, slackMessage, teamsMessage } from '../../src/core/notify/format';
+import type { AuditEntry } from '../../src/core/operator/controls';
+import { decide, type StepContext } from '../../src/core/rollout/region-rollout-machine';
 import { cardTexts, expectSlackBody, expectTeamsBody, slackTexts } from './shapes';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');

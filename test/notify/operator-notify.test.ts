@@ -2,10 +2,10 @@
 // (two at a time, overlapping) on Azurite, the operator use cases, and the real sender posting
 // to loopback sinks in all three formats.
 import { afterEach, describe, expect, it } from 'vitest';
-import { approveWave, pauseRelease, resumeRelease } from '../../src/app/operator-release';
-import { liftHold, placeHold } from '../../src/app/operator-holds';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { listNotifications } from '../../src/app/status-notifications';
+import { approveWave, pauseRelease, resumeRelease } from '../../src/app/operator/release-gates';
+import { liftHold, placeHold } from '../../src/app/operator/holds';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { listNotifications } from '../../src/app/status/notifications';
 import { cardTexts, expectSlackBody, expectTeamsBody, slackTexts } from './shapes';
 import { DIGEST, REGIONS, notifyWorld, startSink, type Sink } from './support';
 

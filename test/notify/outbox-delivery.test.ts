@@ -2,9 +2,9 @@
 // runs (two at a time, overlapping) on Azurite, the real sender posting to loopback sinks.
 import { InvocationContext, HttpRequest } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_DELIVERY_ATTEMPTS } from '../../src/app/notify-deliver';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { makeNotificationsHandler } from '../../src/functions/notifications';
+import { MAX_DELIVERY_ATTEMPTS } from '../../src/app/notify/deliver-outbox';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { makeNotificationsHandler } from '../../src/functions/status/notifications';
 import { expectSlackBody } from './shapes';
 import { DIGEST, REGIONS, notifyWorld, startSink, type Sink } from './support';
 

@@ -2,9 +2,9 @@
 // bounded age and beyond a bounded count, counted in the run's notification summary; pending rows
 // and rows of releases still active stay, and pruning never makes an event go out twice.
 import { afterEach, describe, expect, it } from 'vitest';
-import { deliverNotifications, OUTBOX_RETENTION } from '../../src/app/notify-deliver';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { prunable, type OutboxEntry, type OutboxRetention } from '../../src/core/outbox';
+import { deliverNotifications, OUTBOX_RETENTION } from '../../src/app/notify/deliver-outbox';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { prunable, type OutboxEntry, type OutboxRetention } from '../../src/core/notify/outbox';
 import { DIGEST, REGIONS, notifyWorld, startSink, type Sink } from './support';
 
 const sinks: Sink[] = [];

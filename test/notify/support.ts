@@ -3,11 +3,11 @@
 import { writeOutPending } from '../support/write-out';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendNotification } from '../../src/adapters/notify-sender';
-import type { Deps } from '../../src/app/deps';
-import { Logger, type LogSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
+import { sendNotification } from '../../src/adapters/notify/sender';
+import type { Deps } from '../../src/app/platform/deps';
+import { Logger, type LogSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
 import { pushPayload } from '../support/acr-payloads';
 import { testConfig, type TestConfigOptions } from '../support/config';
 import { fakeDeps } from '../support/fakes';

@@ -4,11 +4,11 @@
 // the operator app role from x-ms-client-principal; the actor headers count only with Easy Auth.
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { sendNotification } from '../../src/adapters/notify-sender';
-import { formatMessage } from '../../src/core/notify-format';
-import { ConfigError } from '../../src/app/config';
-import type { Deps } from '../../src/app/deps';
-import type { ActorHost } from '../../src/functions/operator-actor';
+import { sendNotification } from '../../src/adapters/notify/sender';
+import { formatMessage } from '../../src/core/notify/format';
+import { ConfigError } from '../../src/app/config/schema';
+import type { Deps } from '../../src/app/platform/deps';
+import type { ActorHost } from '../../src/functions/operator/actor';
 import { makeRegistrations, productionRegistrations } from '../../src/functions/registrations';
 import { testConfig } from '../support/config';
 import { fakeDeps } from '../support/fakes';

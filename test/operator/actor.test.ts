@@ -3,7 +3,7 @@
 // otherwise the Functions key (or, on the local host, nothing) is the caller; never the body.
 import { HttpRequest } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { actorOf, authorizeOperator, clientPrincipal } from '../../src/functions/operator-actor';
+import { actorOf, authorizeOperator, clientPrincipal } from '../../src/functions/operator/actor';
 import { principalHeader } from './support';
 
 const req = (headers: Record<string, string> = {}, query: Record<string, string> = {}) =>

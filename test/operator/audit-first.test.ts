@@ -4,10 +4,10 @@
 // SDK's HttpRequest) over the in-memory store wrapped by failingStore (a storage outage).
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { Logger, type LogSink } from '../../src/app/logger';
-import { reconcileRelease } from '../../src/app/reconcile-release';
-import type { Release } from '../../src/core/model';
-import { activeEntryOf, initialRollouts, planTargets } from '../../src/core/release-planning';
+import { Logger, type LogSink } from '../../src/app/platform/logger';
+import { reconcileRelease } from '../../src/app/rollout/reconcile-release';
+import type { Release } from '../../src/core/model/records';
+import { activeEntryOf, initialRollouts, planTargets } from '../../src/core/intake/release-planning';
 import { makeRegistrations } from '../../src/functions/registrations';
 import { testConfig } from '../support/config';
 import { failingStore } from '../support/failing-store';

@@ -2,13 +2,13 @@
 // in the pending step (approval, pause, hold, rejection), what a retry resets, and how canceled
 // and rejected newer releases count for supersession (they must not strand older ones).
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry, RegionRollout, RolloutPolicy } from '../../src/core/model';
-import { holdFor, newerOnLedger, retriedRollout, type Hold } from '../../src/core/operator';
-import { decide, failAttempt, type StepContext } from '../../src/core/region-rollout-machine';
-import { CAUSES } from '../../src/core/reasons';
-import type { ActiveReleaseEntry } from '../../src/core/store';
-import { planWorkloads } from '../../src/core/supersession';
-import { waveGate } from '../../src/core/wave-gate';
+import type { LedgerEntry, RegionRollout, RolloutPolicy } from '../../src/core/model/records';
+import { holdFor, newerOnLedger, retriedRollout, type Hold } from '../../src/core/operator/controls';
+import { decide, failAttempt, type StepContext } from '../../src/core/rollout/region-rollout-machine';
+import { CAUSES } from '../../src/core/rollout/reasons';
+import type { ActiveReleaseEntry } from '../../src/core/model/store';
+import { planWorkloads } from '../../src/core/rollout/supersession';
+import { waveGate } from '../../src/core/rollout/wave-gate';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();

@@ -4,7 +4,7 @@
 // one hold (the others 409 naming it), which one lift removes. Invariants at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../dev/stack';
-import type { ReleaseDetailView } from '../../src/app/status-views';
+import type { ReleaseDetailView } from '../../src/app/status/views';
 import { releaseDone, releaseOf, rolloutReaches, until } from '../status/support';
 import { IMAGE, call, ledgerMatchesClusters } from './support';
 

@@ -4,7 +4,7 @@
 // back by accident). One stack, steps in order: each step builds on the releases before it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../dev/stack';
-import type { ReleaseDetailView, ReleaseSummaryView } from '../../src/app/status-views';
+import type { ReleaseDetailView, ReleaseSummaryView } from '../../src/app/status/views';
 import { releaseDone, releaseOf, rolloutReaches, until } from '../status/support';
 import { IMAGE, call, ledgerMatchesClusters } from './support';
 

@@ -4,10 +4,10 @@
 // field (resume) and survive a concurrent change (ETag-guarded re-apply).
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { TableRolloutStore } from '../../src/adapters/table-store';
-import type { Release } from '../../src/core/model';
-import type { AuditEntry } from '../../src/core/operator';
-import type { RolloutStore } from '../../src/core/store';
+import { TableRolloutStore } from '../../src/adapters/tables/table-store';
+import type { Release } from '../../src/core/model/records';
+import type { AuditEntry } from '../../src/core/operator/controls';
+import type { RolloutStore } from '../../src/core/model/store';
 import { MemoryRolloutStore } from '../support/memory-store';
 
 let n = 0;

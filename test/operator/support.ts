@@ -3,7 +3,7 @@
 // command per attempt, no workload ever moved to an older release than it ran).
 import { expect } from 'vitest';
 import type { Stack } from '../../dev/stack';
-import type { LedgerView } from '../../src/app/status-ledger';
+import type { LedgerView } from '../../src/app/status/ledger';
 
 export interface Answer<T = Record<string, unknown>> {
   status: number;

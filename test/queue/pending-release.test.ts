@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { Logger, silentSink } from '../../src/app/logger';
-import { pauseRelease } from '../../src/app/operator-release';
-import type { ReleaseDetailView } from '../../src/app/status-views';
-import { makeReleaseDetailHandler } from '../../src/functions/release-detail';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { pauseRelease } from '../../src/app/operator/release-gates';
+import type { ReleaseDetailView } from '../../src/app/status/views';
+import { makeReleaseDetailHandler } from '../../src/functions/status/release-detail';
 import { digestOf, pushPayload } from '../support/acr-payloads';
 import { REGIONS, setupIntakeEnv, type IntakeEnv } from '../support/intake-env';
 import { sender } from '../intake/support';

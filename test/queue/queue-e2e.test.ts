@@ -5,10 +5,10 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackClusterId, stackDeps, startStack, type Stack } from '../../dev/stack';
-import type { ReleasesPageView } from '../../src/app/status-releases';
-import { POISONED_REASON } from '../../src/app/poisoned-wakeups';
-import type { RegionRollout, Release } from '../../src/core/model';
-import { wakeQueueName } from '../../src/core/wakeup';
+import type { ReleasesPageView } from '../../src/app/status/releases';
+import { POISONED_REASON } from '../../src/app/wakeups/poisoned-wakeups';
+import type { RegionRollout, Release } from '../../src/core/model/records';
+import { wakeQueueName } from '../../src/core/wakeups/due-time';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

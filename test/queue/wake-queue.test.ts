@@ -5,11 +5,11 @@ import { InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { describe, expect, it } from 'vitest';
 import { startQueuePoller } from '../../dev/local-queue';
-import { WakeQueue } from '../../src/adapters/wake-queue';
-import { realSleep } from '../../src/adapters/sleep';
-import { Logger, type LogSink } from '../../src/app/logger';
-import { scheduleWakeup } from '../../src/app/wakeups';
-import { encodeWakeup, parseWakeup, wakeQueueName } from '../../src/core/wakeup';
+import { WakeQueue } from '../../src/adapters/wakeups/wake-queue';
+import { realSleep } from '../../src/adapters/platform/sleep';
+import { Logger, type LogSink } from '../../src/app/platform/logger';
+import { scheduleWakeup } from '../../src/app/wakeups/schedule-wakeups';
+import { encodeWakeup, parseWakeup, wakeQueueName } from '../../src/core/wakeups/due-time';
 import { freshPrefix, sharedAzurite } from '../support/intake-env';
 
 const RELEASE = '8235000000000-0123456789ab';

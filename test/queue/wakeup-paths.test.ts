@@ -9,15 +9,15 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../dev/azurite';
 import { appDeps } from '../../src/app/composition';
-import { makeAdvanceHandler } from '../../src/functions/advance';
-import type { RegionRollout } from '../../src/core/model';
+import { makeAdvanceHandler } from '../../src/functions/wakeups/advance';
+import type { RegionRollout } from '../../src/core/model/records';
 import {
   MAX_VISIBILITY_SECONDS,
   nextDue,
   parseWakeup,
   visibilitySeconds,
   wakeQueueName,
-} from '../../src/core/wakeup';
+} from '../../src/core/wakeups/due-time';
 import { pushPayload, digestOf } from '../support/acr-payloads';
 import { setupIntakeEnv } from '../support/intake-env';
 import { sender } from '../intake/support';

@@ -6,11 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { stackClusterId, startStack, type Stack } from '../../dev/stack';
 import { buildDeps, type AppDeps } from '../../src/app/composition';
-import { parseConfig } from '../../src/app/config';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import type { LedgerView } from '../../src/app/status-ledger';
-import type { RegionRollout, Release } from '../../src/core/model';
+import { parseConfig } from '../../src/app/config/schema';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import type { LedgerView } from '../../src/app/status/ledger';
+import type { RegionRollout, Release } from '../../src/core/model/records';
 
 const REGIONS = ['eastus', 'westeurope', 'southeastasia'];
 const WORKLOAD = 'default/Deployment/my-app/my-app';

@@ -5,14 +5,14 @@
 // The gates: from the moment a pause or a hold answered until its resume or lift begins, no
 // start is claimed under it (GateWatch: attempts at the answer, compared before the gate opens).
 import fc from 'fast-check';
-import type { Deps } from '../../src/app/deps';
-import type { Logger } from '../../src/app/logger';
-import type { ActionResult } from '../../src/app/operator-actions';
-import { cancelRelease } from '../../src/app/operator-cancel';
-import { liftHold, placeHold } from '../../src/app/operator-holds';
-import { approveWave, pauseRelease, resumeRelease } from '../../src/app/operator-release';
-import { retryRelease } from '../../src/app/operator-retry';
-import type { RolloutStore } from '../../src/core/store';
+import type { Deps } from '../../src/app/platform/deps';
+import type { Logger } from '../../src/app/platform/logger';
+import type { ActionResult } from '../../src/app/operator/action';
+import { cancelRelease } from '../../src/app/operator/cancel';
+import { liftHold, placeHold } from '../../src/app/operator/holds';
+import { approveWave, pauseRelease, resumeRelease } from '../../src/app/operator/release-gates';
+import { retryRelease } from '../../src/app/operator/retry';
+import type { RolloutStore } from '../../src/core/model/store';
 
 const OPS = [
   'retry',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { TableRolloutStore } from '../../src/adapters/table-store';
+import { TableRolloutStore } from '../../src/adapters/tables/table-store';
 import { MemoryRolloutStore } from '../support/memory-store';
 import { testConfig } from '../support/config';
 import { REGIONS, runScenario, stepArb, type Step } from './interleavings';

@@ -5,14 +5,14 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import type { AppConfig } from '../../src/app/config';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import { isTerminal, type LedgerEntry, type RegionRolloutState } from '../../src/core/model';
-import type { ReasonCode } from '../../src/core/reasons';
-import { isNewerRelease } from '../../src/core/release-id';
-import type { RolloutStore } from '../../src/core/store';
+import type { AppConfig } from '../../src/app/config/schema';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import { isTerminal, type LedgerEntry, type RegionRolloutState } from '../../src/core/model/records';
+import type { ReasonCode } from '../../src/core/rollout/reasons';
+import { isNewerRelease } from '../../src/core/intake/release-id';
+import type { RolloutStore } from '../../src/core/model/store';
 import {
   newGateWatch,
   runOperatorStep,

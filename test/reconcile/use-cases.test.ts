@@ -2,10 +2,10 @@
 // region rollouts after webhooks and timer runs.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import type { RegionRollout } from '../../src/core/model';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import type { RegionRollout } from '../../src/core/model/records';
 import { testConfig } from '../support/config';
 import { pushPayload } from '../support/acr-payloads';
 import { fakeDeps } from '../support/fakes';

@@ -3,10 +3,10 @@
 // later ends every rollout `rejected` with nothing run and the ledger untouched.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import type { PushVerification, PushVerifierPort } from '../../src/core/ports';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import type { PushVerification, PushVerifierPort } from '../../src/core/model/ports';
 import { pushPayload } from '../support/acr-payloads';
 import { testConfig } from '../support/config';
 import { fakeDeps } from '../support/fakes';

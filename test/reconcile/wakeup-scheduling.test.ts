@@ -4,10 +4,10 @@
 // running earlier wave that gates its region even before that wave's next check time.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Logger, silentSink } from '../../src/app/logger';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import { reconcileRelease } from '../../src/app/reconcile-release';
-import type { PoisonedWakeup, Wakeup, WakeupPort } from '../../src/core/ports';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import { reconcileRelease } from '../../src/app/rollout/reconcile-release';
+import type { PoisonedWakeup, Wakeup, WakeupPort } from '../../src/core/model/ports';
 import { testConfig } from '../support/config';
 import { pushPayload } from '../support/acr-payloads';
 import { fakeDeps } from '../support/fakes';

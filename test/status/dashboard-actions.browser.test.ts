@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../dev/demo-screenshot';
 import { startStack, type Stack } from '../../dev/stack';
-import type { LedgerView } from '../../src/app/status-ledger';
+import type { LedgerView } from '../../src/app/status/ledger';
 import { releaseDone, releaseOf, rolloutReaches, until } from './support';
 
 const KEY = 'test-function-key';

@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../dev/demo-screenshot';
 import { startStack, type Stack } from '../../dev/stack';
-import type { ReleaseDetailView } from '../../src/app/status-views';
+import type { ReleaseDetailView } from '../../src/app/status/views';
 import { releaseDone, rolloutReaches } from './support';
 
 const KEY = 'test-function-key';

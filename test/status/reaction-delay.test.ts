@@ -2,13 +2,13 @@
 // minutes. The reaction counts from the later of replicaReadyAt and the release's createdAt.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Logger, silentSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
-import { getReleaseView } from '../../src/app/status-releases';
-import { rolloutFigures } from '../../src/app/status-views';
-import { regionFigures } from '../../src/core/notify-events';
-import type { RegionRollout } from '../../src/core/model';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
+import { getReleaseView } from '../../src/app/status/releases';
+import { rolloutFigures } from '../../src/app/status/views';
+import { regionFigures } from '../../src/core/notify/transition-events';
+import type { RegionRollout } from '../../src/core/model/records';
 import { pushPayload } from '../support/acr-payloads';
 import { testConfig } from '../support/config';
 import { fakeDeps } from '../support/fakes';

@@ -3,9 +3,9 @@
 // figures, the ledger, and the 404/400 answers (which leave the store as it was).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../dev/stack';
-import type { LedgerView } from '../../src/app/status-ledger';
-import type { ReleasesPageView } from '../../src/app/status-releases';
-import type { ReleaseDetailView } from '../../src/app/status-views';
+import type { LedgerView } from '../../src/app/status/ledger';
+import type { ReleasesPageView } from '../../src/app/status/releases';
+import type { ReleaseDetailView } from '../../src/app/status/views';
 import { quietTimerStep, releaseDone, rolloutReaches } from './support';
 
 const MY_APP = 'default/Deployment/my-app/my-app';

@@ -1,8 +1,8 @@
 // Shared by the status tests: bounded polling of the app's own JSON API (never timed assertions).
 import type { Stack } from '../../dev/stack';
-import type { ReleasesPageView } from '../../src/app/status-releases';
-import type { ReleaseSummaryView } from '../../src/app/status-views';
-import { isTerminal } from '../../src/core/model';
+import type { ReleasesPageView } from '../../src/app/status/releases';
+import type { ReleaseSummaryView } from '../../src/app/status/views';
+import { isTerminal } from '../../src/core/model/records';
 
 export { quietTimerStep } from '../support/quiet-steps';
 

@@ -3,9 +3,9 @@
 // error, row left as found); a corrupt active entry is logged and skipped; other releases advance.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Logger, type LogSink } from '../../src/app/logger';
-import { reconcileAll } from '../../src/app/reconcile-all';
-import { receiveWebhook } from '../../src/app/receive-webhook';
+import { Logger, type LogSink } from '../../src/app/platform/logger';
+import { reconcileAll } from '../../src/app/rollout/reconcile-all';
+import { receiveWebhook } from '../../src/app/intake/receive-webhook';
 import { writeOutPending } from '../support/write-out';
 import { testConfig } from '../support/config';
 import { pushPayload } from '../support/acr-payloads';

@@ -1,10 +1,10 @@
 // A TableRolloutStore on a fresh prefix of the shared Azurite, plus the test's own TableClient to
 // write rows the app never would (corrupt ones) and to read what is really stored.
-import { TableRolloutStore } from '../../src/adapters/table-store';
+import { TableRolloutStore } from '../../src/adapters/tables/table-store';
 import { freshPrefix, sharedAzurite } from '../support/intake-env';
 import { tableClient, type TablesAt } from '../support/table-rows';
-import type { RegionRollout, Release } from '../../src/core/model';
-import type { ActiveReleaseEntry } from '../../src/core/store';
+import type { RegionRollout, Release } from '../../src/core/model/records';
+import type { ActiveReleaseEntry } from '../../src/core/model/store';
 
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string };
 

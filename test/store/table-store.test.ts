@@ -2,8 +2,8 @@
 // CorruptRecordError naming table, keys and field (never a default), and filters built with the
 // SDK's odata helper keep working for values with quotes.
 import { describe, expect, it } from 'vitest';
-import { CorruptRecordError } from '../../src/core/store';
-import type { LedgerEntry, RegionRollout } from '../../src/core/model';
+import { CorruptRecordError } from '../../src/core/model/store';
+import type { LedgerEntry, RegionRollout } from '../../src/core/model/records';
 import { sampleRelease, storeOnFreshTables } from './support';
 
 const REGIONS = ['eastus', 'westeurope'];

@@ -1,5 +1,5 @@
 // A valid configuration for tests, built through the real schema.
-import { parseConfig, type AppConfig } from '../../src/app/config';
+import { parseConfig, type AppConfig } from '../../src/app/config/schema';
 
 export const SUB = '00000000-0000-0000-0000-000000000000';
 export const clusterId = (region: string) =>

@@ -1,8 +1,8 @@
 // A RolloutStore that forwards every call to a real store and fails chosen calls on demand, as a
 // storage outage would (it wraps the port; our modules' logic runs unchanged): commitRegion calls
 // by a predicate on the rollout, or the next calls of any other method.
-import type { RegionRollout } from '../../src/core/model';
-import type { CommitResult, RolloutStore } from '../../src/core/store';
+import type { RegionRollout } from '../../src/core/model/records';
+import type { CommitResult, RolloutStore } from '../../src/core/model/store';
 
 export class StorageDownError extends Error {
   constructor(

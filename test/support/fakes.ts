@@ -1,9 +1,9 @@
 // In-process fakes of the ports (never of our own modules): a registry whose replicas the test
 // fills, an executor whose outcomes the test scripts, and a clock the test moves.
-import type { AppConfig } from '../../src/app/config';
-import type { Deps } from '../../src/app/deps';
-import type { RolloutStore } from '../../src/core/store';
-import type { ReplicaPresence, RolloutHandle } from '../../src/core/model';
+import type { AppConfig } from '../../src/app/config/schema';
+import type { Deps } from '../../src/app/platform/deps';
+import type { RolloutStore } from '../../src/core/model/store';
+import type { ReplicaPresence, RolloutHandle } from '../../src/core/model/records';
 import type {
   Clock,
   RegistryListingPort,
@@ -13,7 +13,7 @@ import type {
   RolloutStartResult,
   RolloutStatus,
   TagListing,
-} from '../../src/core/ports';
+} from '../../src/core/model/ports';
 
 export class ManualClock implements Clock {
   constructor(private t: number = Date.parse('2026-11-27T10:00:00.000Z')) {}

@@ -3,9 +3,9 @@
 // that prefix, and a count of every stored entity, to assert "nothing was stored".
 import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { TableRolloutStore } from '../../src/adapters/table-store';
+import { TableRolloutStore } from '../../src/adapters/tables/table-store';
 import { appDeps } from '../../src/app/composition';
-import type { ResolveDeps } from '../../src/functions/registration';
+import type { ResolveDeps } from '../../src/functions/platform/registration';
 import { writeOutPending } from './write-out';
 
 export const TABLES = ['deliveries', 'releases', 'regions', 'signals', 'heads'] as const;
@@ -89,7 +89,7 @@ export interface IntakeEnv {
   storedCounts(): Promise<StoredCounts>;
   /**
    * What the first wake-up (or the timer) does next with the releases the webhook claimed: writes
-   * them out (the product's own src/app/materialize-release.ts). How many it wrote.
+   * them out (the product's own src/app/intake/write-out-release.ts). How many it wrote.
    */
   writeOut(): Promise<number>;
 }

@@ -2,14 +2,14 @@
 // existing, replace fails on a stale etag, commitRegion is all-or-nothing). Used where many
 // thousands of property-test cases must run fast; the Table store runs the same cases on Azurite.
 // It holds typed records, so it never has a corrupt row to report (that is test/store's concern).
-import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../../src/core/model';
+import type { LedgerEntry, ReadinessSignal, RegionRollout, Release } from '../../src/core/model/records';
 import {
   auditRowKey,
   byPlacement,
   type AuditEntry,
   type Hold,
   type Rejection,
-} from '../../src/core/operator';
+} from '../../src/core/operator/controls';
 import type {
   ActiveReleaseEntry,
   AuditAppendOptions,
@@ -27,7 +27,7 @@ import type {
   TagHead,
   VerificationUpdate,
   WriteResult,
-} from '../../src/core/store';
+} from '../../src/core/model/store';
 
 const clone = <T>(v: T): T => structuredClone(v);
 

@@ -2,8 +2,8 @@
 // assertions about what was stored, e.g. the webhook audit log, which the app never lists.
 import { odata, TableClient } from '@azure/data-tables';
 import { decodeDelivery } from '../../src/adapters/tables/deliveries-table';
-import type { AppConfig } from '../../src/app/config';
-import type { DeliveryRecord } from '../../src/core/store';
+import type { AppConfig } from '../../src/app/config/schema';
+import type { DeliveryRecord } from '../../src/core/model/store';
 
 export interface TablesAt {
   connectionString: string;

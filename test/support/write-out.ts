@@ -1,8 +1,8 @@
 // What a release's first wake-up (or the next timer run) does with the releases a webhook claimed:
 // writes them out, through the product's own module. For tests whose world has no queue consumer.
-import type { Deps } from '../../src/app/deps';
-import { Logger, silentSink } from '../../src/app/logger';
-import { materializeAllPending } from '../../src/app/materialize-release';
+import type { Deps } from '../../src/app/platform/deps';
+import { Logger, silentSink } from '../../src/app/platform/logger';
+import { materializeAllPending } from '../../src/app/intake/write-out-release';
 
 /** How many pending releases it wrote out; a failure throws. */
 export async function writeOutPending(deps: Deps): Promise<number> {

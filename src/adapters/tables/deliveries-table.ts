@@ -1,6 +1,6 @@
 // <p>deliveries: the audit log of webhook calls. PK = event day, RK = delivery key.
 import { z } from 'zod';
-import type { DeliveryRecord } from '../../core/store';
+import type { DeliveryRecord } from '../../core/model';
 import { decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
 import { isAlreadyThere, tryGet, type Row, type StoreTable } from './table-set';
 

@@ -3,8 +3,8 @@
 // claimed by the webhook and not written out yet) or '~watch' (when watching began).
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { encodeKey } from '../../core/keys';
-import type { PendingRelease, TagHead, WriteResult } from '../../core/store';
+import { encodeKey } from '../../core/model';
+import type { PendingRelease, TagHead, WriteResult } from '../../core/model';
 import { decodeRelease, releaseProperties } from './releases-table';
 import { decodeRow, defined, jsonText, rowKeys, stringList, type Entity } from './rows';
 import {

@@ -1,4 +1,4 @@
-// Outbox rows (src/core/outbox.ts) live beside what caused them, so the same transaction writes
+// Outbox rows (src/core/notify/outbox.ts) live beside what caused them, so the same transaction writes
 // both: RK = '~outbox~<hash of dedupeKey>~<target id>' in a region partition of the regions
 // table (region events, with the rollout) or in the 'release' partition of the releases table
 // (release events, with the completion write), or in the 'audit' partition of the audit table
@@ -8,10 +8,9 @@
 // attempts alone (and the ETag-guarded rollout write already refuses a replayed transition).
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { NOTIFY_EVENTS } from '../../core/notify-events';
-import { NOTIFY_FORMATS } from '../../core/notify-format';
-import type { OutboxEntry, OutboxScope, OutboxStore } from '../../core/outbox';
-import type { WriteResult } from '../../core/store';
+import { NOTIFY_EVENTS, NOTIFY_FORMATS } from '../../core/notify';
+import type { OutboxEntry, OutboxScope, OutboxStore } from '../../core/notify';
+import type { WriteResult } from '../../core/model';
 import { count, decodeRow, defined, jsonText, rowKeys, type Entity } from './rows';
 import { createIfAbsent, isConflict, isNotFound, listAll, type Row, type StoreTable } from './table-set';
 

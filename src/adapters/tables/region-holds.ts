@@ -7,9 +7,9 @@
 // claim decided while the hold stood claims nothing.
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { encodeKey } from '../../core/keys';
+import { encodeKey } from '../../core/model';
 import { byPlacement, type Hold } from '../../core/operator';
-import type { RegionGate } from '../../core/store';
+import type { RegionGate } from '../../core/model';
 import { decodeRow, defined, rowKeys, type Entity } from './rows';
 import {
   isAlreadyThere,

@@ -5,11 +5,10 @@
 // the gate in the same transaction.
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { encodeKey } from '../../core/keys';
-import { REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
-import { REASON_CODES } from '../../core/reasons';
-import type { OutboxEntry } from '../../core/outbox';
-import type { CommitOptions, CommitResult } from '../../core/store';
+import { encodeKey, REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
+import { REASON_CODES } from '../../core/rollout';
+import type { OutboxEntry } from '../../core/notify';
+import type { CommitOptions, CommitResult } from '../../core/model';
 import { outboxAction } from './outbox-table';
 import { gateAction } from './region-holds';
 import { count, decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';

@@ -1,7 +1,7 @@
 // <p>rejections: digests rejected for a repository (issue 12). PK = <repository>, RK = digest.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import { encodeKey } from '../../core/keys';
+import { encodeKey } from '../../core/model';
 import type { Rejection } from '../../core/operator';
 import { decodeRow, defined, rowKeys } from './rows';
 import { isAlreadyThere, isNotFound, listAll, tryGet, type Row, type StoreTable } from './table-set';

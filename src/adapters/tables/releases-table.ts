@@ -3,16 +3,16 @@
 // costs what is active, not what is history.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import { encodeKey } from '../../core/keys';
-import type { Release, ReleaseStuck } from '../../core/model';
-import type { OutboxEntry } from '../../core/outbox';
 import {
+  encodeKey,
   CorruptRecordError,
   type ActiveReleaseEntry,
   type ReleaseAmendment,
   type ReleasePage,
   type VerificationUpdate,
-} from '../../core/store';
+} from '../../core/model';
+import type { Release, ReleaseStuck } from '../../core/model';
+import type { OutboxEntry } from '../../core/notify';
 import { decodeRow, defined, jsonText, rowKeys, stringList, type Entity } from './rows';
 import { OUTBOX_PREFIX, outboxAction } from './outbox-table';
 import {

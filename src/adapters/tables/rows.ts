@@ -1,7 +1,7 @@
 // Row encoding shared by the table modules: long text split across columns, JSON-valued columns,
 // and the one decoding step that turns a row into a domain record or a CorruptRecordError.
 import { z } from 'zod';
-import { CorruptRecordError } from '../../core/store';
+import { CorruptRecordError } from '../../core/model';
 import type { Row, StoreTable } from './table-set';
 
 export type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;

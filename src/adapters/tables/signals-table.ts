@@ -1,7 +1,7 @@
 // <p>signals: regional webhooks saying a replica holds a digest. PK = <repository>@<digest>, RK = region.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import { encodeKey } from '../../core/keys';
+import { encodeKey } from '../../core/model';
 import type { ReadinessSignal } from '../../core/model';
 import { decodeRow, rowKeys } from './rows';
 import { isAlreadyThere, listAll, type StoreTable } from './table-set';

@@ -4,8 +4,8 @@
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { isPlainHttpLoopback } from '../../core/loopback';
-import { TABLE_PREFIX_PATTERN } from '../../core/store';
+import { isPlainHttpLoopback } from '../../core/platform';
+import { TABLE_PREFIX_PATTERN } from '../../core/model';
 
 export type TableStoreConnection =
   | { kind: 'connectionString'; connectionString: string }

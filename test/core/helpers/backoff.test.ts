@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, backoffSeconds } from '../../../src/core/backoff';
+import { backoffDelay, backoffSeconds } from '../../../src/core/platform/backoff';
 
 describe('backoffDelay', () => {
   const shape = { base: 100, cap: 1000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfterMs, safeJson } from '../../../src/core/http-hints';
+import { parseRetryAfterMs, safeJson } from '../../../src/core/platform/http-hints';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, isLoopbackUrl, isPlainHttpLoopback } from '../../../src/core/loopback';
+import { isLoopbackHost, isLoopbackUrl, isPlainHttpLoopback } from '../../../src/core/platform/loopback';
 
 describe('isLoopbackUrl', () => {
   it.each([

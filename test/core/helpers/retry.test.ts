@@ -1,6 +1,6 @@
 // The one retry loop, driven with a recording sleep: nothing here waits real time.
 import { describe, expect, it } from 'vitest';
-import { retry, type Outcome, type RetryOptions, type Sleep } from '../../../src/core/retry';
+import { retry, type Outcome, type RetryOptions, type Sleep } from '../../../src/core/platform/retry';
 
 function recordingSleep(): { sleep: Sleep; waits: number[] } {
   const waits: number[] = [];

@@ -1,0 +1,113 @@
+// The webhook alone must not decide what is deployed (issue 11, point 3): a push is checked
+// against the home registry before it is planned. The intake check is bounded (VERIFY_BUDGET_MS)
+// so the webhook answer stays far inside ACR's 5 s; a registry that cannot answer in time leaves
+// the release `unverified`, and the reconciler verifies it (once per run) before any rollout of it
+// starts. A refuted push is never planned; a release refuted later ends every rollout `rejected`.
+import type { Release, PushVerification, VerificationUpdate } from '../../core/model';
+import type { Deps } from '../platform';
+import { errorMessage, type Logger } from '../platform';
+
+/** Time the webhook gives the registry check (token exchange included) before planning unverified. */
+export const VERIFY_BUDGET_MS = 1000;
+
+export interface PushRef {
+  repository: string;
+  /** '' for a push by digest only (checked by digest). */
+  tag: string;
+  digest: string;
+}
+
+export type IntakeCheck =
+  /** No verifier configured (tests of other concerns): planned as before, without a verdict. */
+  | { kind: 'none'; elapsedMs: 0 }
+  | { kind: 'rejected'; reason: string; elapsedMs: number }
+  | {
+      kind: 'planned';
+      fields: VerificationUpdate;
+      elapsedMs: number;
+      /** The home registry's push time (asked with `pushTime`), when it could be read. */
+      pushedAt?: string | undefined;
+    };
+
+/** Asks the verifier within `budgetMs`; an answer it cannot give in time is 'unreachable'. */
+async function ask(
+  deps: Deps,
+  push: PushRef,
+  budgetMs: number | undefined,
+  signal?: AbortSignal,
+  opts: { pushTime?: boolean } = {},
+): Promise<PushVerification> {
+  const verifier = deps.pushVerifier;
+  if (!verifier) return { outcome: 'unreachable', reason: 'no registry verifier configured' };
+  const bound = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
+  const combined = bound && signal ? AbortSignal.any([bound, signal]) : (bound ?? signal);
+  const asked = verifier
+    .verify(push.repository, push.tag, push.digest, combined, opts)
+    .catch((err: unknown): PushVerification => ({ outcome: 'unreachable', reason: errorMessage(err) }));
+  if (budgetMs === undefined) return asked;
+  // A belt over the signal: whatever the verifier does, the webhook does not wait past the budget.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<PushVerification>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ outcome: 'unreachable', reason: `no answer within ${budgetMs} ms` }),
+      budgetMs + 100,
+    );
+  });
+  const answer = await Promise.race([asked, late]);
+  clearTimeout(timer);
+  return answer;
+}
+
+/** The webhook's check: rejected (plan nothing), or the verification fields the release starts with. */
+export async function verifyAtIntake(
+  deps: Deps,
+  push: PushRef,
+  log: Logger,
+  opts: { pushTime?: boolean } = {},
+): Promise<IntakeCheck> {
+  if (!deps.pushVerifier) return { kind: 'none', elapsedMs: 0 };
+  const t0 = performance.now();
+  const v = await ask(deps, push, VERIFY_BUDGET_MS, undefined, opts);
+  const elapsedMs = Math.round(performance.now() - t0);
+  if (v.outcome === 'mismatch') return { kind: 'rejected', reason: v.reason, elapsedMs };
+  if (v.outcome === 'verified')
+    return {
+      kind: 'planned',
+      fields: { verification: 'verified', verifiedAt: deps.clock.now().toISOString() },
+      elapsedMs,
+      pushedAt: v.pushedAt,
+    };
+  log.warn('push.unverified', { reason: v.reason, elapsedMs });
+  return { kind: 'planned', fields: { verification: 'unverified', verificationReason: v.reason }, elapsedMs };
+}
+
+/**
+ * Before a rollout of an unverified release may start: ask the registry (bounded by the registry
+ * client's own timeouts and the caller's signal) and record the verdict on the release. Returns
+ * the release as it stands afterwards; the state machine then starts, keeps waiting, or rejects.
+ */
+export async function verifyBeforeStart(
+  deps: Deps,
+  release: Release,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<Release> {
+  if (release.verification !== 'unverified' || !deps.pushVerifier) return release;
+  const v = await ask(deps, release, undefined, signal);
+  if (signal?.aborted && v.outcome === 'unreachable') return release;
+  const update: VerificationUpdate =
+    v.outcome === 'verified'
+      ? { verification: 'verified', verifiedAt: deps.clock.now().toISOString() }
+      : v.outcome === 'mismatch'
+        ? { verification: 'rejected', verificationReason: v.reason }
+        : { verification: 'unverified', verificationReason: v.reason };
+  if (update.verification === 'unverified' && update.verificationReason === release.verificationReason)
+    return release;
+  await deps.store.recordVerification(release, update);
+  if (update.verification === 'rejected') log.warn('release.rejected', { reason: update.verificationReason });
+  else if (update.verification === 'verified') log.info('release.verified', {});
+  else log.warn('release.verify-failed', { reason: update.verificationReason });
+  // verificationReason stays only while it explains the state.
+  const { verificationReason: _old, ...rest } = release;
+  return { ...rest, ...update };
+}

@@ -1,0 +1,103 @@
+// Retry a release's failed, halted or timed-out regions (issue 12): each starts over with a fresh
+// attempt budget and replication deadline, unless the ledger shows its workloads already on a
+// newer release (a retry must never roll back: that is what a rollback is for).
+import { activeEntryOf } from '../../core/intake';
+import type { RegionRollout, Release } from '../../core/model';
+import { RETRYABLE_STATES, newerOnLedger, retriedRollout } from '../../core/operator';
+import type { Deps, Logger } from '../platform';
+import { getReleaseWrittenOut } from '../intake';
+import {
+  appliedWith,
+  audited,
+  badRequest,
+  notFound,
+  refusal,
+  type ActionInput,
+  type ActionResult,
+} from './action';
+import { getReleaseView } from '../status';
+
+/** Why this rollout may not be retried, or undefined when it may. */
+async function whyNotRetryable(deps: Deps, release: Release, r: RegionRollout): Promise<string | undefined> {
+  if (!RETRYABLE_STATES.has(r.state))
+    return `${r.region} is ${r.state}: only failed, halted or replication-timed-out regions can be retried`;
+  const newer = newerOnLedger(r, release, await deps.store.listLedger(r.region));
+  const first = newer[0];
+  if (first)
+    return `${r.region}: ${first.workload} already runs newer release ${first.releaseId} (${first.tag || first.digest}); use a rollback to go back`;
+  return undefined;
+}
+
+/**
+ * A halted region retried while the earlier-wave failure that halted it stays as it is would
+ * halt again at once: refused, naming what to retry first (or with it).
+ */
+function haltedBehind(named: readonly RegionRollout[], all: readonly RegionRollout[]): string[] {
+  const retried = new Set(named.map((r) => r.region));
+  return named
+    .filter((r) => r.state === 'halted')
+    .flatMap((r) => {
+      const blocking = all.filter(
+        (e) => e.wave < r.wave && RETRYABLE_STATES.has(e.state) && !retried.has(e.region),
+      );
+      return blocking.length === 0
+        ? []
+        : [
+            `${r.region} would halt again: retry ${blocking.map((e) => `${e.region} (${e.state})`).join(', ')} first or with it`,
+          ];
+    });
+}
+
+/** The release active again (with its index entry), so the reconciler picks it up. */
+async function reopen(deps: Deps, release: Release, rollouts: readonly RegionRollout[]): Promise<void> {
+  const reopened = await deps.store.amendRelease(release.id, (r) =>
+    r.status === 'done' ? { status: 'active', completedAt: undefined } : undefined,
+  );
+  const targets = Object.fromEntries(rollouts.map((r) => [r.region, r.workloads]));
+  await deps.store.ensureRelease(reopened ?? release, [], activeEntryOf(release, targets));
+}
+
+export async function retryRelease(
+  deps: Deps,
+  log: Logger,
+  id: string,
+  regions: readonly string[] | undefined,
+  input: ActionInput,
+): Promise<ActionResult> {
+  const release = await getReleaseWrittenOut(deps, id);
+  if (!release) return notFound(`no release ${JSON.stringify(id)}`);
+  const unknown = (regions ?? []).filter((g) => !release.regions.includes(g));
+  if (unknown.length > 0)
+    return badRequest(
+      'regions',
+      `${unknown.join(', ')} not targeted by release ${id} (it targets ${release.regions.join(', ')})`,
+    );
+  const all = await deps.store.listRollouts(id, release.regions);
+  const named = regions
+    ? all.filter((r) => regions.includes(r.region))
+    : all.filter((r) => RETRYABLE_STATES.has(r.state));
+  const target = { releaseId: id, region: regions?.length === 1 ? regions[0] : undefined };
+  return audited(deps, log, 'retry', input, target, async () => {
+    const problems = (await Promise.all(named.map((r) => whyNotRetryable(deps, release, r)))).filter(
+      (p) => p !== undefined,
+    );
+    problems.push(...haltedBehind(named, all));
+    if (named.length === 0)
+      problems.push(`release ${id} has no failed, halted or replication-timed-out region`);
+    if (problems.length > 0) return refusal(problems.join('; '));
+
+    await reopen(deps, release, all);
+    const now = deps.clock.now();
+    const results = await Promise.all(
+      named.map((r) => deps.store.commitRegion(retriedRollout(r, input.actor, input.reason, now), [])),
+    );
+    const lost = named.filter((_, i) => results[i]?.outcome !== 'ok').map((r) => r.region);
+    if (lost.length > 0) return refusal(`${lost.join(', ')} changed meanwhile; read the release again`);
+    await reopen(deps, release, all); // a run that saw every region ended may have closed it meanwhile
+    const retried = named.map((r) => r.region);
+    return appliedWith(200, async () => ({ retried, release: await getReleaseView(deps, id) }), {
+      detail: `retried ${retried.join(', ')}`,
+      nudge: [id],
+    });
+  });
+}

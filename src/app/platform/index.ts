@@ -1,0 +1,4 @@
+export * from './deps';
+export * from './logger';
+export * from './metrics';
+export * from './telemetry';

@@ -1,0 +1,137 @@
+// Advances one release: for each region rollout, in wave order, observe what is needed (the
+// regional webhook, a manifest check, the rollout's status), let the pure state machine decide,
+// and commit the decision ETag-guarded together with its ledger changes. The webhook's nudge
+// and the timer both run this; whichever loses a race re-reads and re-decides.
+import { isTerminal, type ReadinessSignal } from '../../core/model';
+import type { Deps } from '../platform';
+import { errorMessage, type Logger } from '../platform';
+import { noteStuck, releaseOutbox } from '../notify';
+import { verifyBeforeStart } from '../intake';
+import { wakeWhenDue } from '../wakeups';
+import { advanceRollout } from './step-rollout';
+import { newRunCache, type ReleaseOutcome, type ReleaseRun, type RunCache } from './reconcile-run';
+
+export { newRunCache, type ReleaseOutcome, type RunCache } from './reconcile-run';
+
+export async function reconcileRelease(
+  deps: Deps,
+  releaseId: string,
+  log: Logger,
+  opts: {
+    cache?: RunCache;
+    signal?: AbortSignal;
+    /** False: decide from regional webhooks only (the webhook's nudge). */
+    checkReplicas?: boolean;
+    /** Advance only these regions and the earlier waves that gate them; default all. */
+    onlyRegions?: readonly string[];
+    /** The timer: also write region.stuck for rollouts without progress. */
+    stuckCheck?: boolean;
+  } = {},
+): Promise<ReleaseOutcome> {
+  const outcome: ReleaseOutcome = {
+    transitions: 0,
+    started: 0,
+    finished: 0,
+    waiting: 0,
+    errors: 0,
+    done: false,
+  };
+  const cache = opts.cache ?? newRunCache();
+  const found = await deps.store.getRelease(releaseId);
+  if (!found) {
+    log.warn('release.missing', { releaseId });
+    return outcome;
+  }
+  const rlog = log.with({
+    releaseId,
+    repository: found.repository,
+    tag: found.tag,
+    digest: found.digest,
+  });
+  // A push the registry could not confirm at intake is confirmed (or refuted) before any of its
+  // rollouts may start, once per run; the webhook's nudge leaves that to the timer.
+  const release =
+    opts.checkReplicas === false ? found : await verifyBeforeStart(deps, found, rlog, opts.signal);
+  // Limited to some regions (a nudge), earlier waves come too: they gate those regions, and a
+  // finished rollout there that nobody has polled yet would otherwise hold them until the timer.
+  const only = opts.onlyRegions;
+  const waveOf = (region: string) => deps.config.regions.find((r) => r.name === region)?.wave ?? 0;
+  const gatingWave = only ? Math.max(...only.map(waveOf)) : Infinity;
+  const regions = release.regions.filter((r) => !only || only.includes(r) || waveOf(r) < gatingWave);
+  const [rollouts, signals, active] = await Promise.all([
+    deps.store.listRollouts(releaseId, regions),
+    deps.store.listSignals(release.repository, release.digest),
+    cache.active ? Promise.resolve(cache.active) : deps.store.listActiveReleases(release.repository),
+  ]);
+  const signalOf = new Map(signals.map((s) => [s.region, s]));
+  const current = new Map(rollouts.map((r) => [r.region, r]));
+  const run: ReleaseRun = {
+    deps,
+    release,
+    current,
+    active,
+    cache,
+    outcome,
+    abort: opts.signal,
+    checkReplicas: opts.checkReplicas !== false,
+    gates: only ? regions.filter((r) => !only.includes(r)) : undefined,
+  };
+
+  await advanceWaves(run, signalOf, rlog, opts.signal);
+  await settle(run, rlog, { only: opts.onlyRegions, stuckCheck: opts.stuckCheck });
+  // Whatever this run set as the next check time of a rollout: wake the release then.
+  if (!outcome.done)
+    await wakeWhenDue(deps, releaseId, [...current.values()], rlog, {
+      limited: opts.checkReplicas === false || only !== undefined,
+    });
+  return outcome;
+}
+
+/** Wave by wave (earlier waves gate later ones), the rollouts of one wave in parallel. */
+async function advanceWaves(
+  run: ReleaseRun,
+  signalOf: Map<string, ReadinessSignal>,
+  rlog: Logger,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { current, outcome } = run;
+  const rollouts = [...current.values()];
+  const waves = [...new Set(rollouts.map((r) => r.wave))].sort((a, b) => a - b);
+  for (const wave of waves) {
+    if (signal?.aborted) break;
+    const inWave = [...current.values()].filter((r) => r.wave === wave && !isTerminal(r.state));
+    await Promise.all(
+      inWave.map(async (r) => {
+        try {
+          current.set(
+            r.region,
+            await advanceRollout(run, r, signalOf.get(r.region), rlog.with({ region: r.region })),
+          );
+        } catch (err) {
+          outcome.errors++;
+          rlog.error('rollout.error', { region: r.region, error: errorMessage(err) });
+        }
+      }),
+    );
+  }
+}
+
+/** The release's end, with the notifications of its completion write. */
+async function settle(
+  run: ReleaseRun,
+  rlog: Logger,
+  opts: { only?: readonly string[] | undefined; stuckCheck?: boolean | undefined },
+): Promise<void> {
+  const { deps, release, current, outcome } = run;
+  const only = opts.only;
+  const all = [...current.values()];
+  outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
+  // Also when the release already says done: a crash may have left it in the active index.
+  if (opts.stuckCheck) await noteStuck(deps, release, all, rlog);
+  if (!only && all.length > 0 && outcome.waiting === 0) {
+    const completedAt = deps.clock.now().toISOString();
+    await deps.store.markReleaseDone(release, completedAt, releaseOutbox(deps, release, all, completedAt));
+    outcome.done = true;
+    rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './handle-wakeup';
+export * from './poisoned-wakeups';
+export * from './schedule-wakeups';

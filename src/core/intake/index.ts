@@ -1,0 +1,3 @@
+export * from './acr-event';
+export * from './release-id';
+export * from './release-planning';

@@ -1,0 +1,5 @@
+export * from './keys';
+export * from './names';
+export * from './ports';
+export * from './records';
+export * from './store';

@@ -1,0 +1,2 @@
+export * from './http-edge';
+export * from './registration';
