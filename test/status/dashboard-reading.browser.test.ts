@@ -117,7 +117,8 @@ describe('the status page tells waits, failures and rollbacks apart', () => {
   }, 90_000);
 
   it('when a region failed (a fault through the AKS simulator’s _control/faults), then the finished release shows a "failed" chip until it is retried', async () => {
-    // The recipe of docs/operating.md "Trying a failure, then a retry": the next Run Command pod in eastus never schedules.
+    // The recipe of docs/operating.md "Trying a failure, then a retry": the next Run Command pod
+    // in eastus never schedules.
     const fault = await fetch(`${stack.aks.url}/_control/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
