@@ -1,6 +1,6 @@
 // `npm run bench`: the reaction, ingest, scale and access-path benchmarks in one run, a summary
-// table, the machine and the date; the same as Markdown in bench/RESULTS.md (for the README's Performance
-// section). Figures, not assertions.
+// table, the machine and the date; the same as Markdown in bench/RESULTS.md (for docs/performance.md).
+// Figures, not assertions.
 import fs from 'node:fs';
 import path from 'node:path';
 import {

@@ -103,7 +103,7 @@ Serves the app's functions at http://127.0.0.1:\${PORT:-7071}/api/... and runs i
 settings of local.settings.json's Values (else local.settings.sample.json's), overridden by the
 environment. With ROLLOUT_STORAGE=UseDevelopmentStorage=true it starts its own in-memory Azurite
 (AZURITE_PORT, default any free port). \`npm run check-config\` checks the settings first.
-Ctrl-C stops it. Everything else is in the README's "Running locally".`;
+Ctrl-C stops it. Everything else is in docs/operating.md, "Running locally".`;
 
 /** Functions route template -> regex with named groups ({name} and optional {name?}). */
 export function compileRoute(template: string): RegExp {

@@ -104,7 +104,7 @@ Or play ACR's webhook yourself, in this order (paste both lines together; every 
   curl -s -X POST ${stack.host.url}/api/acr/events/${stack.home} -H 'Authorization: Bearer ${STACK_SECRET}' ${json} -d ${shellJson(webhook)}
   (The other regions then see the digest through their regional manifest checks, not a webhook.)
 
-Make a rollout fail, then retry it: README, "Running locally" ("Trying a failure").
+Make a rollout fail, then retry it: docs/operating.md, "Trying a failure, then a retry".
 
 Watch it:
   status page: ${stack.host.url}/api/dashboard   (open it in a browser)

@@ -4,7 +4,7 @@
 // one always-ready instance for the queue function `advance`, optional access restrictions.
 // No function key is created here: the ACR webhook route is anonymous at the Functions level
 // (its bearer secret is the check), and the operator and status routes use the host's default
-// key, which the Functions runtime creates on first start (README, "Deploy").
+// key, which the Functions runtime creates on first start (docs/deploy.md, "The keys infra creates").
 // test/infra/settings.test.ts checks the app settings against what src/ reads.
 
 @minLength(2)

@@ -1,5 +1,5 @@
 // The rollout identity's roles in the app's own resource group, each at the narrowest scope that
-// serves (README, "What it creates"):
+// serves (docs/deploy.md, "What it creates"):
 //   azure-webjobs-hosts, azure-webjobs-secrets   Storage Blob Data Owner        the Functions host: locks, leases, its key store
 //   the deployment container                     Storage Blob Data Contributor  Flex Consumption writes and reads the package
 //   the wake-up queue and its poison queue       Storage Queue Data Contributor the app sends; `advance` receives, releases, poisons

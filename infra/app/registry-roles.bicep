@@ -1,5 +1,5 @@
 // The rollout identity's role on the registry (deployed in the registry's resource group): the
-// regional manifest HEAD and the `_tags` scan, nothing else (README, "Which registry role").
+// regional manifest HEAD and the `_tags` scan, nothing else (docs/deploy.md, "Which registry role, and why").
 //   LegacyRegistryPermissions   AcrPull (registries/pull/read)
 //   AbacRepositoryPermissions   Container Registry Repository Reader, limited by an ABAC
 //                               condition to the watched repositories (AcrPull is not honoured there)

@@ -5,7 +5,7 @@
 // command results; lost start answers and a late older command; registry 429/503 and hung
 // requests; an Azurite restart mid-run), each seed drawing its own faults, push sequence and
 // replication delays, half of them with landing-time regional stamps. When the faults stop and the
-// timer has run, the product's rules must hold (README "The rules it keeps") for every seed.
+// timer has run, the product's rules must hold (docs/rules.md) for every seed.
 //
 // CHAOS_SEEDS: how many seeds (default 4), or a comma-separated list; CHAOS_PUSHES: pushes per
 // seed (default 14); CHAOS_CONCURRENCY: seeds run side by side (default 2).

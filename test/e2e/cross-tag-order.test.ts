@@ -1,4 +1,4 @@
-// The cross-tag ordering gap (README "Choices"), through the product's own path (local host, the
+// The cross-tag ordering gap (docs/choices.md "Same push vs new push"), through the product's own path (local host, the
 // real ACR and AKS adapters on the simulators, Table Storage on Azurite). With landing-time
 // regional stamps, a far region announces a push with the time the image landed there. When the
 // home webhook of push X (tag 1.0.0) is lost and a later push Y (tag 1.0.1) was announced by home,

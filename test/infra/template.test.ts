@@ -1,6 +1,6 @@
 // The template as a whole, from the compiled ARM JSON: it compiles with no diagnostic, its
-// parameters line up with main.parameters.json as azd substitutes it, what the README's Deploy
-// section shows is what the template takes, no output carries a secret, and azure.yaml deploys this
+// parameters line up with main.parameters.json as azd substitutes it, what the deploy guide
+// (docs/deploy.md) shows is what the template takes, no output carries a secret, and azure.yaml deploys this
 // project to the Function App with the packaging hook and the after-provision summary.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,13 +31,11 @@ const azdParameters = (env: Record<string, string>) =>
     }
   ).parameters;
 
-/** The README's "Deploy" section (up to the next top-level section). */
+/** The deploy guide, docs/deploy.md. */
 function deploySection(): string {
-  const readme = read(join(ROOT, 'README.md'));
-  const start = readme.indexOf('\n## Deploy\n');
-  expect(start, 'README has a Deploy section').toBeGreaterThan(-1);
-  const end = readme.indexOf('\n## ', start + 5);
-  return readme.slice(start, end === -1 ? undefined : end);
+  const guide = read(join(ROOT, 'docs', 'deploy.md'));
+  expect(guide, 'docs/deploy.md is the deploy guide').toMatch(/^# Deploy\n/);
+  return guide;
 }
 
 describe('compiling infra/main.bicep', () => {

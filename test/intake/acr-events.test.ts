@@ -135,7 +135,8 @@ describe('documented payloads', () => {
 
   it('when a far region announces a new push and the home registry cannot give its push time, then nothing is planned from it (the scan will), with the reason, and its readiness signal is kept', async () => {
     // The registry here is a closed port: the intake check gets no answer. A far region's event
-    // may carry its landing time, so it must not order a new release (README "Choices").
+    // may carry its landing time, so it must not order a new release (docs/choices.md "Same push
+    // vs new push").
     const digest = digestOf('far region first');
     const res = await send(appPush({ tag: 'far-1', digest }), { region: 'westeurope' });
     expect(res.status).toBe(202);
@@ -346,7 +347,7 @@ describe('exactly once', () => {
     expect(answers.every((a) => a.status === 202)).toBe(true);
     // The home region's deliveries always name the release. The registry here cannot be asked, so
     // a far region's delivery processed before home's planned it names none (it cannot order a new
-    // release: README "Choices"); one processed after joins the same release.
+    // release: docs/choices.md "Same push vs new push"); one processed after joins the same release.
     const named = answers.filter((a) => (a.body.releases ?? []).length > 0);
     expect(new Set(named.map((a) => JSON.stringify(a.body.releases))).size).toBe(1);
     answers.forEach((a, i) => {

@@ -179,7 +179,7 @@ async function setup() {
 }
 
 describe('exactly once: a start that threw', () => {
-  // README rule 10: an ambiguous start keeps its claim (the attempt counts) and, after a bounded
+  // Rule 10 (docs/rules.md): an ambiguous start keeps its claim (the attempt counts) and, after a bounded
   // wait, the SAME fenced change is re-sent under the same attempt; never a new attempt.
   const wait = ambiguousWaitSeconds(testConfig({ regions: [REGION] }).policy);
 

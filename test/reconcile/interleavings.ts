@@ -1,7 +1,7 @@
 // A generated scenario of pushes, replication, webhook deliveries (duplicated, reordered,
 // dropped), timer ticks, nudges running concurrently with ticks, and executor outcomes, run
 // against the real use cases with a store the caller picks. After the faults stop, the system
-// must settle, and the invariants of the README's rules (1-7) must hold throughout.
+// must settle, and the invariants of rules 1-7 (docs/rules.md) must hold throughout.
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';

@@ -1,9 +1,9 @@
 // What the status page tells apart, in real Chromium against the local host and the simulators:
 // the reaction delay without the time spent waiting for an approval or a hold (shown beside it),
 // a finished release with a failed region (a "failed" chip, not "done"; the failure forced through
-// the AKS simulator's POST /_control/faults, as the README shows, then retried), an operator's
+// the AKS simulator's POST /_control/faults, as docs/operating.md shows, then retried), an operator's
 // rollback ("rollback of my-app:1.0.0"), and one scrollbar at most with three regions. The run
-// ends with the invariants.
+// ends with the invariants. With UPDATE_SCREENSHOTS=1 it also refreshes docs/dashboard.png.
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,7 +117,8 @@ describe('the status page tells waits, failures and rollbacks apart', () => {
   }, 90_000);
 
   it('when a region failed (a fault through the AKS simulator’s _control/faults), then the finished release shows a "failed" chip until it is retried', async () => {
-    // The recipe of the README's "Trying a failure": the next Run Command pod in eastus never schedules.
+    // The recipe of docs/operating.md "Trying a failure, then a retry": the next Run Command pod
+    // in eastus never schedules.
     const fault = await fetch(`${stack.aks.url}/_control/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -143,8 +144,14 @@ describe('the status page tells waits, failures and rollbacks apart', () => {
         `getComputedStyle(document.querySelector('tr[data-release="${rel.id}"] th .chip')).backgroundColor`,
       ),
     ).toBe('rgb(197, 15, 31)');
+    if (process.env.UPDATE_SCREENSHOTS === '1') {
+      // The main view at its most telling: a failed wave 0 and the waves it halted, above a release
+      // that waited for an approval and a hold, with the ledger, the holds and the audit below.
+      await page.waitForSelector(cell(rel.id, 'southeastasia', 'halted'));
+      await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+    }
 
-    // Retry it as the README says: eastus first, then the waves it halted.
+    // Retry it as docs/operating.md says: eastus first, then the waves it halted.
     const retried = await call(stack, 'POST', `/api/releases/${rel.id}/retry`, { regions: ['eastus'] });
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     await rolloutReaches(stack, push.digest, 'eastus', (s) => s === 'succeeded', 'succeeds on retry');
