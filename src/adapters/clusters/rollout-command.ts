@@ -1,4 +1,4 @@
-// The one shell script a release runs on one cluster (README rule 7). It is built from a typed
+// The one shell script a release runs on one cluster (docs/rules.md rule 7). It is built from a typed
 // description (argv arrays), every request value validated against its grammar and
 // single-quoted, so nothing untrusted can become shell syntax. The simulator and the dry runs
 // use the same builder and tokenizer, so what is tested is what is sent.
@@ -159,7 +159,7 @@ function fencedPatchOrInvalid(...args: Parameters<typeof patchArg>): string {
 const EPOCH = '1970-01-01T00:00:00Z';
 
 /**
- * The fenced change of one workload, as alternatives joined by `||` (README "The rules it
+ * The fenced change of one workload, as alternatives joined by `||` (docs/rules.md "The rules it
  * keeps"): the compare-and-swap from the annotation the ledger last recorded (or its absence,
  * with and without an annotations map), else the same change re-applied over our own annotation
  * (a re-sent or duplicated start: idempotent, no new revision). When every alternative fails

@@ -109,8 +109,8 @@ const bool = z
 
 const settingsSchema = z.object({
   ROLLOUT_CONFIG: z
-    .string({ message: 'is required (JSON, see README)' })
-    .min(1, 'is required (JSON, see README)'),
+    .string({ message: 'is required (JSON, see docs/configuration.md)' })
+    .min(1, 'is required (JSON, see docs/configuration.md)'),
   WEBHOOK_SECRETS: z
     .string({ message: 'is required: one or more comma-separated secrets' })
     .transform((v) =>

@@ -1,4 +1,4 @@
-// Which clock orders a push's release, the same whichever region announced it (README "Choices"):
+// Which clock orders a push's release, the same whichever region announced it (docs/choices.md "Same push vs new push"):
 // the home region's own event time, or for another region's delivery (whose timestamp may be the
 // time the image landed there) the home registry's `lastUpdateTime` of the tag, read beside the
 // verification HEAD. A far region's delivery of a new push whose time cannot be read plans nothing.

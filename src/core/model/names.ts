@@ -1,5 +1,5 @@
 // The grammars every untrusted name must match before it reaches a table key, a URL or a
-// command line (README rule 7). Kept as plain predicates so the core, the config schema and
+// command line (docs/rules.md rule 7). Kept as plain predicates so the core, the config schema and
 // the adapters share exactly one definition.
 
 /** OCI distribution: path components of lowercase alphanumerics joined by separators. */

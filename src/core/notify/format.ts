@@ -218,7 +218,7 @@ export function teamsMessage(e: NotifyEvent, o: FormatOptions = {}): Record<stri
   };
 }
 
-/** Version 1 of the generic JSON body (README documents it; fields are only ever added). */
+/** Version 1 of the generic JSON body (docs/notifications-and-metrics.md documents it; fields are only ever added). */
 export interface JsonMessageV1 {
   version: 1;
   event: NotifyEventName;

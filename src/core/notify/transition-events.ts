@@ -206,7 +206,7 @@ function completedEvent(input: TransitionInput, others: readonly RegionRollout[]
   };
 }
 
-/** How an operator opens a wave: the route and its body (README: operator actions). */
+/** How an operator opens a wave: the route and its body (docs/api.md "Operator actions"). */
 export function approvalHint(releaseId: string, wave: number): string {
   return `approve with POST /api/releases/${releaseId}/approve and body {"wave": ${wave}}`;
 }

@@ -1,4 +1,4 @@
-// Never roll back by accident (README rule 4). For one region rollout, which of its workloads
+// Never roll back by accident (docs/rules.md rule 4). For one region rollout, which of its workloads
 // still need this release: not those whose ledger already holds this or a newer release, and
 // not those a newer known release has taken over here (it rolls out or ran here). A newer release
 // still pending here (behind its earlier waves, or its replica) is waited for, not given way to:

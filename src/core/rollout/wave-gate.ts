@@ -1,4 +1,4 @@
-// Safe order (README rule 5): a region of wave k starts only when every targeted region of
+// Safe order (docs/rules.md rule 5): a region of wave k starts only when every targeted region of
 // earlier waves succeeded and the bake time has passed since the last of them finished; a
 // failure in an earlier wave halts the later ones unless the policy says continueOnFailure.
 import { addSeconds } from '../platform';
