@@ -5,7 +5,16 @@ import tseslint from 'typescript-eslint';
 import { layerImports } from './dev/lint/layer-imports.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.mjs', '**/*.mts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '**/*.mjs',
+      '**/*.mts',
+      'src/functions/status/client.bundle.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

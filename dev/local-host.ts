@@ -21,6 +21,7 @@ import {
 } from './local-queue';
 import { fixHint, localSettings } from './local-settings';
 import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
+import { preparePageScript } from './build-page';
 import { runUntilSignalled } from './process-main';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -180,6 +181,8 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
   // The same check as the app-start hook in Azure, but here a broken configuration stops the start.
   const check = checkConfig(settings);
   if (!check.ok) throw new LocalSetupError(check.problems, fixHint(read));
+  // The status page's script, bundled from its TypeScript sources: no build needed before a dev run.
+  preparePageScript();
   const emit =
     opts.log ??
     ((level: string, message: string) => (level === 'error' ? console.error(message) : console.log(message)));

@@ -1,7 +1,8 @@
 // `npm run package:app [-- --out <dir>]`: builds the artifact azd deploys to the Function App (the
 // azure.yaml prepackage hook runs it into .deploy/api, azd zips that folder), and the packaging
 // test builds the same into a temporary folder. It holds only what runs:
-//   dist/src/**            src/ compiled (tsconfig.build.json; no source maps, no declarations)
+//   dist/src/**            src/ compiled (tsconfig.build.json; no source maps, no declarations),
+//                          with the status page's bundled script (dev/build-page.ts)
 //   host.json, package.json, package-lock.json
 //   node_modules/**        the production dependency tree of package-lock.json (no entry marked
 //                          "dev"), copied from the installed node_modules: the same packages
@@ -14,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writePageScript } from './build-page';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -112,6 +114,7 @@ export function packageApp(out: string, root = ROOT): PackageResult {
     ],
     { cwd: root, stdio: 'inherit' },
   );
+  writePageScript(path.join(dir, 'dist'));
   for (const f of ['host.json', 'package.json', 'package-lock.json'])
     fs.copyFileSync(path.join(root, f), path.join(dir, f));
 

@@ -54,6 +54,9 @@ export const layerImports = {
       if (sameCapability || !to.capability) return;
       const targetRel = path.relative(context.cwd, target).split(path.sep).join('/');
       if ((DEEP[rel] ?? []).includes(targetRel)) return;
+      // The browser client shares the API's shapes by type only (erased from the bundle); a face would
+      // drag server modules into its DOM-only type check.
+      if (rel.startsWith('src/functions/status/client/') && node.importKind === 'type') return;
       const face = to.parts.length === 2 || (to.parts.length === 3 && to.parts[2] === 'index');
       if (!face) {
         context.report({

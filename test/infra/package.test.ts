@@ -22,6 +22,7 @@ const DEV_ONLY = [
   'prettier',
   'fast-check',
   'typescript-eslint',
+  'esbuild',
 ];
 
 let out: string;
@@ -85,6 +86,21 @@ describe('the deployed artifact (npm run package:app)', () => {
     expect(bytes).toBe(result.bytes);
     console.log(`package:app: ${result.files} files, ${(result.bytes / 1e6).toFixed(1)} MB`);
     expect(result.bytes).toBeLessThan(MAX_BYTES);
+  });
+
+  it('when the artifact serves the status page, then its one inline script is the bundled client, read without a bundler', () => {
+    const script =
+      "require('./dist/src/functions/dashboard.js').dashboard().then((r) => process.stdout.write(r.body));";
+    const body = execFileSync(process.execPath, ['-e', script], {
+      cwd: result.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 60_000,
+    });
+    const bundle = readFileSync(join(result.dir, 'dist/src/functions/status/client.bundle.js'), 'utf8');
+    expect(bundle).toContain('releases-body');
+    expect(body).toMatch(/<script nonce="[A-Za-z0-9+/=]+">/);
+    expect(body).toContain(bundle);
   });
 
   it('when the Functions entry is loaded from the artifact alone, with telemetry and the identity configured, then every module resolves', () => {

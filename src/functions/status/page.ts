@@ -1,8 +1,8 @@
 // The status page as one self-contained HTML string: no CDN, fonts or other hosts. Its inline
 // style and script carry the per-response nonce the CSP header allows, and the script puts API
 // data into the DOM only through textContent and attributes, never as markup.
-import { dashboardScript } from '../dashboard-script';
 import { STYLE } from './page-style';
+import { pageScript } from './page-script';
 
 /** The page's static markup: the script fills it (no API data is ever put in as markup). */
 const BODY = `<main>
@@ -88,7 +88,7 @@ export function dashboardPage(nonce: string): string {
 ${BODY}<footer><b>lag</b>: push → the region’s replica holds the digest · <b>react</b>: replica ready → rollout
   start, without the waits shown beside it: <b>approval</b> (for an operator to approve the wave) and <b>held</b>
   (an operator’s hold) · <b>roll</b>: rollout start → finish. Hover a cell for the reason.</footer>
-<script nonce="${nonce}">${dashboardScript()}</script>
+<script nonce="${nonce}">${pageScript()}</script>
 </body>
 </html>
 `;
