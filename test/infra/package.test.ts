@@ -90,7 +90,7 @@ describe('the deployed artifact (npm run package:app)', () => {
 
   it('when the artifact serves the status page, then its one inline script is the bundled client, read without a bundler', () => {
     const script =
-      "require('./dist/src/functions/dashboard.js').dashboard().then((r) => process.stdout.write(r.body));";
+      "require('./dist/src/functions/status/dashboard.js').dashboard().then((r) => process.stdout.write(r.body));";
     const body = execFileSync(process.execPath, ['-e', script], {
       cwd: result.dir,
       encoding: 'utf8',
