@@ -270,3 +270,22 @@ export const QUARANTINE_DOC_VERBATIM: Payload = {
 export function dayOf(timestamp: string): string {
   return new Date(Date.parse(timestamp)).toISOString().slice(0, 10);
 }
+
+/**
+ * Microsoft's ImagePushed sample (Event Grid schema, "Azure Container Registry as an Event Grid
+ * source"): the envelope around the same push data the webhook sends.
+ */
+export function eventGridPushEvent(o: PayloadOverrides & { eventId?: string } = {}): Payload {
+  const data = pushPayload(o);
+  return {
+    id: o.eventId ?? randomUUID(),
+    topic:
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/myregistry',
+    subject: `${String((data.target as Payload).repository)}:${String((data.target as Payload).tag)}`,
+    eventType: 'Microsoft.ContainerRegistry.ImagePushed',
+    eventTime: String(data.timestamp),
+    data,
+    dataVersion: '1.0',
+    metadataVersion: '1',
+  };
+}
