@@ -179,3 +179,16 @@ describe('access restrictions by intake', () => {
     ]);
   });
 });
+
+describe('the hooks and the template', () => {
+  it('when the hooks read outputs, then each ROLLOUT_ name they read (but the test-only knobs) is a template output', () => {
+    const outputs = Object.keys(template().outputs ?? {});
+    for (const hook of ['event-grid.mjs', 'summary.mjs']) {
+      const src = readFileSync(join(INFRA, 'hooks', hook), 'utf8');
+      const read = new Set([...src.matchAll(/env\.(ROLLOUT_[A-Z0-9_]+)/g)].map((m) => m[1]!));
+      for (const name of read)
+        if (!['ROLLOUT_TEST_ARM_TOKEN', 'ROLLOUT_EVENT_GRID_TIMEOUT_S'].includes(name))
+          expect(outputs, `${hook} reads ${name}`).toContain(name);
+    }
+  });
+});
