@@ -1,7 +1,8 @@
 // Geo-replication-aware rollouts from ACR to AKS: everything `azd up` creates, as plain resource
 // declarations (no registry modules), checked by the real Bicep CLI (`npm run infra:check`).
 // The registry and the AKS clusters already exist (possibly in other resource groups and
-// subscriptions of the same tenant); this template only adds role assignments and webhooks to them.
+// subscriptions of the same tenant); this template only adds role assignments and webhooks to them
+// (with the Event Grid intake, also the registry's system topic: `intake`).
 // One source of truth: regions, clusters and namespaces are derived from rolloutConfig, the same
 // JSON the app reads from its ROLLOUT_CONFIG setting (schema: src/app/config/schema.ts).
 targetScope = 'subscription'
@@ -38,6 +39,14 @@ param registryRoleAssignmentMode string = ''
 
 @description('Comma-separated region names (from rolloutConfig.regions) whose AKS cluster uses Azure RBAC for Kubernetes authorization; run-command regions listed here get the Run Command workload data role on each workload namespace.')
 param azureRbacRegions string = ''
+
+@description('INTAKE (azd: INTAKE): how pushes reach the app. webhook: one ACR webhook per replica region (a per-replica signal, tried once). event-grid: an Event Grid system topic on the registry, whose subscription the postdeploy hook makes (retried for 24 h, dead-lettered), and no webhooks. both: webhooks and Event Grid.')
+@allowed([
+  'webhook'
+  'event-grid'
+  'both'
+])
+param intake string = 'webhook'
 
 @description('ACR webhook scope, e.g. my-app:* . Empty: derived from rolloutConfig (one watched repository -> <repo>:*, several -> all repositories, the app filters).')
 param webhookScope string = ''
@@ -161,6 +170,15 @@ var effectiveRegistryMode = registryRoleAssignmentMode == 'AbacRepositoryPermiss
 // Webhook names: alphanumeric, 5-50 characters, unique per registry (the token keeps two
 // environments pointing at one registry apart). Region names are [a-z][a-z0-9]{1,39}.
 var webhookNames = map(replicaRegions, r => take('rollout${take(resourceToken, 5)}${r}', 50))
+var useWebhooks = intake != 'event-grid'
+var useEventGrid = intake != 'webhook'
+// One system topic per source is all Event Grid allows; the token makes a second environment on
+// the same registry fail loudly at provisioning instead of taking over the first one's topic.
+var eventGridTopicName = '${registryName}-rollout-${take(resourceToken, 5)}'
+// The subscription infra/hooks/event-grid.mjs creates on the topic after deploy, and the container
+// the topic dead-letters to.
+var eventGridSubscriptionName = 'acr-geo-rollout'
+var deadLetterContainerName = 'event-grid-dead-letters'
 // ARM_ENDPOINT without the trailing slash environment().resourceManager carries.
 var resourceManager = environment().resourceManager
 var armEndpoint = endsWith(resourceManager, '/') ? take(resourceManager, length(resourceManager) - 1) : resourceManager
@@ -324,6 +342,8 @@ module api 'app/api.bicep' = {
     tablePrefix: tablePrefix
     functionSubnetId: functionSubnetId
     operatorIpRanges: csv(operatorIpRanges)
+    registryWebhooks: useWebhooks
+    eventGridDelivery: useEventGrid
   }
   // The host needs its storage and Key Vault roles before it starts (package, locks, key store).
   dependsOn: [
@@ -360,7 +380,7 @@ module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
   }
 }
 
-module webhooks 'app/webhooks.bicep' = {
+module webhooks 'app/webhooks.bicep' = if (useWebhooks) {
   name: 'webhooks-${resourceToken}'
   scope: resourceGroup(registrySubscriptionId, registryResourceGroup)
   params: {
@@ -370,6 +390,34 @@ module webhooks 'app/webhooks.bicep' = {
     functionHostName: api.outputs.defaultHostName
     webhookSecret: webhookSecret
     webhookScope: effectiveWebhookScope
+  }
+}
+
+// Event Grid intake: the system topic beside the registry, its dead-letter container and role in
+// the app's storage account. The event subscription is made by the postdeploy hook
+// (infra/hooks/event-grid.mjs), once the function it delivers to exists.
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
+  name: registryName
+  scope: resourceGroup(registrySubscriptionId, registryResourceGroup)
+}
+
+module eventGrid 'app/event-grid.bicep' = if (useEventGrid) {
+  name: 'event-grid-${resourceToken}'
+  scope: resourceGroup(registrySubscriptionId, registryResourceGroup)
+  params: {
+    registryName: registryName
+    topicName: eventGridTopicName
+    location: registry.location
+  }
+}
+
+module eventGridDeadLetters 'app/event-grid-dead-letters.bicep' = if (useEventGrid) {
+  name: 'event-grid-dead-letters'
+  scope: rg
+  params: {
+    storageAccountName: core.outputs.storageAccountName
+    containerName: deadLetterContainerName
+    principalId: eventGrid!.outputs.principalId
   }
 }
 
@@ -385,13 +433,21 @@ output SERVICE_API_NAME string = api.outputs.name
 output ROLLOUT_FUNCTION_URL string = functionUrl
 output ROLLOUT_STATUS_PAGE_URL string = '${functionUrl}/api/dashboard'
 output ROLLOUT_WEBHOOK_URL_TEMPLATE string = '${functionUrl}/api/acr/events/{region}'
-output ROLLOUT_WEBHOOK_URLS string = join(map(replicaRegions, r => '${r}=${functionUrl}/api/acr/events/${r}'), ',')
+output ROLLOUT_WEBHOOK_URLS string = useWebhooks ? join(map(replicaRegions, r => '${r}=${functionUrl}/api/acr/events/${r}'), ',') : ''
 output ROLLOUT_STATUS_KEY_COMMAND string = 'az functionapp keys list -g ${rg.name} -n ${api.outputs.name} --query functionKeys.default -o tsv'
 output ROLLOUT_IDENTITY_CLIENT_ID string = core.outputs.identityClientId
 output ROLLOUT_IDENTITY_PRINCIPAL_ID string = core.outputs.identityPrincipalId
-output ROLLOUT_WEBHOOK_NAMES string = join(webhookNames, ',')
+output ROLLOUT_WEBHOOK_NAMES string = useWebhooks ? join(webhookNames, ',') : ''
 output ROLLOUT_WEBHOOK_SCOPE string = effectiveWebhookScope
 output ROLLOUT_KEY_VAULT_NAME string = vault.outputs.name
 output ROLLOUT_STORAGE_TABLE_URI string = core.outputs.tableEndpoint
 output ROLLOUT_EASY_AUTH string = enableEasyAuth ? 'on (app role ${operatorRole} required for operator actions)' : 'off (function keys only)'
 output APPLICATIONINSIGHTS_NAME string = core.outputs.applicationInsightsName
+// What infra/hooks/event-grid.mjs needs to make the event subscription after deploy (ids only).
+output ROLLOUT_INTAKE string = intake
+output ROLLOUT_ARM_ENDPOINT string = armEndpoint
+output ROLLOUT_FUNCTION_APP_ID string = api.outputs.id
+output ROLLOUT_STORAGE_ACCOUNT_ID string = core.outputs.storageAccountId
+output ROLLOUT_EVENT_GRID_TOPIC_ID string = useEventGrid ? eventGrid!.outputs.id : ''
+output ROLLOUT_EVENT_GRID_SUBSCRIPTION string = useEventGrid ? eventGridSubscriptionName : ''
+output ROLLOUT_DEAD_LETTER_CONTAINER string = useEventGrid ? eventGridDeadLetters!.outputs.containerName : ''

@@ -64,8 +64,12 @@ param operatorRole string
 @description('Subnet for regional VNet integration (private API servers); empty: none.')
 param functionSubnetId string = ''
 
-@description('Operator IP ranges (CIDR). Empty: no access restrictions. Else only these and the AzureContainerRegistry service tag (webhooks) reach the app.')
+@description('Operator IP ranges (CIDR). Empty: no access restrictions. Else only these and the service tags of the intake (AzureContainerRegistry for webhooks, AzureEventGrid for Event Grid) reach the app.')
 param operatorIpRanges string[] = []
+@description('ACR webhooks call the app (intake webhook or both).')
+param registryWebhooks bool = true
+@description('Event Grid delivers to the app (intake event-grid or both).')
+param eventGridDelivery bool = false
 
 var appSettings = {
   // ---- Read by the app (src/app/config/schema.ts) ----
@@ -120,6 +124,15 @@ var registryRule = {
   ipAddress: 'AzureContainerRegistry'
   priority: 300
 }
+// Event Grid delivers to the function's runtime endpoint from the AzureEventGrid service tag's
+// addresses; as above, a network filter: the host checks the Event Grid system key it sends.
+var eventGridRule = {
+  name: 'event-grid'
+  action: 'Allow'
+  tag: 'ServiceTag'
+  ipAddress: 'AzureEventGrid'
+  priority: 310
+}
 
 resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
@@ -143,7 +156,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       http20Enabled: true
       appSettings: [for s in items(appSettings): { name: s.key, value: s.value }]
       ipSecurityRestrictionsDefaultAction: restricted ? 'Deny' : 'Allow'
-      ipSecurityRestrictions: restricted ? concat(ipRules, [registryRule]) : []
+      ipSecurityRestrictions: restricted
+        ? concat(ipRules, registryWebhooks ? [registryRule] : [], eventGridDelivery ? [eventGridRule] : [])
+        : []
       // The deployment endpoint (scm) keeps its own, open rules: azd deploys through it with
       // Entra ID, from wherever the deployer is.
       scmIpSecurityRestrictionsUseMain: false
@@ -181,5 +196,6 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
   }
 }
 
+output id string = site.id
 output name string = site.name
 output defaultHostName string = site.properties.defaultHostName

@@ -290,7 +290,13 @@ describe('role assignments', () => {
     // Every name parameter such a scope is built from is required and non-empty: ARM refuses an
     // empty value at parameter validation, before it could build a scope from it.
     const t = template();
-    const modules = ['appRoles', 'registryRoles', 'runCommandClusterRoles', 'apiClusterRoles'];
+    const modules = [
+      'appRoles',
+      'registryRoles',
+      'runCommandClusterRoles',
+      'apiClusterRoles',
+      'eventGridDeadLetters',
+    ];
     for (const m of modules) {
       const mod = (t.resources as Record<string, { properties: { template: ArmTemplate } }>)[m]!;
       const tpl = mod.properties.template;

@@ -181,6 +181,10 @@ describe('outputs', () => {
         'ROLLOUT_IDENTITY_CLIENT_ID',
         'ROLLOUT_IDENTITY_PRINCIPAL_ID',
         'ROLLOUT_WEBHOOK_NAMES',
+        'ROLLOUT_INTAKE',
+        'ROLLOUT_EVENT_GRID_TOPIC_ID',
+        'ROLLOUT_EVENT_GRID_SUBSCRIPTION',
+        'ROLLOUT_DEAD_LETTER_CONTAINER',
       ]),
     );
   });
@@ -235,5 +239,13 @@ describe('azure.yaml', () => {
   it('when provisioning or deploying ends, then a hook prints the summary (status page, webhook URLs, key command)', () => {
     expect(yaml).toMatch(/postprovision:[\s\S]*?run: node infra\/hooks\/summary\.mjs/);
     expect(yaml).toMatch(/postdeploy:[\s\S]*?run: node infra\/hooks\/summary\.mjs/);
+  });
+
+  it('when deploying ends, then the Event Grid hook runs after the summary, and its failure fails the deploy', () => {
+    // After deploy only: the subscription's AzureFunction destination needs the deployed function.
+    expect(yaml).toMatch(
+      /postdeploy:\n {4}shell: sh\n {4}run: node infra\/hooks\/summary\.mjs && node infra\/hooks\/event-grid\.mjs$/m,
+    );
+    expect(yaml).not.toMatch(/postprovision:\n {4}shell: sh\n {4}run: .*event-grid/);
   });
 });
