@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { statusPageUrlSchema } from '../notify';
 
 export const notifySettings = z.object({
-  /** Notification targets (JSON, see notify-config.ts); parsed there, so its errors never quote a URL. */
+  /** Notification targets (JSON, see app/notify/targets.ts); parsed there, so its errors never quote a URL. */
   NOTIFY_TARGETS: z.string().optional(),
   /** The status page messages link to. */
   STATUS_PAGE_URL: statusPageUrlSchema,
