@@ -7,7 +7,7 @@ import {
   targetsFor,
   type NotifyTarget,
 } from '../../src/app/notify/targets';
-import type { NotifyEvent } from '../../src/core/notify/transition-events';
+import type { NotifyEvent } from '../../src/core/notify/notify-event';
 
 const SLACK = 'https://hooks.slack.com/services/T0000/B0000/SECRETsecretSECRET';
 const TEAMS =

@@ -2,13 +2,9 @@
 // tests follow what the reconciler will actually write.
 import { describe, expect, it } from 'vitest';
 import type { RegionRollout, Release, RolloutPolicy } from '../../src/core/model/records';
-import {
-  NOTIFY_EVENTS,
-  isStuck,
-  lastProgressAt,
-  stuckEvent,
-  transitionEvents,
-} from '../../src/core/notify/transition-events';
+import { NOTIFY_EVENTS } from '../../src/core/notify/notify-event';
+import { isStuck, lastProgressAt, stuckEvent } from '../../src/core/notify/stuck-events';
+import { transitionEvents } from '../../src/core/notify/transition-events';
 import { decide, type Observation, type StepContext } from '../../src/core/rollout/region-rollout-machine';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { NOTIFY_EVENTS, type NotifyEvent } from '../../src/core/notify/transition-events';
+import { NOTIFY_EVENTS, type NotifyEvent } from '../../src/core/notify/notify-event';
 import {
   SLACK_SECTION_MAX,
   escapeMrkdwn,

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendNotification, type SendOutcome } from '../../src/adapters/notify/sender';
 import { Logger, type LogSink } from '../../src/app/platform/logger';
-import type { NotifyEvent } from '../../src/core/notify/transition-events';
+import type { NotifyEvent } from '../../src/core/notify/notify-event';
 import { formatMessage, type NotifyFormat } from '../../src/core/notify/format';
 import { expectSlackBody, expectTeamsBody } from './shapes';
 

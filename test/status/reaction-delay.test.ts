@@ -7,7 +7,7 @@ import { reconcileAll } from '../../src/app/rollout/reconcile-all';
 import { receiveWebhook } from '../../src/app/intake/receive-webhook';
 import { getReleaseView } from '../../src/app/status/releases';
 import { rolloutFigures } from '../../src/app/status/views';
-import { regionFigures } from '../../src/core/notify/transition-events';
+import { regionFigures } from '../../src/core/notify/figures';
 import type { RegionRollout } from '../../src/core/model/records';
 import { pushPayload } from '../support/acr-payloads';
 import { testConfig } from '../support/config';

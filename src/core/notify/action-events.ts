@@ -3,7 +3,7 @@
 // the rows are written in the same transaction as the entry (src/adapters/tables/audit-table.ts),
 // and a second request is a second entry (a refused one, a 409, is audited but never notified).
 import type { AuditEntry } from '../operator';
-import { dedupeKey, notifyRelease, type NotifyEvent, type NotifyRelease } from './transition-events';
+import { dedupeKey, notifyRelease, type NotifyEvent, type NotifyRelease } from './notify-event';
 
 export function actionEvent(
   entry: AuditEntry,

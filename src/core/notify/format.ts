@@ -4,7 +4,7 @@
 //   json:  the documented, versioned object {"version":1,event,at,release,region?,...,link?}
 // Every text that comes from outside (repository, tag, reason: reasons quote registry and cluster
 // errors) is escaped for the target's markup and clipped, so a message always stays valid.
-import type { NotifyEvent, NotifyEventName, NotifyFigures, NotifyRelease } from './transition-events';
+import type { NotifyEvent, NotifyEventName, NotifyFigures, NotifyRelease } from './notify-event';
 
 export const NOTIFY_FORMATS = ['slack', 'teams', 'json'] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];

@@ -5,7 +5,7 @@
 // logical event owns one row per target and is delivered at most once (the claim is ETag-guarded).
 // Rows never hold the target URL (a secret): delivery finds the target again by its id.
 import { createHash } from 'node:crypto';
-import type { NotifyEvent } from './transition-events';
+import type { NotifyEvent } from './notify-event';
 import type { NotifyFormat } from './format';
 import type { WriteResult } from '../model';
 

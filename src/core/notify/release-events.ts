@@ -3,7 +3,7 @@
 // release partition), so two regions finishing at once cannot announce the release twice.
 // Their dedupeKeys are those transitionEvents gives the same events.
 import type { RegionRollout, Release } from '../model';
-import { dedupeKey, notifyRelease, type NotifyEvent } from './transition-events';
+import { dedupeKey, notifyRelease, type NotifyEvent } from './notify-event';
 
 const UNSUCCESSFUL = new Set(['failed', 'replication-timed-out', 'halted']);
 

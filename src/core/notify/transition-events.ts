@@ -2,73 +2,9 @@
 // (previous record, next record, release, the release's other rollouts). The caller writes the
 // events into the outbox in the same transition that changed the record; `dedupeKey` names the
 // logical event, so (dedupeKey, target) is delivered exactly once however often it is derived.
-import { reactionFrom } from '../rollout';
 import type { RegionRollout, RegionRolloutState, Release } from '../model';
-
-export const NOTIFY_EVENTS = [
-  'region.succeeded',
-  'region.failed',
-  'region.replication-timed-out',
-  'release.halted',
-  'release.completed',
-  'region.stuck',
-  'approval.required',
-  'action.performed',
-] as const;
-export type NotifyEventName = (typeof NOTIFY_EVENTS)[number];
-
-/** States a region rollout can be stuck in: it is still expected to move on by itself. */
-export const STUCK_STATES: ReadonlySet<RegionRolloutState> = new Set([
-  'waiting-for-replica',
-  'replica-ready',
-  'rolling-out',
-]);
-export const DEFAULT_STUCK_AFTER_SECONDS = 900;
-
-export interface NotifyFigures {
-  /** pushedAt -> replicaReadyAt. */
-  replicationLagMs?: number | undefined;
-  /** replicaReadyAt -> startedAt. */
-  reactionDelayMs?: number | undefined;
-  /** Region: startedAt -> finishedAt. Release: pushedAt -> last region finished. */
-  durationMs?: number | undefined;
-}
-
-export interface NotifyRelease {
-  id: string;
-  repository: string;
-  tag: string;
-  digest: string;
-}
-
-/** What an operator did (action.performed): from the audit entry. */
-export interface NotifyAction {
-  /** retry, pause, resume, approve, cancel, reject, unreject, hold, unhold or rollback. */
-  name: string;
-  actor: string;
-  /** The audit entry's extra words (the regions retried, the held workload, the new release). */
-  detail?: string | undefined;
-}
-
-export interface NotifyEvent {
-  event: NotifyEventName;
-  /** When it happened (ISO-8601, UTC), taken from the records, never from a clock. */
-  at: string;
-  /** Absent only for an action on no release (a hold or unhold is region-wide). */
-  release?: NotifyRelease | undefined;
-  region?: string | undefined;
-  /** approval.required, and actions on one wave (approve). */
-  wave?: number | undefined;
-  /** action.performed only. */
-  action?: NotifyAction | undefined;
-  /** Region events: the rollout state; release events: `succeeded`, `failed` or `halted`. */
-  state?: string | undefined;
-  /** In words, for people. */
-  reason?: string | undefined;
-  figures?: NotifyFigures | undefined;
-  /** `${event}|${releaseId}|${region or -}|${discriminator}`: one logical event, one key. */
-  dedupeKey: string;
-}
+import { between, definedOnly, latest, regionFigures } from './figures';
+import { dedupeKey, notifyRelease, type NotifyEvent, type NotifyEventName } from './notify-event';
 
 export interface TransitionInput {
   prev: RegionRollout;
@@ -101,47 +37,6 @@ const TERMINAL: ReadonlySet<RegionRolloutState> = new Set([
   'rejected',
 ]);
 
-export function dedupeKey(
-  event: NotifyEventName,
-  releaseId: string,
-  region: string | undefined,
-  discriminator: string,
-): string {
-  return `${event}|${releaseId}|${region ?? '-'}|${discriminator}`;
-}
-
-export function notifyRelease(release: NotifyRelease): NotifyRelease {
-  return { id: release.id, repository: release.repository, tag: release.tag, digest: release.digest };
-}
-
-/** b - a in ms, clamped at 0 (ACR's push time and ours come from different clocks). */
-function between(a: string | undefined, b: string | undefined): number | undefined {
-  if (!a || !b) return undefined;
-  const ms = Date.parse(b) - Date.parse(a);
-  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
-}
-
-function definedOnly(f: NotifyFigures): NotifyFigures | undefined {
-  const out: NotifyFigures = {};
-  if (f.replicationLagMs !== undefined) out.replicationLagMs = f.replicationLagMs;
-  if (f.reactionDelayMs !== undefined) out.reactionDelayMs = f.reactionDelayMs;
-  if (f.durationMs !== undefined) out.durationMs = f.durationMs;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** The figures of one region rollout, as far as its timestamps know them. */
-export function regionFigures(
-  release: Pick<Release, 'pushedAt'> & Partial<Pick<Release, 'createdAt'>>,
-  r: RegionRollout,
-): NotifyFigures | undefined {
-  return definedOnly({
-    replicationLagMs: between(release.pushedAt, r.replicaReadyAt),
-    reactionDelayMs: between(reactionFrom(release, r), r.startedAt),
-    durationMs:
-      r.state === 'succeeded' || r.state === 'failed' ? between(r.startedAt, r.finishedAt) : undefined,
-  });
-}
-
 function regionEvent(input: TransitionInput): NotifyEvent | undefined {
   const { prev, next, release } = input;
   const event = REGION_EVENT_OF[next.state];
@@ -172,19 +67,6 @@ function haltEvent(input: TransitionInput, others: readonly RegionRollout[]): No
     reason: `later waves will not roll out: ${next.reason}`,
     dedupeKey: dedupeKey('release.halted', release.id, undefined, 'halted'),
   };
-}
-
-function latest(times: Array<string | undefined>): string | undefined {
-  let best: string | undefined;
-  let bestMs = -Infinity;
-  for (const t of times) {
-    const ms = t ? Date.parse(t) : NaN;
-    if (Number.isFinite(ms) && ms > bestMs) {
-      best = t;
-      bestMs = ms;
-    }
-  }
-  return best;
 }
 
 /** The transition that makes the last pending region terminal completes the release. */
@@ -243,62 +125,4 @@ export function transitionEvents(input: TransitionInput): NotifyEvent[] {
     haltEvent(input, others),
     completedEvent(input, others),
   ].filter((e): e is NotifyEvent => e !== undefined);
-}
-
-/**
- * The last moment the rollout moved forward: creation, replica ready, or an attempt starting.
- * `updatedAt` is not progress: every replica check and reason change rewrites it.
- */
-export function lastProgressAt(r: RegionRollout): string {
-  return latest([r.createdAt, r.replicaReadyAt, r.startedAt, r.attemptStartedAt]) ?? r.createdAt;
-}
-
-/** When the rollout counts as stuck, or undefined when it cannot be (terminal states). */
-export function stuckSince(
-  r: RegionRollout,
-  stuckAfterSeconds = DEFAULT_STUCK_AFTER_SECONDS,
-): Date | undefined {
-  if (!STUCK_STATES.has(r.state)) return undefined;
-  // An operator's pause or hold is a chosen wait, not a stall (awaiting-approval is not listed).
-  if (r.reasonCode === 'paused-by' || r.reasonCode === 'held') return undefined;
-  const ms = Date.parse(lastProgressAt(r)) + stuckAfterSeconds * 1000;
-  return Number.isFinite(ms) ? new Date(ms) : undefined;
-}
-
-export function isStuck(
-  r: RegionRollout,
-  now: Date,
-  stuckAfterSeconds = DEFAULT_STUCK_AFTER_SECONDS,
-): boolean {
-  const since = stuckSince(r, stuckAfterSeconds);
-  return since !== undefined && now.getTime() >= since.getTime();
-}
-
-function minutes(seconds: number): string {
-  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
-}
-
-/**
- * A `region.stuck` event when the rollout made no progress for stuckAfterSeconds. Its key and
- * time are those of the stall (the last progress), so repeated checks of one stall yield one event.
- */
-export function stuckEvent(
-  r: RegionRollout,
-  release: Pick<Release, 'id' | 'repository' | 'tag' | 'digest' | 'pushedAt'>,
-  now: Date,
-  stuckAfterSeconds = DEFAULT_STUCK_AFTER_SECONDS,
-): NotifyEvent | undefined {
-  const since = stuckSince(r, stuckAfterSeconds);
-  if (!since || now.getTime() < since.getTime()) return undefined;
-  const progress = lastProgressAt(r);
-  return {
-    event: 'region.stuck',
-    at: since.toISOString(),
-    release: notifyRelease(release),
-    region: r.region,
-    state: r.state,
-    reason: `no progress for ${minutes(stuckAfterSeconds)} while ${r.state}: ${r.reason}`,
-    figures: regionFigures(release, r),
-    dedupeKey: dedupeKey('region.stuck', release.id, r.region, progress),
-  };
 }

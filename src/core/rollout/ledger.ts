@@ -30,6 +30,81 @@ function failureOf(next: RegionRollout, release: LedgerRelease, at: string): Led
   };
 }
 
+/** The entry of a workload, or a blank one for a workload the ledger does not have yet. */
+type EntryOf = (workload: string) => LedgerEntry;
+
+/** Take the per-workload lock; a concurrent claimer's write fails on the ETag. */
+function claimedEntries(next: RegionRollout, release: LedgerRelease, entry: EntryOf): LedgerEntry[] {
+  return changedWorkloads(next).map((w) => ({
+    ...entry(w),
+    inFlightReleaseId: release.id,
+    inFlightPushedAt: release.pushedAt,
+  }));
+}
+
+/** The release is what the workloads run now: the lock goes and any failure is cleared. */
+function succeededEntries(
+  prev: RegionRollout,
+  release: LedgerRelease,
+  entry: EntryOf,
+  at: string,
+): LedgerEntry[] {
+  return changedWorkloads(prev).map((w) => ({
+    ...entry(w),
+    repository: release.repository,
+    digest: release.digest,
+    tag: release.tag,
+    releaseId: release.id,
+    pushedAt: release.pushedAt,
+    updatedAt: at,
+    inFlightReleaseId: undefined,
+    inFlightPushedAt: undefined,
+    status: undefined,
+    failed: undefined,
+  }));
+}
+
+/** Into `reverting` the lock stays (the revert changes the workloads next); otherwise it goes. */
+function failedEntries(
+  prev: RegionRollout,
+  next: RegionRollout,
+  release: LedgerRelease,
+  entry: EntryOf,
+  at: string,
+): LedgerEntry[] {
+  const keep = holds(next);
+  return changedWorkloads(prev).map((w) => ({
+    ...entry(w),
+    updatedAt: at,
+    status: 'failed',
+    failed: failureOf(next, release, at),
+    ...(keep ? {} : { inFlightReleaseId: undefined, inFlightPushedAt: undefined }),
+  }));
+}
+
+/**
+ * The lock this release holds goes; a revert that went through puts the entry back to its last
+ * good release: ok again.
+ */
+function unlockedEntries(
+  prev: RegionRollout,
+  next: RegionRollout,
+  release: LedgerRelease,
+  find: (workload: string) => LedgerEntry | undefined,
+  at: string,
+): LedgerEntry[] {
+  const reverted = prev.state === 'reverting' && next.reasonCode === 'reverted';
+  return changedWorkloads(prev)
+    .map(find)
+    .filter((l): l is LedgerEntry => l !== undefined && l.inFlightReleaseId === release.id)
+    .map((l) => ({
+      ...l,
+      inFlightReleaseId: undefined,
+      inFlightPushedAt: undefined,
+      ...(reverted ? { status: undefined, failed: undefined, updatedAt: at } : {}),
+    }));
+}
+
 /**
  * `specUnchanged`: the attempt ended before its command touched the cluster (the executor said
  * so), so it is not a failed change on the ledger: the spec still points at what ran before.
@@ -50,52 +125,9 @@ export function ledgerChanges(
   // An attempt whose command ran ended without success: the spec points at this digest now.
   const ranAndFailed =
     prev.state === 'rolling-out' && prev.handle !== undefined && next.state !== 'succeeded' && !specUnchanged;
-  if (claimed) {
-    // Take the per-workload lock; a concurrent claimer's write fails on the ETag.
-    return changedWorkloads(next).map((w) => ({
-      ...entry(w),
-      inFlightReleaseId: release.id,
-      inFlightPushedAt: release.pushedAt,
-    }));
-  }
-  if (leaving && next.state === 'succeeded') {
-    return changedWorkloads(prev).map((w) => ({
-      ...entry(w),
-      repository: release.repository,
-      digest: release.digest,
-      tag: release.tag,
-      releaseId: release.id,
-      pushedAt: release.pushedAt,
-      updatedAt: at,
-      inFlightReleaseId: undefined,
-      inFlightPushedAt: undefined,
-      status: undefined,
-      failed: undefined,
-    }));
-  }
-  if (ranAndFailed) {
-    // Into `reverting` the lock stays (the revert changes the workloads next); otherwise it goes.
-    const keep = holds(next);
-    return changedWorkloads(prev).map((w) => ({
-      ...entry(w),
-      updatedAt: at,
-      status: 'failed',
-      failed: failureOf(next, release, at),
-      ...(keep ? {} : { inFlightReleaseId: undefined, inFlightPushedAt: undefined }),
-    }));
-  }
-  if (leaving) {
-    // A revert that went through puts the entry back to its last good release: ok again.
-    const reverted = prev.state === 'reverting' && next.reasonCode === 'reverted';
-    return changedWorkloads(prev)
-      .map(find)
-      .filter((l): l is LedgerEntry => l !== undefined && l.inFlightReleaseId === release.id)
-      .map((l) => ({
-        ...l,
-        inFlightReleaseId: undefined,
-        inFlightPushedAt: undefined,
-        ...(reverted ? { status: undefined, failed: undefined, updatedAt: at } : {}),
-      }));
-  }
+  if (claimed) return claimedEntries(next, release, entry);
+  if (leaving && next.state === 'succeeded') return succeededEntries(prev, release, entry, at);
+  if (ranAndFailed) return failedEntries(prev, next, release, entry, at);
+  if (leaving) return unlockedEntries(prev, next, release, find, at);
   return [];
 }

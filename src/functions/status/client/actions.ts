@@ -47,117 +47,146 @@ function hasNewer(rel: ReleaseSummaryView): boolean {
   return view.releases.some((x) => x.repository === rel.repository && x.pushedAt > rel.pushedAt);
 }
 
+/** What the buttons of one release share: its name, their data attributes, and its routes. */
+interface ReleaseButtons {
+  rel: ReleaseSummaryView;
+  name: string;
+  data: (action: string, extra?: Record<string, string>) => Record<string, string>;
+  /** POST to one of the release's own routes (releases/{id}/<action>). */
+  postAction: (action: string, body: object) => (reason: string) => Promise<unknown>;
+}
+
+function releaseButtonsOf(rel: ReleaseSummaryView): ReleaseButtons {
+  const path = 'releases/' + encodeURIComponent(rel.id) + '/';
+  return {
+    rel,
+    name: releaseName(rel),
+    data: (action, extra = {}) => ({ action, release: rel.id, ...extra }),
+    postAction: (action, body) => (reason) => sendJson('POST', path + action, withReason(body, reason)),
+  };
+}
+
+function retryButtons({ rel, name, data, postAction }: ReleaseButtons): HTMLButtonElement[] {
+  const retry = regionsIn(rel, RETRYABLE);
+  if (!retry.length) return [];
+  return [
+    actionButton('Retry', data('retry'), {
+      title: 'Retry ' + name,
+      what:
+        'Starts ' +
+        listOf(retry) +
+        ' over with a fresh attempt budget and replication deadline. A region ' +
+        'whose workloads already run a newer release is refused (409): use a rollback for that.',
+      run: postAction('retry', {}),
+    }),
+  ];
+}
+
+/** One button per wave that awaits approval. */
+function approveButtons({ rel, name, data, postAction }: ReleaseButtons): HTMLButtonElement[] {
+  const waves: Record<string, string[]> = {};
+  for (const r of rel.rollouts) if (r.state === 'awaiting-approval') (waves[r.wave] ??= []).push(r.region);
+  return Object.entries(waves).map(([w, regions]) =>
+    actionButton('Approve wave ' + w, data('approve', { wave: w }), {
+      title: 'Approve wave ' + w + ' of ' + name,
+      what:
+        'Opens wave ' +
+        w +
+        ' of ' +
+        name +
+        ': ' +
+        listOf(regions) +
+        ' may start rolling it out. ' +
+        'The approval is for this release only.',
+      run: postAction('approve', { wave: Number(w) }),
+    }),
+  );
+}
+
+/** An active release: Pause or Resume, and Cancel while some region is still pending. */
+function activeReleaseButtons({ rel, name, data, postAction }: ReleaseButtons): HTMLButtonElement[] {
+  const pending = regionsIn(rel, PENDING);
+  const buttons = [
+    rel.paused
+      ? actionButton('Resume', data('resume'), {
+          title: 'Resume ' + name,
+          what: 'Regions of ' + name + ' may start new attempts again.',
+          run: postAction('resume', {}),
+        })
+      : actionButton('Pause', data('pause'), {
+          title: 'Pause ' + name,
+          what: 'No region of ' + name + ' starts a new attempt until it is resumed; running ones finish.',
+          run: postAction('pause', {}),
+        }),
+  ];
+  if (pending.length)
+    buttons.push(
+      actionButton(
+        'Cancel',
+        data('cancel'),
+        {
+          title: 'Cancel ' + name,
+          what:
+            'Every pending region (' +
+            listOf(pending) +
+            ') ends canceled; nothing new starts for this release.',
+          run: postAction('cancel', {}),
+        },
+        'danger',
+      ),
+    );
+  return buttons;
+}
+
+function rejectButton({ rel, name, data, postAction }: ReleaseButtons): HTMLButtonElement {
+  return actionButton(
+    'Reject digest',
+    data('reject'),
+    {
+      title: 'Reject ' + shortDigest(rel.digest),
+      what:
+        'Cancels every pending region of ' +
+        name +
+        ' and rejects digest ' +
+        rel.digest +
+        ' for ' +
+        rel.repository +
+        ': any later push of it is recorded but never rolled out, until the rejection is lifted.',
+      run: postAction('reject', {}),
+    },
+    'danger',
+  );
+}
+
+/** A done release that succeeded somewhere and has a newer one in view can be rolled back to. */
+function rollbackButtons({ rel, name, data }: ReleaseButtons): HTMLButtonElement[] {
+  if (!(rel.status === 'done' && regionsIn(rel, ['succeeded']).length && hasNewer(rel))) return [];
+  return [
+    actionButton('Roll back to this', data('rollback'), {
+      title: 'Roll back to ' + name,
+      what:
+        'Creates a new release of ' +
+        name +
+        ' (' +
+        shortDigest(rel.digest) +
+        '), newer than everything, ' +
+        'that goes through the waves like a push: every region it targets returns to this digest.',
+      run: (reason) => sendJson('POST', 'rollbacks', withReason({ releaseId: rel.id }, reason)),
+    }),
+  ];
+}
+
 export function releaseActions(rel: ReleaseSummaryView): HTMLSpanElement {
   const box = el('span', 'actions');
   if (!view.actions) return box;
-  const name = releaseName(rel);
-  const path = 'releases/' + encodeURIComponent(rel.id) + '/';
-  const data = (action: string, extra: Record<string, string> = {}) => ({
-    action,
-    release: rel.id,
-    ...extra,
-  });
-  const post = (route: string, body: object) => (reason: string) =>
-    sendJson('POST', route, withReason(body, reason));
-  const retry = regionsIn(rel, RETRYABLE);
-  if (retry.length)
-    box.appendChild(
-      actionButton('Retry', data('retry'), {
-        title: 'Retry ' + name,
-        what:
-          'Starts ' +
-          listOf(retry) +
-          ' over with a fresh attempt budget and replication deadline. A region ' +
-          'whose workloads already run a newer release is refused (409): use a rollback for that.',
-        run: post(path + 'retry', {}),
-      }),
-    );
-  const waves: Record<string, string[]> = {};
-  for (const r of rel.rollouts) if (r.state === 'awaiting-approval') (waves[r.wave] ??= []).push(r.region);
-  for (const [w, regions] of Object.entries(waves))
-    box.appendChild(
-      actionButton('Approve wave ' + w, data('approve', { wave: w }), {
-        title: 'Approve wave ' + w + ' of ' + name,
-        what:
-          'Opens wave ' +
-          w +
-          ' of ' +
-          name +
-          ': ' +
-          listOf(regions) +
-          ' may start rolling it out. ' +
-          'The approval is for this release only.',
-        run: post(path + 'approve', { wave: Number(w) }),
-      }),
-    );
-  if (rel.status === 'active') {
-    const pending = regionsIn(rel, PENDING);
-    if (rel.paused)
-      box.appendChild(
-        actionButton('Resume', data('resume'), {
-          title: 'Resume ' + name,
-          what: 'Regions of ' + name + ' may start new attempts again.',
-          run: post(path + 'resume', {}),
-        }),
-      );
-    else
-      box.appendChild(
-        actionButton('Pause', data('pause'), {
-          title: 'Pause ' + name,
-          what: 'No region of ' + name + ' starts a new attempt until it is resumed; running ones finish.',
-          run: post(path + 'pause', {}),
-        }),
-      );
-    if (pending.length)
-      box.appendChild(
-        actionButton(
-          'Cancel',
-          data('cancel'),
-          {
-            title: 'Cancel ' + name,
-            what:
-              'Every pending region (' +
-              listOf(pending) +
-              ') ends canceled; nothing new starts for this release.',
-            run: post(path + 'cancel', {}),
-          },
-          'danger',
-        ),
-      );
-  }
-  box.appendChild(
-    actionButton(
-      'Reject digest',
-      data('reject'),
-      {
-        title: 'Reject ' + shortDigest(rel.digest),
-        what:
-          'Cancels every pending region of ' +
-          name +
-          ' and rejects digest ' +
-          rel.digest +
-          ' for ' +
-          rel.repository +
-          ': any later push of it is recorded but never rolled out, until the rejection is lifted.',
-        run: post(path + 'reject', {}),
-      },
-      'danger',
-    ),
+  const b = releaseButtonsOf(rel);
+  box.append(
+    ...retryButtons(b),
+    ...approveButtons(b),
+    ...(rel.status === 'active' ? activeReleaseButtons(b) : []),
+    rejectButton(b),
+    ...rollbackButtons(b),
   );
-  if (rel.status === 'done' && regionsIn(rel, ['succeeded']).length && hasNewer(rel))
-    box.appendChild(
-      actionButton('Roll back to this', data('rollback'), {
-        title: 'Roll back to ' + name,
-        what:
-          'Creates a new release of ' +
-          name +
-          ' (' +
-          shortDigest(rel.digest) +
-          '), newer than everything, ' +
-          'that goes through the waves like a push: every region it targets returns to this digest.',
-        run: post('rollbacks', { releaseId: rel.id }),
-      }),
-    );
   return box;
 }
 

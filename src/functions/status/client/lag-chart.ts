@@ -14,9 +14,11 @@ function median(xs: number[]): number | null {
 
 const LAG = { left: 150, slot: 26, row: 40, bar: 30, right: 190 };
 
-export function drawLagChart(releases: ReleaseSummaryView[], regions: string[]): void {
-  const section = byId('lag-section');
-  const rels = releases.slice().reverse(); // oldest -> newest, left to right
+/** Each region's lag per release (null where it has no figure), and the largest lag of all. */
+function lagsOf(
+  rels: ReleaseSummaryView[],
+  regions: string[],
+): { lags: Map<string, Array<number | null>>; max: number } {
   const lags = new Map<string, Array<number | null>>();
   let max = 0;
   for (const region of regions)
@@ -28,23 +30,97 @@ export function drawLagChart(releases: ReleaseSummaryView[], regions: string[]):
         return typeof v === 'number' ? v : null;
       }),
     );
-  const lagsOf = (region: string) => lags.get(region) ?? [];
-  if (!rels.length || (max === 0 && !regions.some((g) => lagsOf(g).some((v) => v !== null)))) {
-    section.hidden = true;
-    return;
-  }
-  section.hidden = false;
+  return { lags, max };
+}
+
+/** Each region's median lag, and the region with the highest median (the first of equals). */
+function mediansOf(
+  regions: string[],
+  lagsIn: (region: string) => Array<number | null>,
+): { medians: Map<string, number | null>; slowest: string | null } {
   const medians = new Map<string, number | null>();
   let slowest: string | null = null;
   let slowestMedian = 0;
   for (const g of regions) {
-    const m = median(lagsOf(g).filter((v): v is number => v !== null));
+    const m = median(lagsIn(g).filter((v): v is number => v !== null));
     medians.set(g, m);
     if (m !== null && (slowest === null || m > slowestMedian)) {
       slowest = g;
       slowestMedian = m;
     }
   }
+  return { medians, slowest };
+}
+
+/** What one row is drawn from: its region, its lags by release, and how the chart scales them. */
+interface LagRow {
+  region: string;
+  y0: number;
+  lags: Array<number | null>;
+  slowest: boolean;
+  max: number;
+  rels: ReleaseSummaryView[];
+}
+
+function lagBar(row: LagRow, rel: ReleaseSummaryView, j: number, v: number): SVGElement {
+  const hgt = row.max > 0 ? Math.max(1, (v / row.max) * LAG.bar) : 1;
+  const rect = svgEl('rect', {
+    class: 'lag-bar' + (row.slowest ? ' slowest' : ''),
+    x: LAG.left + j * LAG.slot + 3,
+    y: (row.y0 + LAG.bar - hgt).toFixed(2),
+    width: LAG.slot - 6,
+    height: hgt.toFixed(2),
+    'data-release': rel.id,
+    'data-lag-ms': v,
+  });
+  const t = svgEl('title');
+  t.textContent = row.region + ' \u00b7 ' + releaseName(rel) + ': ' + fmtDuration(v);
+  rect.appendChild(t);
+  return rect;
+}
+
+/** One region's row: its name, the axis, a bar per release with a figure, then its median. */
+function lagRow(row: LagRow, medianText: string): SVGElement {
+  const g = svgEl('g', { 'data-region': row.region });
+  if (row.slowest) g.setAttribute('data-slowest', 'true');
+  const name = svgEl('text', { class: 'tl-label', x: 0, y: row.y0 + LAG.bar - 8 });
+  name.textContent = row.region;
+  g.appendChild(name);
+  g.appendChild(
+    svgEl('line', {
+      class: 'tl-axis',
+      x1: LAG.left,
+      x2: LAG.left + row.rels.length * LAG.slot,
+      y1: row.y0 + LAG.bar,
+      y2: row.y0 + LAG.bar,
+    }),
+  );
+  row.rels.forEach((rel, j) => {
+    const v = row.lags[j];
+    if (v === null || v === undefined) return;
+    g.appendChild(lagBar(row, rel, j, v));
+  });
+  const summary = svgEl('text', {
+    class: 'tl-tick',
+    x: LAG.left + row.rels.length * LAG.slot + 10,
+    y: row.y0 + LAG.bar - 8,
+  });
+  summary.textContent = medianText;
+  g.appendChild(summary);
+  return g;
+}
+
+export function drawLagChart(releases: ReleaseSummaryView[], regions: string[]): void {
+  const section = byId('lag-section');
+  const rels = releases.slice().reverse(); // oldest -> newest, left to right
+  const { lags, max } = lagsOf(rels, regions);
+  const lagsIn = (region: string) => lags.get(region) ?? [];
+  if (!rels.length || (max === 0 && !regions.some((g) => lagsIn(g).some((v) => v !== null)))) {
+    section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  const { medians, slowest } = mediansOf(regions, lagsIn);
   const w = LAG.left + rels.length * LAG.slot + LAG.right;
   const svg = svgEl('svg', {
     id: 'lag-svg',
@@ -55,51 +131,13 @@ export function drawLagChart(releases: ReleaseSummaryView[], regions: string[]):
     'aria-label': 'replication lag per region, oldest release first',
   });
   regions.forEach((g, i) => {
-    const y0 = i * LAG.row;
-    const row = svgEl('g', { 'data-region': g });
-    if (g === slowest) row.setAttribute('data-slowest', 'true');
-    const name = svgEl('text', { class: 'tl-label', x: 0, y: y0 + LAG.bar - 8 });
-    name.textContent = g;
-    row.appendChild(name);
-    row.appendChild(
-      svgEl('line', {
-        class: 'tl-axis',
-        x1: LAG.left,
-        x2: LAG.left + rels.length * LAG.slot,
-        y1: y0 + LAG.bar,
-        y2: y0 + LAG.bar,
-      }),
-    );
-    rels.forEach((rel, j) => {
-      const v = lagsOf(g)[j];
-      if (v === null || v === undefined) return;
-      const hgt = max > 0 ? Math.max(1, (v / max) * LAG.bar) : 1;
-      const rect = svgEl('rect', {
-        class: 'lag-bar' + (g === slowest ? ' slowest' : ''),
-        x: LAG.left + j * LAG.slot + 3,
-        y: (y0 + LAG.bar - hgt).toFixed(2),
-        width: LAG.slot - 6,
-        height: hgt.toFixed(2),
-        'data-release': rel.id,
-        'data-lag-ms': v,
-      });
-      const t = svgEl('title');
-      t.textContent = g + ' \u00b7 ' + releaseName(rel) + ': ' + fmtDuration(v);
-      rect.appendChild(t);
-      row.appendChild(rect);
-    });
-    const summary = svgEl('text', {
-      class: 'tl-tick',
-      x: LAG.left + rels.length * LAG.slot + 10,
-      y: y0 + LAG.bar - 8,
-    });
     const m = medians.get(g) ?? null;
-    summary.textContent =
+    const medianText =
       m === null
         ? 'no figures yet'
         : 'median ' + fmtDuration(m) + (g === slowest && regions.length > 1 ? ' \u00b7 slowest' : '');
-    row.appendChild(summary);
-    svg.appendChild(row);
+    const row = { region: g, y0: i * LAG.row, lags: lagsIn(g), slowest: g === slowest, max, rels };
+    svg.appendChild(lagRow(row, medianText));
   });
   byId('lag-chart').replaceChildren(svg);
 }

@@ -1,6 +1,7 @@
 // The panels under the grid: regions and holds (with Hold / Lift hold), the audit trail's
 // newest actions, the lag chart and the release detail view.
 import { actionButton } from './actions';
+import type { Hold } from './api-types';
 import { sendJson } from './api';
 import { drawDetail } from './detail';
 import { byId, el, timeEl } from './dom';
@@ -8,69 +9,74 @@ import type { RegionColumns } from './grid';
 import { drawLagChart } from './lag-chart';
 import { holdOf, view } from './view';
 
+/** A region's line: held (by whom, since when) with Lift hold, or free with Hold. */
+function regionHoldItem(region: string): HTMLLIElement {
+  const li = el('li');
+  li.dataset.region = region;
+  li.appendChild(el('b', null, region));
+  const hold = holdOf(region);
+  if (hold) {
+    li.appendChild(el('span', 'flag flag-held', 'held'));
+    const who = el('span', 'sub', 'by ' + (hold.actor || '?') + (hold.reason ? ': ' + hold.reason : ''));
+    if (hold.at) who.appendChild(timeEl(hold.at, ' since '));
+    li.appendChild(who);
+    li.appendChild(
+      actionButton(
+        'Lift hold',
+        { action: 'unhold', region, hold: hold.id },
+        {
+          title: 'Lift the hold on ' + region,
+          what: 'Rollouts may start in ' + region + ' again; the newest pending release there proceeds.',
+          run: () => sendJson('DELETE', 'holds/' + encodeURIComponent(hold.id)),
+        },
+      ),
+    );
+  } else {
+    li.appendChild(
+      actionButton(
+        'Hold',
+        { action: 'hold', region },
+        {
+          title: 'Hold ' + region,
+          what:
+            'Nothing starts in ' +
+            region +
+            ' while the hold exists; its rollouts wait ("held: \u2026"). ' +
+            'Running ones finish.',
+          run: (reason) => sendJson('POST', 'holds', reason ? { region, reason } : { region }),
+        },
+      ),
+    );
+  }
+  return li;
+}
+
+/** A hold on one workload in a region, with Lift hold. */
+function workloadHoldItem(h: Hold, workload: string): HTMLLIElement {
+  const li = el('li');
+  li.dataset.region = h.region;
+  li.appendChild(el('b', null, h.region + ' ' + workload));
+  li.appendChild(el('span', 'flag flag-held', 'held'));
+  li.appendChild(
+    actionButton(
+      'Lift hold',
+      { action: 'unhold', region: h.region, hold: h.id },
+      {
+        title: 'Lift the hold on ' + workload + ' in ' + h.region,
+        what: workload + ' may be changed again.',
+        run: () => sendJson('DELETE', 'holds/' + encodeURIComponent(h.id)),
+      },
+    ),
+  );
+  return li;
+}
+
 function drawHolds(cols: RegionColumns): void {
   const section = byId('holds-section');
   section.hidden = view.holds === null || !view.actions;
   if (section.hidden) return;
-  const items = cols.regions.map((region) => {
-    const li = el('li');
-    li.dataset.region = region;
-    li.appendChild(el('b', null, region));
-    const hold = holdOf(region);
-    if (hold) {
-      li.appendChild(el('span', 'flag flag-held', 'held'));
-      const who = el('span', 'sub', 'by ' + (hold.actor || '?') + (hold.reason ? ': ' + hold.reason : ''));
-      if (hold.at) who.appendChild(timeEl(hold.at, ' since '));
-      li.appendChild(who);
-      li.appendChild(
-        actionButton(
-          'Lift hold',
-          { action: 'unhold', region, hold: hold.id },
-          {
-            title: 'Lift the hold on ' + region,
-            what: 'Rollouts may start in ' + region + ' again; the newest pending release there proceeds.',
-            run: () => sendJson('DELETE', 'holds/' + encodeURIComponent(hold.id)),
-          },
-        ),
-      );
-    } else {
-      li.appendChild(
-        actionButton(
-          'Hold',
-          { action: 'hold', region },
-          {
-            title: 'Hold ' + region,
-            what:
-              'Nothing starts in ' +
-              region +
-              ' while the hold exists; its rollouts wait ("held: \u2026"). ' +
-              'Running ones finish.',
-            run: (reason) => sendJson('POST', 'holds', reason ? { region, reason } : { region }),
-          },
-        ),
-      );
-    }
-    return li;
-  });
-  for (const h of view.holds ?? []) {
-    if (!h.workload) continue;
-    const li = el('li');
-    li.dataset.region = h.region;
-    li.appendChild(el('b', null, h.region + ' ' + h.workload));
-    li.appendChild(el('span', 'flag flag-held', 'held'));
-    li.appendChild(
-      actionButton(
-        'Lift hold',
-        { action: 'unhold', region: h.region, hold: h.id },
-        {
-          title: 'Lift the hold on ' + h.workload + ' in ' + h.region,
-          what: h.workload + ' may be changed again.',
-          run: () => sendJson('DELETE', 'holds/' + encodeURIComponent(h.id)),
-        },
-      ),
-    );
-    items.push(li);
-  }
+  const items = cols.regions.map(regionHoldItem);
+  for (const h of view.holds ?? []) if (h.workload) items.push(workloadHoldItem(h, h.workload));
   byId('holds').replaceChildren(...items);
 }
 

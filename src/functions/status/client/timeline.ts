@@ -78,9 +78,21 @@ function timelineOf(
 
 const TL = { left: 190, width: 640, row: 28, bar: 14, top: 22 };
 
-export function drawTimeline(rel: ReleaseDetailView, audit: AuditEntry[] | null): SVGElement {
-  const now = Date.now();
-  const rows = rel.rollouts.map((r) => ({ r, tl: timelineOf(rel, r, audit, now) }));
+interface TimelineRow {
+  r: Rollout;
+  tl: { bars: Piece[]; marks: Mark[] };
+}
+
+/** Where the time axis places an instant: t0 (the push, or the earliest bar) at TL.left. */
+interface TimeAxis {
+  t0: number;
+  t1: number;
+  scale: number;
+  xOf: (t: number) => number;
+}
+
+/** From the push (or the earliest bar) to the latest bar or marker, never empty. */
+function timeAxisOf(rel: ReleaseDetailView, rows: TimelineRow[], now: number): TimeAxis {
   let t0 = ms(rel.pushedAt) || now;
   let t1 = t0 + 1;
   for (const x of rows) {
@@ -91,17 +103,11 @@ export function drawTimeline(rel: ReleaseDetailView, audit: AuditEntry[] | null)
     for (const m of x.tl.marks) t1 = Math.max(t1, m.at);
   }
   const scale = TL.width / (t1 - t0);
-  const xOf = (t: number) => TL.left + (t - t0) * scale;
-  const h = TL.top + rows.length * TL.row + 8;
-  const svg = svgEl('svg', {
-    viewBox: '0 0 ' + (TL.left + TL.width + 20) + ' ' + h,
-    width: TL.left + TL.width + 20,
-    height: h,
-    role: 'img',
-    'aria-label': 'timeline of ' + releaseName(rel) + ' per region',
-    'data-t0': t0,
-    'data-t1': t1,
-  });
+  return { t0, t1, scale, xOf: (t: number) => TL.left + (t - t0) * scale };
+}
+
+/** The axis line with its ticks: the start time, then the elapsed time at the middle and the end. */
+function drawAxis(svg: SVGElement, axis: TimeAxis): void {
   svg.appendChild(
     svgEl('line', { class: 'tl-axis', x1: TL.left, x2: TL.left + TL.width, y1: TL.top - 4, y2: TL.top - 4 }),
   );
@@ -112,61 +118,79 @@ export function drawTimeline(rel: ReleaseDetailView, audit: AuditEntry[] | null)
       y: TL.top - 8,
       'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle',
     });
-    t.textContent = f === 0 ? fmtEpoch(t0) : '+' + fmtDuration((t1 - t0) * f);
+    t.textContent = f === 0 ? fmtEpoch(axis.t0) : '+' + fmtDuration((axis.t1 - axis.t0) * f);
     svg.appendChild(t);
   }
-  rows.forEach((x, i) => {
-    const y = TL.top + i * TL.row;
-    const g = svgEl('g', { 'data-region': x.r.region, 'data-state': x.r.state });
-    const label = svgEl('text', { class: 'tl-label', x: 0, y: y + TL.bar });
-    label.textContent = x.r.region + ' \u00b7 ' + x.r.state;
-    g.appendChild(label);
-    for (const b of x.tl.bars) {
-      const kind = b.kind === 'rolling-out' && x.r.state === 'succeeded' ? 'done-succeeded' : b.kind;
-      const rect = svgEl('rect', {
-        class: 'bar tl-' + kind,
-        'data-kind': b.kind,
-        x: xOf(b.from).toFixed(2),
-        y: y + 2,
-        width: Math.max(0.5, (b.to - b.from) * scale).toFixed(2),
-        height: TL.bar,
-        'data-from': new Date(b.from).toISOString(),
-        'data-to': new Date(b.to).toISOString(),
-      });
-      const title = svgEl('title');
-      title.textContent =
-        b.kind +
-        ': ' +
-        fmtDuration(b.to - b.from) +
-        ' (' +
-        fmtEpoch(b.from) +
-        ' \u2192 ' +
-        fmtEpoch(b.to) +
-        ')';
-      rect.appendChild(title);
-      g.appendChild(rect);
-    }
-    for (const m of x.tl.marks) {
-      const cx = xOf(m.at);
-      const cy = y + 2 + TL.bar / 2;
-      const shape =
-        m.kind === 'failure'
-          ? svgEl('path', {
-              class: 'marker tl-failure',
-              d: 'M' + (cx - 5) + ' ' + (cy - 5) + 'l10 10m0 -10l-10 10',
-              stroke: '#c50f1f',
-              'stroke-width': 3,
-            })
-          : svgEl('path', { class: 'marker tl-action', d: 'M' + cx + ' ' + (cy - 8) + 'l5 8l-5 8l-5 -8z' });
-      shape.setAttribute('data-kind', m.kind);
-      shape.setAttribute('data-at', new Date(m.at).toISOString());
-      const t = svgEl('title');
-      t.textContent = m.title + ' (' + fmtEpoch(m.at) + ')';
-      shape.appendChild(t);
-      g.appendChild(shape);
-    }
-    svg.appendChild(g);
+}
+
+function barRect(b: Piece, state: string, y: number, axis: TimeAxis): SVGElement {
+  const kind = b.kind === 'rolling-out' && state === 'succeeded' ? 'done-succeeded' : b.kind;
+  const rect = svgEl('rect', {
+    class: 'bar tl-' + kind,
+    'data-kind': b.kind,
+    x: axis.xOf(b.from).toFixed(2),
+    y: y + 2,
+    width: Math.max(0.5, (b.to - b.from) * axis.scale).toFixed(2),
+    height: TL.bar,
+    'data-from': new Date(b.from).toISOString(),
+    'data-to': new Date(b.to).toISOString(),
   });
+  const title = svgEl('title');
+  title.textContent =
+    b.kind + ': ' + fmtDuration(b.to - b.from) + ' (' + fmtEpoch(b.from) + ' \u2192 ' + fmtEpoch(b.to) + ')';
+  rect.appendChild(title);
+  return rect;
+}
+
+/** A failure is a cross, an operator action a diamond. */
+function markShape(m: Mark, y: number, axis: TimeAxis): SVGElement {
+  const cx = axis.xOf(m.at);
+  const cy = y + 2 + TL.bar / 2;
+  const shape =
+    m.kind === 'failure'
+      ? svgEl('path', {
+          class: 'marker tl-failure',
+          d: 'M' + (cx - 5) + ' ' + (cy - 5) + 'l10 10m0 -10l-10 10',
+          stroke: '#c50f1f',
+          'stroke-width': 3,
+        })
+      : svgEl('path', { class: 'marker tl-action', d: 'M' + cx + ' ' + (cy - 8) + 'l5 8l-5 8l-5 -8z' });
+  shape.setAttribute('data-kind', m.kind);
+  shape.setAttribute('data-at', new Date(m.at).toISOString());
+  const t = svgEl('title');
+  t.textContent = m.title + ' (' + fmtEpoch(m.at) + ')';
+  shape.appendChild(t);
+  return shape;
+}
+
+/** One region's row: its label, its bars, then its markers on top. */
+function regionRow(x: TimelineRow, i: number, axis: TimeAxis): SVGElement {
+  const y = TL.top + i * TL.row;
+  const g = svgEl('g', { 'data-region': x.r.region, 'data-state': x.r.state });
+  const label = svgEl('text', { class: 'tl-label', x: 0, y: y + TL.bar });
+  label.textContent = x.r.region + ' \u00b7 ' + x.r.state;
+  g.appendChild(label);
+  for (const b of x.tl.bars) g.appendChild(barRect(b, x.r.state, y, axis));
+  for (const m of x.tl.marks) g.appendChild(markShape(m, y, axis));
+  return g;
+}
+
+export function drawTimeline(rel: ReleaseDetailView, audit: AuditEntry[] | null): SVGElement {
+  const now = Date.now();
+  const rows = rel.rollouts.map((r) => ({ r, tl: timelineOf(rel, r, audit, now) }));
+  const axis = timeAxisOf(rel, rows, now);
+  const h = TL.top + rows.length * TL.row + 8;
+  const svg = svgEl('svg', {
+    viewBox: '0 0 ' + (TL.left + TL.width + 20) + ' ' + h,
+    width: TL.left + TL.width + 20,
+    height: h,
+    role: 'img',
+    'aria-label': 'timeline of ' + releaseName(rel) + ' per region',
+    'data-t0': axis.t0,
+    'data-t1': axis.t1,
+  });
+  drawAxis(svg, axis);
+  rows.forEach((x, i) => svg.appendChild(regionRow(x, i, axis)));
   return svg;
 }
 
