@@ -1,4 +1,5 @@
 export * from './backoff';
+export * from './errors';
 export * from './http-hints';
 export * from './loopback';
 export * from './retry';
