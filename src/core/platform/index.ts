@@ -2,4 +2,5 @@ export * from './backoff';
 export * from './errors';
 export * from './http-hints';
 export * from './loopback';
+export * from './memo';
 export * from './retry';
