@@ -1,4 +1,5 @@
 export * from './access-router';
+export * from './aks-cluster';
 export * from './kubernetes-api/client';
 export * from './kubernetes-api/credentials';
 export * from './kubernetes-api/executor';
