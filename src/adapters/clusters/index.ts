@@ -6,6 +6,7 @@ export * from './kubernetes-api/executor';
 export * from './kubernetes-api/handle';
 export * from './kubernetes-api/http';
 export * from './rollout-command';
+export * from './script-syntax';
 export * from './run-command/arm-errors';
 export * from './run-command/client';
 export * from './run-command/executor';
