@@ -2,13 +2,13 @@
 // product's own tokenizer splits it (anything else is a shell syntax error), `set -eu` stops at
 // the first failure with kubectl's exit code, and the output becomes the command's logs.
 import type { WorkloadKind } from '../../src/core/model/names';
+import { FENCE_READ_PREFIX } from '../../src/adapters/clusters/rollout-command';
 import {
-  FENCE_READ_PREFIX,
   OR,
   ScriptSyntaxError,
   SCRIPT_PRELUDE,
   tokenizeScript,
-} from '../../src/adapters/clusters/rollout-command';
+} from '../../src/adapters/clusters/script-syntax';
 import { RELEASE_ANNOTATION } from '../../src/core/rollout/fence';
 import { applyJsonPatch, PatchError, type Json } from '../k8s-simulator/patch';
 import { ContainerNotFound, type SimCluster } from './cluster';

@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ScriptSyntaxError, tokenizeScript } from '../../src/adapters/clusters/rollout-command';
+import { ScriptSyntaxError, tokenizeScript } from '../../src/adapters/clusters/script-syntax';
 import type { ScriptOutcome } from './commands';
 
 /** How the command pod reaches the cluster's API server (a kubeconfig's server, CA and token). */

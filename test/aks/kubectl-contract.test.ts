@@ -9,12 +9,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  OR,
   buildRolloutScript,
   buildRolloutSteps,
   changeCause,
   rolloutImage,
 } from '../../src/adapters/clusters/rollout-command';
+import { OR } from '../../src/adapters/clusters/script-syntax';
 import { AksSimulator } from '../../dev/aks-simulator';
 import { executeScript } from '../../dev/aks-simulator/commands';
 import { OLD_IMAGE, TOKEN, request, simCluster, workload } from './fixtures';

@@ -9,9 +9,8 @@ import {
   InvalidRolloutInput,
   buildRolloutScript,
   buildRolloutSteps,
-  OR,
-  tokenizeScript,
 } from '../../src/adapters/clusters/rollout-command';
+import { OR, tokenizeScript } from '../../src/adapters/clusters/script-syntax';
 import { DIGEST_A, LOGIN_SERVER, RELEASE_ID, REPO, request, workload } from './fixtures';
 
 const run = promisify(execFile);

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAcrEvent } from '../../src/core/intake/acr-event';
 import { decodeKey, encodeKey } from '../../src/core/model/keys';
-import { isDigest, isRepository, isTag, parseAksResourceId, tagMatches } from '../../src/core/model/names';
+import {
+  isDigest,
+  isRepository,
+  isTag,
+  parseAksResourceId,
+  tagMatches,
+  watchesTag,
+} from '../../src/core/model/names';
 import { isNewerRelease, makeReleaseId } from '../../src/core/intake/release-id';
 
 describe('table key encoding', () => {
@@ -76,6 +83,14 @@ describe('names', () => {
     expect(tagMatches('v*', '2')).toBe(false);
     expect(tagMatches('1.?.0', '1.4.0')).toBe(true);
     expect(tagMatches('1.4.0', '1x4x0')).toBe(false);
+  });
+  it('a workload watches a tag of its own repository that one of its globs matches', () => {
+    const w = { repository: 'shop/web', tags: ['v*', 'stable'] };
+    expect(watchesTag(w, 'shop/web', 'v1.2')).toBe(true);
+    expect(watchesTag(w, 'shop/web', 'stable')).toBe(true);
+    expect(watchesTag(w, 'shop/web', 'latest')).toBe(false);
+    expect(watchesTag(w, 'shop/api', 'v1.2')).toBe(false);
+    expect(watchesTag({ repository: 'shop/web', tags: [] }, 'shop/web', 'v1')).toBe(false);
   });
 });
 

@@ -12,7 +12,13 @@ import {
   type K8sHttpOptions,
 } from '../../src/adapters/clusters/kubernetes-api/http';
 import { RELEASE_ANNOTATION, type FenceChange, type FenceTarget } from '../../src/core/rollout/fence';
-import { failFast, trackStuck, type FailFastDecision } from '../../src/core/rollout/k8s-progress';
+import {
+  failFast,
+  stuckContainers,
+  trackStuck,
+  workloadProgress,
+  type FailFastDecision,
+} from '../../src/core/rollout/k8s-progress';
 import type { WorkloadKind } from '../../src/core/model/names';
 
 const OLD = `r.azurecr.io/app@sha256:${'a'.repeat(64)}`;
@@ -63,12 +69,23 @@ function seedDeployment(
   });
 }
 
+/** What the executor's status reads of one workload: its progress, and the stuck pods of its new revision. */
+async function observe(t: FenceTarget) {
+  const object = await client().getWorkload(t.kind, t.namespace, t.name);
+  const progress = workloadProgress(t.kind, object);
+  const stuck =
+    progress.state === 'succeeded'
+      ? []
+      : stuckContainers(await client().newRevisionPods(t.kind, object, t.container));
+  return { progress, stuck };
+}
+
 /** Advances the simulated clock until the observation settles or fails fast (bounded steps). */
 async function watchRollout(t: FenceTarget, failFastSeconds: number, stepMs = 5000) {
   let seen = new Map<string, number>();
   for (let i = 0; i < 200; i++) {
     sim.advance(stepMs);
-    const { progress, stuck } = await client().observe(t.kind, t.namespace, t.name, t.container);
+    const { progress, stuck } = await observe(t);
     seen = trackStuck(seen, stuck, sim.now());
     const decision: FailFastDecision = failFast(stuck, seen, sim.now(), failFastSeconds);
     if (progress.state !== 'progressing' || decision.fail) return { progress, decision, steps: i + 1 };
@@ -235,8 +252,8 @@ describe('K8sClient against the Kubernetes API simulator', () => {
       });
       const t = target(kind.toLowerCase(), kind, 'infra');
       expect((await client().applyFencedChange(t, change(NEW, 'rel-B'), 'rel-A')).outcome).toBe('applied');
-      const first = await client().readProgress(kind, 'infra', t.name);
-      expect(first.progress.state).toBe('progressing');
+      const first = workloadProgress(kind, await client().getWorkload(kind, 'infra', t.name));
+      expect(first.state).toBe('progressing');
       expect((await watchRollout(t, 120, 1000)).progress.state).toBe('succeeded');
     }
   });

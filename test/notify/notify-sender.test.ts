@@ -183,6 +183,20 @@ describe('sendNotification: outcomes', () => {
     expect(out).toMatchObject({ retryable: true, status: 503, retryAfterSeconds: 30, error: 'HTTP 503' });
   });
 
+  it('when Retry-After is negative or garbage, then the outcome carries no wait (not a year-5 date)', async () => {
+    for (const value of ['-5', 'soon', 'foo 5']) {
+      const s = await sink(answer(503, '', { 'retry-after': value }));
+      const out = await send(s.url, 'json');
+      expect(out).toMatchObject({ retryable: true, status: 503 });
+      expect(out.retryAfterSeconds).toBeUndefined();
+    }
+  });
+
+  it('when Retry-After asks for longer than an hour, then the wait is clamped to an hour', async () => {
+    const s = await sink(answer(429, '', { 'retry-after': '86400' }));
+    expect(await send(s.url, 'json')).toMatchObject({ retryable: true, retryAfterSeconds: 3600 });
+  });
+
   it('when the sink rejects the body (4xx), then it is permanent and says why', async () => {
     const s = await sink(answer(400, 'invalid_blocks'));
     expect(await send(s.url, 'slack')).toMatchObject({

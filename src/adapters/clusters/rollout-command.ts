@@ -1,7 +1,7 @@
 // The one shell script a release runs on one cluster (docs/rules.md rule 7). It is built from a typed
 // description (argv arrays), every request value validated against its grammar and
 // single-quoted, so nothing untrusted can become shell syntax. The simulator and the dry runs
-// use the same builder and tokenizer, so what is tested is what is sent.
+// use the same builder and tokenizer (./script-syntax.ts), so what is tested is what is sent.
 import { buildFencedPatch } from '../../core/rollout';
 import type { RolloutRequest, RolloutWorkload } from '../../core/model';
 import { RELEASE_ID_PATTERN } from '../../core/intake';
@@ -15,6 +15,8 @@ import {
   isTag,
   type WorkloadKind,
 } from '../../core/model';
+import { errorMessage } from '../../core/platform';
+import { OR, SCRIPT_PRELUDE, shellQuote } from './script-syntax';
 
 export class InvalidRolloutInput extends Error {
   constructor(message: string) {
@@ -32,18 +34,10 @@ export const KUBECTL_RESOURCE: Readonly<Record<WorkloadKind, string>> = {
   DaemonSet: 'daemonset',
 };
 
-/** First line of every script: stop at the first failing command, with its exit code. */
-export const SCRIPT_PRELUDE = 'set -eu';
-
 /** A word is either a fixed literal of ours or a validated request value (always quoted). */
 type Word = { literal: string } | { value: string };
 const lit = (literal: string): Word => ({ literal });
 const val = (value: string): Word => ({ value });
-
-/** POSIX single quoting; a `'` inside becomes `'\''` (validated values never contain one). */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
 
 function check(ok: boolean, what: string, value: unknown): void {
   if (!ok) throw new InvalidRolloutInput(`invalid ${what}: ${JSON.stringify(value)}`);
@@ -120,9 +114,6 @@ function validate(request: RolloutRequest): void {
   }
 }
 
-/** Separates the alternatives of one step: the shell runs the next only when the previous failed. */
-export const OR = '||';
-
 /** The pre-read each change starts with: what the fence will test, printed into the logs. */
 export const FENCE_READ_PREFIX = 'fence-read';
 
@@ -152,7 +143,7 @@ function fencedPatchOrInvalid(...args: Parameters<typeof patchArg>): string {
   try {
     return patchArg(...args);
   } catch (e) {
-    throw new InvalidRolloutInput((e as Error).message);
+    throw new InvalidRolloutInput(errorMessage(e));
   }
 }
 
@@ -247,79 +238,4 @@ export function buildRolloutScript(request: RolloutRequest): string {
     step.map((w) => ('literal' in w ? w.literal : shellQuote(w.value))).join(' '),
   );
   return [SCRIPT_PRELUDE, ...lines].join('\n') + '\n';
-}
-
-export class ScriptSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(`line ${line}: ${message}`);
-    this.name = 'ScriptSyntaxError';
-  }
-}
-
-const BARE_WORD = /^[A-Za-z0-9_./=:@%+,-]$/;
-
-/**
- * Splits a script of the shape buildRolloutScript renders back into argv arrays: bare words and
- * single-quoted strings only. Anything else (double quotes, `$`, `;`, pipes, backticks, escapes)
- * is refused, so the simulator executes only what the builder can produce.
- */
-export function tokenizeScript(script: string): { prelude: string[]; steps: string[][] } {
-  const prelude: string[] = [];
-  const steps: string[][] = [];
-  script.split('\n').forEach((raw, index) => {
-    const lineNo = index + 1;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    if (line.startsWith('set ')) {
-      if (line !== SCRIPT_PRELUDE)
-        throw new ScriptSyntaxError(`unsupported shell option line: ${line}`, lineNo);
-      prelude.push(line);
-      return;
-    }
-    steps.push(tokenizeLine(line, lineNo));
-  });
-  return { prelude, steps };
-}
-
-function tokenizeLine(line: string, lineNo: number): string[] {
-  const words: string[] = [];
-  let current: string | undefined;
-  let i = 0;
-  while (i < line.length) {
-    const ch = line.charAt(i);
-    if (ch === ' ' || ch === '\t') {
-      if (current !== undefined) words.push(current);
-      current = undefined;
-      i++;
-    } else if (ch === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new ScriptSyntaxError('unterminated single quote', lineNo);
-      current = (current ?? '') + line.slice(i + 1, end);
-      i = end + 1;
-    } else if (ch === '\\' && line.charAt(i + 1) === "'") {
-      current = (current ?? '') + "'";
-      i += 2;
-    } else if (
-      ch === '|' &&
-      line.charAt(i + 1) === '|' &&
-      current === undefined &&
-      /[ \t]/.test(line.charAt(i + 2))
-    ) {
-      words.push(OR); // a list operator between two commands, never part of a word
-      i += 2;
-    } else if (BARE_WORD.test(ch)) {
-      current = (current ?? '') + ch;
-      i++;
-    } else {
-      throw new ScriptSyntaxError(
-        `unsupported shell syntax near ${JSON.stringify(line.slice(i, i + 10))}`,
-        lineNo,
-      );
-    }
-  }
-  if (current !== undefined) words.push(current);
-  return words;
 }

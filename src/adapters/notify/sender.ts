@@ -5,6 +5,7 @@
 // body is never kept, except one of Slack's documented error codes: a body can echo the URL in
 // any encoding, so no scrubbing of it could be trusted.
 import type { FormattedMessage, NotifyFormat } from '../../core/notify';
+import { parseRetryAfterSeconds } from '../../core/platform';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 5_000;
 /** A Retry-After beyond this is clamped: the outbox's own back-off bounds the wait anyway. */
@@ -73,16 +74,9 @@ export interface SendOptions {
   now?: () => number;
 }
 
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  let seconds: number | undefined;
-  if (/^\d+$/.test(v)) seconds = Number(v);
-  else {
-    const at = Date.parse(v);
-    if (Number.isFinite(at)) seconds = Math.max(0, Math.ceil((at - nowMs) / 1000));
-  }
+/** The target's Retry-After in seconds, clamped; undefined when absent or unreadable. */
+function retryAfterOf(res: Response, nowMs: number): number | undefined {
+  const seconds = parseRetryAfterSeconds(res.headers.get('retry-after'), nowMs);
   return seconds === undefined ? undefined : Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
 }
 
@@ -173,7 +167,7 @@ async function attempt(target: SendTarget, message: FormattedMessage, o: SendOpt
     retryable,
     status: res.status,
     error: `HTTP ${res.status}${redirect}${detail}`,
-    retryAfterSeconds: retryable ? parseRetryAfter(res.headers.get('retry-after'), now()) : undefined,
+    retryAfterSeconds: retryable ? retryAfterOf(res, now()) : undefined,
     durationMs,
   };
 }

@@ -1,7 +1,7 @@
 // One HTTP exchange with the registry, bounded in every dimension: a timeout per attempt, a
 // few attempts for throttling (429) and server errors (5xx), exponential backoff with full
 // jitter that honours Retry-After, and a total budget. Nothing here can hang a caller.
-import { parseRetryAfterMs, retry, type Sleep } from '../../core/platform';
+import { errorMessage, parseRetryAfterMs, retry, type Sleep } from '../../core/platform';
 import { realSleep } from '../platform';
 
 export interface AcrHttpOptions {
@@ -135,7 +135,7 @@ export class AcrHttp {
           `${req.method} ${redact(req.url)}: timed out after ${timeoutMs} ms`,
           'timeout',
         );
-      throw new AcrRequestError(`${req.method} ${redact(req.url)}: ${(e as Error).message}`, 'network');
+      throw new AcrRequestError(`${req.method} ${redact(req.url)}: ${errorMessage(e)}`, 'network');
     }
   }
 }

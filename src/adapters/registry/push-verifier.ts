@@ -5,7 +5,7 @@
 // Asked for the push time, it also reads the tag's attributes there: the home registry's
 // `lastUpdateTime` of the tag is the one clock every region's delivery can be ordered by.
 import { z } from 'zod';
-import { safeJson } from '../../core/platform';
+import { errorMessage, safeJson } from '../../core/platform';
 import { isDigest, isRepository, isTag } from '../../core/model';
 import type { PushVerification, PushVerifierPort } from '../../core/model';
 import { repositoryPath, type AcrClient } from './client';
@@ -105,7 +105,7 @@ export class AcrPushVerifier implements PushVerifierPort {
       if (e instanceof AcrAuthError)
         return { outcome: 'unreachable', reason: `could not get an ACR token: ${e.message}` };
       if (signal?.aborted) return { outcome: 'unreachable', reason: `no answer from ${base} in time` };
-      return { outcome: 'unreachable', reason: e instanceof Error ? e.message : String(e) };
+      return { outcome: 'unreachable', reason: errorMessage(e) };
     }
   }
 }

@@ -4,6 +4,7 @@
 // slow replication.
 import type { ReplicaPresence, ReplicaCheck, ReplicaStatusPort } from '../../core/model';
 import { isDigest, isRegion, isRepository } from '../../core/model';
+import { errorMessage } from '../../core/platform';
 import { repositoryPath, type AcrClient } from './client';
 import { AcrAuthError } from './token-provider';
 
@@ -27,7 +28,7 @@ function statusCause(status: number, attempts: number, host: string, repository:
 
 function errorCause(err: unknown): string {
   if (err instanceof AcrAuthError) return `could not get an ACR token: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 export class AcrReplicaStatus implements ReplicaStatusPort {

@@ -1,7 +1,7 @@
 // Recent tags of a repository on the home registry, newest first, from ACR's own listing
 // `GET /acr/v1/<repo>/_tags?orderby=timedesc&n=N`, following `Link: <...>; rel="next"`.
 import { z } from 'zod';
-import { safeJson } from '../../core/platform';
+import { errorMessage, safeJson } from '../../core/platform';
 import { isDigest, isRepository, isTag } from '../../core/model';
 import type { RegistryListingPort, TagListing } from '../../core/model';
 import { repositoryPath, type AcrClient } from './client';
@@ -58,7 +58,7 @@ export class AcrRegistryListing implements RegistryListingPort {
       const res = await this.client
         .call({ method: 'GET', base, path, scope: `repository:${repository}:metadata_read` }, signal)
         .catch((e: unknown) => {
-          throw new AcrListingError(`listing tags of ${repository}: ${(e as Error).message}`);
+          throw new AcrListingError(`listing tags of ${repository}: ${errorMessage(e)}`);
         });
       // A repository not (yet) in the registry has no tags; any other 404 is a misconfiguration.
       if (res.status === 404 && page === 0 && errorCode(res.body) === 'NAME_UNKNOWN') return [];

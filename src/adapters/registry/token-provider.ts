@@ -3,7 +3,7 @@
 // shortly before they expire, and concurrent callers share one in-flight request per key.
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
-import { safeJson } from '../../core/platform';
+import { errorMessage, safeJson } from '../../core/platform';
 import type { BearerChallenge } from './challenge';
 import { AcrRequestError, type AcrHttp, redact } from './http';
 
@@ -222,7 +222,7 @@ export class AcrTokenProvider {
       this.opts.credential.getToken(ACR_ENTRA_SCOPE, { abortSignal: timeout }),
       timeout,
     ).catch((e: unknown) => {
-      throw new AcrAuthError(`could not get an Entra token for ACR: ${(e as Error).message}`);
+      throw new AcrAuthError(`could not get an Entra token for ACR: ${errorMessage(e)}`);
     });
     if (!token?.token) throw new AcrAuthError('the credential returned no Entra token for ACR');
     return token.token;

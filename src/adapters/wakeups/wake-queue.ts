@@ -5,7 +5,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { QueueClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { PoisonedWakeup, Wakeup, WakeupPort } from '../../core/model';
-import { retry, type Sleep } from '../../core/platform';
+import { memoUntilRejected, retry, type Sleep } from '../../core/platform';
 import { MAX_VISIBILITY_SECONDS, encodeWakeup, parseWakeup } from '../../core/wakeups';
 
 export type WakeQueueConnection =
@@ -39,7 +39,8 @@ export class WakeQueue implements WakeupPort {
   sent = 0;
   private readonly queue: QueueClient;
   private readonly poison: QueueClient;
-  private created: Promise<void> | undefined;
+  /** The queue's creation, once per instance (one key); a failed one is tried again. */
+  private readonly created = new Map<'queue', Promise<void>>();
 
   constructor(private readonly opts: WakeQueueOptions) {
     if (!QUEUE_NAME_PATTERN.test(opts.queueName)) throw new Error(`invalid queue name ${opts.queueName}`);
@@ -84,12 +85,9 @@ export class WakeQueue implements WakeupPort {
   }
 
   private ensureQueue(signal?: AbortSignal): Promise<void> {
-    this.created ??= this.queue.createIfNotExists({ abortSignal: signal }).then(() => undefined);
-    const p = this.created;
-    p.catch(() => {
-      if (this.created === p) this.created = undefined;
-    });
-    return p;
+    return memoUntilRejected(this.created, 'queue', () =>
+      this.queue.createIfNotExists({ abortSignal: signal }).then(() => undefined),
+    );
   }
 
   private bounded<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {

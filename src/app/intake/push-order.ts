@@ -2,7 +2,7 @@
 // the home region's own event time, or for another region's delivery (whose timestamp may be the
 // time the image landed there) the home registry's `lastUpdateTime` of the tag, read beside the
 // verification HEAD. A far region's delivery of a new push whose time cannot be read plans nothing.
-import { tagMatches } from '../../core/model';
+import { watchesTag } from '../../core/model';
 import type { TagHead } from '../../core/model';
 import type { Deps, Logger } from '../platform';
 import { verifyAtIntake, type IntakeCheck } from './verify-push';
@@ -34,8 +34,8 @@ export async function checkPush(
 
 /** A workload watches this push (a digest-only push: any tag of the repository). */
 export function isWatched(deps: Deps, repository: string, tag: string): boolean {
-  return deps.config.workloads.some(
-    (w) => w.repository === repository && (tag === '' || w.tags.some((g) => tagMatches(g, tag))),
+  return deps.config.workloads.some((w) =>
+    tag === '' ? w.repository === repository : watchesTag(w, repository, tag),
   );
 }
 

@@ -2,7 +2,7 @@
 // recent tags of every watched repository, newer than when the app started watching it (so an
 // install never redeploys old tags) and within the replication deadline (older pushes would
 // time out anyway), planned exactly like a webhook would.
-import { tagMatches } from '../../core/model';
+import { watchesTag } from '../../core/model';
 import type { Deps } from '../platform';
 import { watchedRepositories } from '../config';
 import { errorMessage, type Logger } from '../platform';
@@ -30,12 +30,7 @@ export async function scanRegistry(deps: Deps, log: Logger, signal?: AbortSignal
           const at = Date.parse(t.updatedAt);
           // Newer than the watch start, within the deadline, and not from the future (clock skew).
           if (!(at > since && at > horizon && at <= now.getTime() + 10 * 60 * 1000)) continue;
-          if (
-            !deps.config.workloads.some(
-              (w) => w.repository === repository && w.tags.some((g) => tagMatches(g, t.tag)),
-            )
-          )
-            continue;
+          if (!deps.config.workloads.some((w) => watchesTag(w, repository, t.tag))) continue;
           out.tagsSeen++;
           const planned = await planRelease(deps, {
             repository,

@@ -5,7 +5,7 @@
 // starts. A refuted push is never planned; a release refuted later ends every rollout `rejected`.
 import type { Release, PushVerification, VerificationUpdate } from '../../core/model';
 import type { Deps } from '../platform';
-import { errorMessage, type Logger } from '../platform';
+import { errorMessage, settleWithin, type Logger } from '../platform';
 
 /** Time the webhook gives the registry check (token exchange included) before planning unverified. */
 export const VERIFY_BUDGET_MS = 1000;
@@ -46,16 +46,10 @@ async function ask(
     .catch((err: unknown): PushVerification => ({ outcome: 'unreachable', reason: errorMessage(err) }));
   if (budgetMs === undefined) return asked;
   // A belt over the signal: whatever the verifier does, the webhook does not wait past the budget.
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<PushVerification>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ outcome: 'unreachable', reason: `no answer within ${budgetMs} ms` }),
-      budgetMs + 100,
-    );
-  });
-  const answer = await Promise.race([asked, late]);
-  clearTimeout(timer);
-  return answer;
+  return settleWithin(asked, budgetMs + 100, (): PushVerification => ({
+    outcome: 'unreachable',
+    reason: `no answer within ${budgetMs} ms`,
+  }));
 }
 
 /** The webhook's check: rejected (plan nothing), or the verification fields the release starts with. */

@@ -1,11 +1,10 @@
 // What every operator action (issue 12) shares: its input (who, why), its result (mapped to HTTP
 // in one place, src/functions/operator/http.ts), the audit entry written before every change and
 // completed after it, and the bounded nudge of the release it changed.
-import { setMaxListeners } from 'node:events';
 import type { AuditAction, AuditEntry } from '../../core/operator';
 import type { Deps } from '../platform';
 import { retry } from '../../core/platform';
-import { errorMessage, type Logger } from '../platform';
+import { errorMessage, nudgeWithin, type Logger } from '../platform';
 import { actionOutbox, newAuditKey } from '../notify';
 import { reconcileRelease } from '../rollout';
 
@@ -142,20 +141,14 @@ async function complete(deps: Deps, log: Logger, key: string, entry: AuditEntry)
 export async function nudgeReleases(deps: Deps, releaseIds: readonly string[], log: Logger): Promise<void> {
   const budgetMs = deps.config.nudgeBudgetMs;
   if (budgetMs <= 0 || releaseIds.length === 0) return;
-  const budget = AbortSignal.timeout(budgetMs);
-  setMaxListeners(0, budget);
-  const work = Promise.all(
-    releaseIds.map((id) =>
-      reconcileRelease(deps, id, log, { signal: budget }).catch((err: unknown) => {
-        log.warn('operator.nudge-error', { releaseId: id, error: errorMessage(err) });
-      }),
+  const first = await nudgeWithin(budgetMs, (budget) =>
+    Promise.all(
+      releaseIds.map((id) =>
+        reconcileRelease(deps, id, log, { signal: budget }).catch((err: unknown) => {
+          log.warn('operator.nudge-error', { releaseId: id, error: errorMessage(err) });
+        }),
+      ),
     ),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), budgetMs + 500);
-  });
-  const first = await Promise.race([work.then(() => 'done' as const), late]);
-  clearTimeout(timer);
   if (first === 'late') log.info('operator.nudge-deferred', { reason: 'budget spent; the timer continues' });
 }

@@ -1,3 +1,4 @@
+export * from './deadline';
 export * from './deps';
 export * from './logger';
 export * from './metrics';

@@ -48,7 +48,5 @@ export const consoleSink: LogSink = {
 
 export const silentSink: LogSink = { info: () => {}, warn: () => {}, error: () => {} };
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err);
-}
+/** Defined once in core (adapters use it too); the app's callers keep importing it from here. */
+export { errorMessage } from '../../core/platform';

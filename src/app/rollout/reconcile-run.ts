@@ -5,6 +5,7 @@ import { changedWorkloads } from '../../core/rollout';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../../core/model';
 import type { ReplicaCheck, RolloutRequest, ActiveReleaseEntry, RegionGate } from '../../core/model';
 import type { Action } from '../../core/rollout';
+import { memoUntilRejected } from '../../core/platform';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { revertRequest, type NewerRolloutCache } from './rollout-context';
@@ -65,24 +66,12 @@ export function neededObservation(run: ReleaseRun, r: RegionRollout, need: Actio
 }
 
 export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<LedgerEntry[]> {
-  let p = cache.ledger.get(region);
-  if (!p) {
-    p = deps.store.listLedger(region);
-    cache.ledger.set(region, p);
-    p.catch(() => cache.ledger.delete(region));
-  }
-  return p;
+  return memoUntilRejected(cache.ledger, region, () => deps.store.listLedger(region));
 }
 
 /** A region's holds and gate version, once per run and region (only pending rollouts ask). */
 export function gateFor(deps: Deps, cache: RunCache, region: string): Promise<RegionGate> {
-  let p = cache.gates.get(region);
-  if (!p) {
-    p = deps.store.readGate(region);
-    cache.gates.set(region, p);
-    p.catch(() => cache.gates.delete(region));
-  }
-  return p;
+  return memoUntilRejected(cache.gates, region, () => deps.store.readGate(region));
 }
 
 /**

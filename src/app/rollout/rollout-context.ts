@@ -2,6 +2,7 @@
 // here of newer releases that target its workloads (whether one took over, is still pending, or
 // ended without rolling out), and, for onFailure 'revert', the last good release to go back to.
 import { changedWorkloads, newerReleasesToRead } from '../../core/rollout';
+import { memoUntilRejected } from '../../core/platform';
 import type {
   LastGood,
   LedgerEntry,
@@ -29,16 +30,8 @@ export async function newerRolloutsHere(
 ): Promise<Map<string, RegionRollout | undefined>> {
   const pending = r.state === 'waiting-for-replica' || r.state === 'replica-ready';
   const ids = pending ? newerReleasesToRead(r, release, ledger, active) : [];
-  const read = (id: string) => {
-    const key = `${id}\n${r.region}`;
-    let p = cache.get(key);
-    if (!p) {
-      p = store.getRollout(id, r.region);
-      cache.set(key, p);
-      p.catch(() => cache.delete(key));
-    }
-    return p;
-  };
+  const read = (id: string) =>
+    memoUntilRejected(cache, `${id}\n${r.region}`, () => store.getRollout(id, r.region));
   const found = await Promise.all(ids.map(read));
   return new Map(ids.map((id, i) => [id, found[i]]));
 }

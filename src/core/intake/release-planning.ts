@@ -1,6 +1,6 @@
 // Which regions and workloads a push targets, and the records a new release starts with.
 import {
-  tagMatches,
+  watchesTag,
   workloadKey,
   type RegionConfig,
   type RegionRollout,
@@ -19,7 +19,7 @@ export function planTargets(
 ): Record<string, string[]> {
   const targets: Record<string, string[]> = {};
   for (const w of workloads) {
-    if (w.repository !== repository || !w.tags.some((glob) => tagMatches(glob, tag))) continue;
+    if (!watchesTag(w, repository, tag)) continue;
     for (const r of regions) {
       if (w.regions && !w.regions.includes(r.name)) continue;
       (targets[r.name] ??= []).push(workloadKey(w));

@@ -1,6 +1,7 @@
 // The grammars every untrusted name must match before it reaches a table key, a URL or a
 // command line (docs/rules.md rule 7). Kept as plain predicates so the core, the config schema and
 // the adapters share exactly one definition.
+import type { Workload } from './records';
 
 /** OCI distribution: path components of lowercase alphanumerics joined by separators. */
 const REPOSITORY_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -77,4 +78,13 @@ export function tagMatches(glob: string, tag: string): boolean {
     .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\-]/g, '\\$&')))
     .join('');
   return new RegExp(`^${source}$`).test(tag);
+}
+
+/** Whether a workload watches pushes of repository:tag: one of its tag globs matches the tag. */
+export function watchesTag(
+  w: Pick<Workload, 'repository' | 'tags'>,
+  repository: string,
+  tag: string,
+): boolean {
+  return w.repository === repository && w.tags.some((glob) => tagMatches(glob, tag));
 }

@@ -4,6 +4,7 @@
 // It is read once; the runtime needs no bundler.
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../../core/platform';
 
 export const PAGE_SCRIPT_FILE = path.join(__dirname, 'client.bundle.js');
 
@@ -15,7 +16,7 @@ export function pageScript(): string {
       script = fs.readFileSync(PAGE_SCRIPT_FILE, 'utf8');
     } catch (err) {
       throw new Error(
-        `the status page's script ${PAGE_SCRIPT_FILE} is missing (npm run build writes it): ${err instanceof Error ? err.message : String(err)}`,
+        `the status page's script ${PAGE_SCRIPT_FILE} is missing (npm run build writes it): ${errorMessage(err)}`,
       );
     }
   }

@@ -1,6 +1,6 @@
-// The product's few calls to a cluster's Kubernetes API: read a workload, apply the fenced
-// change (src/core/rollout/fence.ts), read its progress, and list the pods of the new revision to
-// detect a stuck rollout. A failed fence test is an outcome ("a newer change is already
+// The product's few calls to a cluster's Kubernetes API: read a workload (its progress is read
+// from it), apply the fenced change (src/core/rollout/fence.ts), and list the pods of the new
+// revision to detect a stuck rollout. A failed fence test is an outcome ("a newer change is already
 // there"), not an error.
 import {
   buildFencedPatch,
@@ -11,11 +11,7 @@ import {
   type FenceChange,
   type FenceTarget,
   type WorkloadLike,
-  stuckContainers,
-  workloadProgress,
   type PodView,
-  type ProgressState,
-  type StuckPod,
   type WorkloadStatusView,
 } from '../../../core/rollout';
 import type { WorkloadKind } from '../../../core/model';
@@ -28,11 +24,17 @@ import {
   type K8sHttpOptions,
 } from './http';
 
-const RESOURCE: Record<WorkloadKind, string> = {
+/** The API's resource (plural, lower case) of each workload kind. */
+export const WORKLOAD_RESOURCE: Readonly<Record<WorkloadKind, string>> = {
   Deployment: 'deployments',
   StatefulSet: 'statefulsets',
   DaemonSet: 'daemonsets',
 };
+
+/** `namespace/resource/name`, as messages and the executor's logs name a workload. */
+export function workloadRef(w: { namespace: string; kind: WorkloadKind; name: string }): string {
+  return `${w.namespace}/${WORKLOAD_RESOURCE[w.kind]}/${w.name}`;
+}
 
 export interface K8sObject extends WorkloadLike, WorkloadStatusView {
   metadata?: {
@@ -54,7 +56,7 @@ export type FencedOutcome =
   | { outcome: 'newer-change-there'; release: string | undefined };
 
 function workloadPath(kind: WorkloadKind, namespace: string, name?: string): string {
-  const base = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${RESOURCE[kind]}`;
+  const base = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${WORKLOAD_RESOURCE[kind]}`;
   return name ? `${base}/${encodeURIComponent(name)}` : base;
 }
 
@@ -85,7 +87,7 @@ export class K8sClient {
       {
         method: 'GET',
         path: workloadPath(kind, namespace, name),
-        ctx: this.ctx('get', RESOURCE[kind], namespace, name),
+        ctx: this.ctx('get', WORKLOAD_RESOURCE[kind], namespace, name),
       },
       this.http,
     );
@@ -123,7 +125,7 @@ export class K8sClient {
       expectedRelease,
       annotationsMapPresent: current.metadata?.annotations != null,
     });
-    const ctx = this.ctx('patch', RESOURCE[target.kind], target.namespace, target.name);
+    const ctx = this.ctx('patch', WORKLOAD_RESOURCE[target.kind], target.namespace, target.name);
     try {
       const res = await k8sRequest<K8sObject>(
         this.conn,
@@ -174,15 +176,6 @@ export class K8sClient {
     // the container list moved): worth one fresh read.
     if (release === undefined) return 'retry';
     throw err;
-  }
-
-  async readProgress(
-    kind: WorkloadKind,
-    namespace: string,
-    name: string,
-  ): Promise<{ object: K8sObject; progress: ProgressState }> {
-    const object = await this.getWorkload(kind, namespace, name);
-    return { object, progress: workloadProgress(kind, object) };
   }
 
   private async listPods(namespace: string, selector: string): Promise<PodView[]> {
@@ -237,20 +230,5 @@ export class K8sClient {
       (r) => r.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
     );
     return rs?.metadata?.labels?.['pod-template-hash'];
-  }
-
-  /** Progress plus the stuck containers of the new revision, in one observation. */
-  async observe(
-    kind: WorkloadKind,
-    namespace: string,
-    name: string,
-    container: string,
-  ): Promise<{ progress: ProgressState; stuck: StuckPod[]; generation: number }> {
-    const { object, progress } = await this.readProgress(kind, namespace, name);
-    const stuck =
-      progress.state === 'succeeded'
-        ? []
-        : stuckContainers(await this.newRevisionPods(kind, object, container));
-    return { progress, stuck, generation: object.metadata?.generation ?? 0 };
   }
 }

@@ -8,19 +8,14 @@
 //   Refused unless the region sets allowLocalAccounts; then that token is the bearer.
 // The kubeconfig is parsed minimally (no YAML package): the few scalar keys needed, block style.
 // Connections are cached per cluster with a bounded lifetime; secrets are never logged.
-import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
-import { isLoopbackUrl } from '../../../core/platform';
-import { parseAksResourceId, type AksClusterId } from '../../../core/model';
+import { endpointProblem } from '../../../core/platform';
+import type { AksClusterId } from '../../../core/model';
+import { ArmClients, aksServerToken, clusterKey, clusterWhere, readClusterId } from '../aks-cluster';
 import { classifyArmError, isTransientForRead, type ArmFailure } from '../run-command/arm-errors';
-import { createArmClient } from '../run-command/client';
-import { DEFAULT_RETRY_POLICY, callWithDeadline, withRetries, type RetryPolicy } from '../run-command/retry';
+import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from '../run-command/retry';
 import type { K8sConnection } from './http';
 
-import { AKS_SERVER_APP_SCOPE } from '../run-command/executor';
-
-/** The AKS AAD server application: its token is accepted by every managed-Entra API server. */
-export { AKS_SERVER_APP_SCOPE };
 export const PERMISSION_LIST_USER_CREDENTIAL =
   'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action';
 
@@ -72,7 +67,8 @@ export function parseKubeconfig(text: string): KubeconfigFacts {
   } catch {
     throw new KubeconfigError('the kubeconfig server is not a URL');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(server)))
+  // https, or plain http to a loopback test server only.
+  if (endpointProblem(server))
     throw new KubeconfigError(`the kubeconfig server must be https (${url.protocol})`);
   const caData = valuesOf(text, 'certificate-authority-data')[0];
   const ca = caData ? decodeCa(caData) : undefined;
@@ -110,57 +106,44 @@ interface CachedFacts {
   expiresAt: number;
 }
 
-function where(id: AksClusterId): string {
-  return `cluster ${id.resourceGroup}/${id.name}`;
-}
-
 function armRefusal(f: ArmFailure, id: AksClusterId): ConnectionAnswer {
   if (f.kind === 'forbidden')
     return {
       ok: false,
       transient: false,
-      reason: `missing permission ${PERMISSION_LIST_USER_CREDENTIAL} on ${where(id)} (assign "Azure Kubernetes Service Cluster User Role"): ${f.message}`,
+      reason: `missing permission ${PERMISSION_LIST_USER_CREDENTIAL} on ${clusterWhere(id)} (assign "Azure Kubernetes Service Cluster User Role"): ${f.message}`,
     };
   if (f.kind === 'not-found')
-    return { ok: false, transient: false, reason: `${where(id)} not found: ${f.message}` };
+    return { ok: false, transient: false, reason: `${clusterWhere(id)} not found: ${f.message}` };
   return {
     ok: false,
     transient: true,
-    reason: `could not read the kubeconfig of ${where(id)}: ${f.message}`,
+    reason: `could not read the kubeconfig of ${clusterWhere(id)}: ${f.message}`,
   };
 }
 
 export class K8sCredentials {
   private readonly cache = new Map<string, CachedFacts>();
-  private readonly clients = new Map<string, ContainerServiceClient>();
+  private readonly clients: ArmClients;
   private readonly now: () => number;
   readonly counters = { kubeconfigReads: 0, armRequests: 0 };
 
   constructor(private readonly opts: K8sCredentialOptions) {
     this.now = opts.now ?? Date.now;
-  }
-
-  private client(subscriptionId: string): ContainerServiceClient {
-    let c = this.clients.get(subscriptionId);
-    if (!c) {
-      c = createArmClient({
-        armEndpoint: this.opts.armEndpoint,
-        credential: this.opts.credential,
-        subscriptionId,
-        onRequest: () => this.counters.armRequests++,
-        apiVersion: this.opts.apiVersion,
-      });
-      this.clients.set(subscriptionId, c);
-    }
-    return c;
+    this.clients = new ArmClients({
+      armEndpoint: opts.armEndpoint,
+      credential: opts.credential,
+      apiVersion: opts.apiVersion,
+      onRequest: () => this.counters.armRequests++,
+    });
   }
 
   private async readFacts(id: AksClusterId, signal?: AbortSignal): Promise<KubeconfigFacts> {
-    const key = `${id.subscriptionId}/${id.resourceGroup}/${id.name}`.toLowerCase();
+    const key = clusterKey(id);
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.facts;
     this.counters.kubeconfigReads++;
-    const client = this.client(id.subscriptionId);
+    const client = this.clients.for(id.subscriptionId);
     const result = await withRetries(
       (s) =>
         client.managedClusters.listClusterUserCredentials(id.resourceGroup, id.name, {
@@ -183,61 +166,45 @@ export class K8sCredentials {
 
   /** Forget a cluster's kubeconfig (after a 401: the server or CA may have rotated). */
   forget(cluster: string): void {
-    const id = parseAksResourceId(cluster);
-    if (id) this.cache.delete(`${id.subscriptionId}/${id.resourceGroup}/${id.name}`.toLowerCase());
+    const read = readClusterId(cluster);
+    if ('id' in read) this.cache.delete(clusterKey(read.id));
   }
 
   async connect(req: ClusterAccessRequest, signal?: AbortSignal): Promise<ConnectionAnswer> {
-    const id = parseAksResourceId(req.cluster);
-    if (!id)
-      return {
-        ok: false,
-        transient: false,
-        reason: `not an AKS cluster resource id: ${JSON.stringify(req.cluster)}`,
-      };
+    const read = readClusterId(req.cluster);
+    if ('reason' in read) return { ok: false, transient: false, reason: read.reason };
+    const { id } = read;
     let facts: KubeconfigFacts;
     try {
       facts = await this.readFacts(id, signal);
     } catch (e) {
       if (e instanceof KubeconfigError)
-        return { ok: false, transient: false, reason: `unusable kubeconfig of ${where(id)}: ${e.message}` };
+        return {
+          ok: false,
+          transient: false,
+          reason: `unusable kubeconfig of ${clusterWhere(id)}: ${e.message}`,
+        };
       return armRefusal(classifyArmError(e), id);
     }
     const base = { server: facts.server, ...(facts.ca ? { ca: facts.ca } : {}) };
-    if (facts.user === 'entra') return this.entraConnection(base, signal);
+    if (facts.user === 'entra') {
+      const token = await aksServerToken(this.opts.credential, this.opts.requestTimeoutMs ?? 20_000, signal);
+      return 'reason' in token
+        ? { ok: false, transient: true, reason: token.reason }
+        : { ok: true, connection: { ...base, token: token.token } };
+    }
     if (!req.allowLocalAccounts)
       return {
         ok: false,
         transient: false,
-        reason: `${where(id)} uses local accounts (its kubeconfig user is admin-equivalent, not Entra ID): refused; enable Entra ID on the cluster, or set regions[].allowLocalAccounts: true`,
+        reason: `${clusterWhere(id)} uses local accounts (its kubeconfig user is admin-equivalent, not Entra ID): refused; enable Entra ID on the cluster, or set regions[].allowLocalAccounts: true`,
       };
     if (facts.user === 'local-token' && facts.localToken)
       return { ok: true, connection: { ...base, token: facts.localToken } };
     return {
       ok: false,
       transient: false,
-      reason: `${where(id)}: the local-accounts kubeconfig has no bearer token (client certificates are not supported)`,
+      reason: `${clusterWhere(id)}: the local-accounts kubeconfig has no bearer token (client certificates are not supported)`,
     };
-  }
-
-  private async entraConnection(
-    base: { server: string; ca?: string },
-    signal?: AbortSignal,
-  ): Promise<ConnectionAnswer> {
-    try {
-      const token = await callWithDeadline(
-        (s) => this.opts.credential.getToken(AKS_SERVER_APP_SCOPE, { abortSignal: s }),
-        this.opts.requestTimeoutMs ?? 20_000,
-        signal,
-      );
-      if (!token) throw new Error('the credential returned no token');
-      return { ok: true, connection: { ...base, token: token.token } };
-    } catch (e) {
-      return {
-        ok: false,
-        transient: true,
-        reason: `could not get an Entra token for the AKS server app (${AKS_SERVER_APP_SCOPE}): ${(e as Error).message}`,
-      };
-    }
   }
 }

@@ -2,10 +2,8 @@
 // it, skip it when its container already runs the digest, else send the fenced JSON patch
 // (src/core/rollout/fence.ts); a failed fence test (422) is "a newer change is already there", the same
 // outcome the Run Command path reports. The handle lists the workloads with the generation and
-// resourceVersion the change produced. status(): progress from each workload's status
-// (src/core/rollout/k8s-progress.ts), failing fast when a pod of the new revision stays stuck
-// (ImagePullBackOff, ErrImagePull, CrashLoopBackOff, CreateContainerConfigError) for longer than
-// policy.failFastSeconds, with the pod's reason and message. A revert is the same change.
+// resourceVersion the change produced. status(): progress from each workload's status, failing
+// fast on a stuck pod (./progress.ts). A revert is the same change.
 import type {
   RolloutHandle,
   RolloutExecutorPort,
@@ -14,26 +12,15 @@ import type {
   RolloutStatus,
   RolloutWorkload,
 } from '../../../core/model';
-import {
-  buildFencedPatch,
-  fenceInputProblems,
-  runsDigest,
-  type FenceChange,
-  failFast,
-  stuckContainers,
-  trackStuck,
-  workloadProgress,
-  type ProgressState,
-} from '../../../core/rollout';
-import { K8sClient, type K8sObject } from './client';
+import { buildFencedPatch, fenceInputProblems, type FenceChange } from '../../../core/rollout';
+import { errorMessage } from '../../../core/platform';
+import { K8sClient, WORKLOAD_RESOURCE, workloadRef } from './client';
 import type { ClusterAccessRequest, ConnectionAnswer } from './credentials';
 import { encodeK8sHandle, decodeK8sHandle, type K8sHandleWorkload, type K8sRolloutRef } from './handle';
 import { DEFAULT_K8S_HTTP, K8sApiError, type K8sHttpOptions } from './http';
+import { K8sProgress } from './progress';
 
-const RESOURCE = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
 const EPOCH = '1970-01-01T00:00:00Z';
-/** Reasons a retry can cure (the pull may succeed later); the others fail the region for good. */
-const TRANSIENT_STUCK = new Set(['ImagePullBackOff', 'ErrImagePull']);
 
 export interface K8sExecutorOptions {
   /** The API server URL, CA and bearer for a cluster (src/adapters/clusters/kubernetes-api/credentials.ts). */
@@ -65,10 +52,6 @@ function changeOf(request: RolloutRequest): FenceChange {
   };
 }
 
-function keyOf(w: { namespace: string; kind: keyof typeof RESOURCE; name: string }): string {
-  return `${w.namespace}/${RESOURCE[w.kind]}/${w.name}`;
-}
-
 /** Every problem with the input before any call (rule 7): names, digest, release ids. */
 function inputProblems(request: RolloutRequest): string[] {
   const change = changeOf(request);
@@ -94,22 +77,20 @@ function startFailure(err: K8sApiError, changedAny: boolean, where: string): Rol
   return { kind: 'rejected', transient, reason };
 }
 
-function refusedConnection(answer: ConnectionAnswer): RolloutStartResult {
-  if (answer.ok) return { kind: 'rejected', transient: true, reason: 'no connection to the API server' };
-  return { kind: 'rejected', transient: answer.transient, reason: answer.reason };
-}
+/** Why there is no connection to the API server. */
+type Refused = Extract<ConnectionAnswer, { ok: false }>;
 
 class KubernetesApiExecutor {
   readonly counters: K8sExecutorStats = { patches: 0, reads: 0 };
-  /** When each stuck pod container was first seen, per rollout handle (bounded). */
-  private readonly stuckSeen = new Map<string, Map<string, number>>();
   private readonly now: () => number;
+  private readonly progress: K8sProgress;
 
   constructor(private readonly opts: K8sExecutorOptions) {
     this.now = opts.now ?? Date.now;
+    this.progress = new K8sProgress(this.counters, opts.failFastSeconds ?? 120, this.now);
   }
 
-  private async client(request: RolloutRequest, signal?: AbortSignal): Promise<K8sClient | ConnectionAnswer> {
+  private async client(request: RolloutRequest, signal?: AbortSignal): Promise<K8sClient | Refused> {
     const allow = this.opts.allowLocalAccounts?.(request.region) ?? false;
     const answer = await this.opts.connect({ cluster: request.cluster, allowLocalAccounts: allow }, signal);
     if (!answer.ok) return answer;
@@ -120,7 +101,8 @@ class KubernetesApiExecutor {
     const problems = inputProblems(request);
     if (problems.length > 0) return { kind: 'rejected', transient: false, reason: problems.join('; ') };
     const client = await this.client(request, signal);
-    if (!(client instanceof K8sClient)) return refusedConnection(client);
+    if (!(client instanceof K8sClient))
+      return { kind: 'rejected', transient: client.transient, reason: client.reason };
     const startedAtMs = this.now();
     const done: K8sHandleWorkload[] = [];
     for (const w of request.workloads) {
@@ -133,11 +115,11 @@ class KubernetesApiExecutor {
         const out = startFailure(
           e,
           done.some((d) => d.outcome === 'applied'),
-          keyOf(w),
+          workloadRef(w),
         );
         if (out.kind !== 'transport') return out;
         // A later workload was refused for good after an earlier one changed: the attempt ran.
-        return this.started({ startedAtMs, workloads: done, failed: `${keyOf(w)}: ${e.message}` });
+        return this.started({ startedAtMs, workloads: done, failed: `${workloadRef(w)}: ${e.message}` });
       }
       if ('fenced' in one) return this.started({ startedAtMs, workloads: done, fenced: one.fenced });
       done.push(one);
@@ -159,7 +141,7 @@ class KubernetesApiExecutor {
     const out = await client.applyFencedChange(target, changeOf(request), w.expectedRelease);
     if (out.outcome === 'newer-change-there')
       return {
-        fenced: `${keyOf(w)} carries release ${out.release ?? '(none)'}, not the expected ${w.expectedRelease ?? '(none)'}`,
+        fenced: `${workloadRef(w)} carries release ${out.release ?? '(none)'}, not the expected ${w.expectedRelease ?? '(none)'}`,
       };
     if (out.outcome === 'applied') {
       this.counters.patches++;
@@ -186,104 +168,18 @@ class KubernetesApiExecutor {
     if (ref.failed !== undefined)
       return { kind: 'failed', transient: false, reason: ref.failed, logs: `${ref.failed}\n` };
     const client = await this.client(request, signal);
-    if (!(client instanceof K8sClient)) {
-      const reason = client.ok ? 'no connection' : client.reason;
-      return client.ok || client.transient
-        ? { kind: 'unknown', reason }
-        : { kind: 'failed', transient: false, reason };
-    }
+    if (!(client instanceof K8sClient))
+      return client.transient
+        ? { kind: 'unknown', reason: client.reason }
+        : { kind: 'failed', transient: false, reason: client.reason };
     try {
-      return await this.progressOf(client, request, handle.value, ref);
+      return await this.progress.statusOf(client, request, handle.value, ref);
     } catch (e) {
       if (!(e instanceof K8sApiError)) throw e;
       if (e.kind === 'unauthorized') this.opts.onUnauthorized?.(request.cluster);
       if (e.kind === 'network' || e.kind === 'server' || e.kind === 'throttled')
         return { kind: 'unknown', reason: e.message };
       return { kind: 'failed', transient: false, reason: e.message };
-    }
-  }
-
-  private async progressOf(
-    client: K8sClient,
-    request: RolloutRequest,
-    handleKey: string,
-    ref: K8sRolloutRef,
-  ): Promise<RolloutStatus> {
-    const lines: string[] = [];
-    let running = false;
-    const nowMs = this.now();
-    for (const w of ref.workloads) {
-      this.counters.reads++;
-      const object = await client.getWorkload(w.kind, w.namespace, w.name);
-      const progress = this.progressWithImage(object, w, request);
-      lines.push(
-        `${keyOf(w)}: ${progress.state}: ${'reason' in progress ? `${progress.reason}: ` : ''}${progress.detail}`,
-      );
-      if (progress.state === 'failed')
-        return {
-          kind: 'failed',
-          transient: false,
-          reason: `${keyOf(w)}: ${progress.reason}: ${progress.detail}`,
-          logs: lines.join('\n'),
-        };
-      if (progress.state === 'succeeded') continue;
-      running = true;
-      const stuck = await this.stuckVerdict(client, handleKey, w, object, nowMs);
-      if (stuck) return { ...stuck, logs: [...lines, stuck.reason].join('\n') };
-    }
-    if (!running) {
-      this.stuckSeen.delete(handleKey);
-      return { kind: 'succeeded', logs: lines.join('\n') };
-    }
-    if (nowMs - ref.startedAtMs > request.timeoutSeconds * 1000)
-      return {
-        kind: 'failed',
-        transient: true,
-        reason: `the rollout did not finish within ${request.timeoutSeconds}s: ${lines.join('; ')}`,
-        logs: lines.join('\n'),
-      };
-    return { kind: 'running' };
-  }
-
-  /** Progress, and "progressing" while the spec does not yet run this release's digest. */
-  private progressWithImage(object: K8sObject, w: K8sHandleWorkload, request: RolloutRequest): ProgressState {
-    if (!runsDigest(object, w.container, request.image.digest))
-      return {
-        state: 'failed',
-        reason: 'ImageChanged',
-        detail: `container "${w.container}" no longer specifies ${request.image.digest}: another writer changed it`,
-      };
-    return workloadProgress(w.kind, object);
-  }
-
-  private async stuckVerdict(
-    client: K8sClient,
-    handleKey: string,
-    w: K8sHandleWorkload,
-    object: K8sObject,
-    nowMs: number,
-  ): Promise<Extract<RolloutStatus, { kind: 'failed' }> | undefined> {
-    this.counters.reads++;
-    const stuck = stuckContainers(await client.newRevisionPods(w.kind, object, w.container));
-    const seenKey = `${handleKey}\n${keyOf(w)}`;
-    const seen = trackStuck(this.stuckSeen.get(seenKey) ?? new Map(), stuck, nowMs);
-    this.remember(seenKey, seen);
-    const decision = failFast(stuck, seen, nowMs, this.opts.failFastSeconds ?? 120);
-    if (!decision.fail) return undefined;
-    return {
-      kind: 'failed',
-      transient: TRANSIENT_STUCK.has(decision.reason),
-      reason: `${keyOf(w)}: pod stuck in ${decision.reason} for ${Math.round(decision.stuckForMs / 1000)}s (failFastSeconds ${this.opts.failFastSeconds ?? 120}): ${decision.message}`,
-    };
-  }
-
-  private remember(key: string, seen: Map<string, number>): void {
-    this.stuckSeen.delete(key);
-    this.stuckSeen.set(key, seen);
-    while (this.stuckSeen.size > 1000) {
-      const oldest = this.stuckSeen.keys().next().value;
-      if (oldest === undefined) break;
-      this.stuckSeen.delete(oldest);
     }
   }
 }
@@ -299,7 +195,7 @@ export function describeK8sChange(request: RolloutRequest): string {
         change,
         expectedRelease: w.expectedRelease,
       });
-      return `PATCH /apis/apps/v1/namespaces/${w.namespace}/${RESOURCE[w.kind]}/${w.name} (application/json-patch+json, unless it already runs ${change.digest}) ${JSON.stringify(patch)}`;
+      return `PATCH /apis/apps/v1/namespaces/${w.namespace}/${WORKLOAD_RESOURCE[w.kind]}/${w.name} (application/json-patch+json, unless it already runs ${change.digest}) ${JSON.stringify(patch)}`;
     })
     .join('\n');
 }
@@ -313,7 +209,7 @@ export function createK8sExecutor(opts: K8sExecutorOptions): K8sExecutor {
       try {
         return describeK8sChange(request);
       } catch (e) {
-        return `invalid rollout input: ${(e as Error).message}`;
+        return `invalid rollout input: ${errorMessage(e)}`;
       }
     },
     stats: () => ({ ...executor.counters }),

@@ -1,10 +1,12 @@
 // One exchange with a cluster's Kubernetes API server over node:https (the API server URL and
-// CA from the cluster's kubeconfig, a bearer token): a timeout per attempt, bounded retries with
-// full-jitter backoff for 429, 5xx and network errors (honouring Retry-After), nothing else
-// retried, and a size limit on every answer. Every non-2xx answer becomes a K8sApiError that
-// names what was refused.
+// CA from the cluster's kubeconfig, a bearer token): a timeout per attempt, bounded retries (the
+// core's retry loop) with full-jitter backoff for 429, 5xx and network errors (honouring
+// Retry-After), nothing else retried, and a size limit on every answer. Every non-2xx answer
+// becomes a K8sApiError that names what was refused.
 import http from 'node:http';
 import https from 'node:https';
+import { errorMessage, parseRetryAfterMs, retry, type Sleep } from '../../../core/platform';
+import { realSleep } from '../../platform';
 
 export interface K8sConnection {
   /** https://host:port of the API server (http only for loopback tests). */
@@ -30,15 +32,18 @@ export interface K8sHttpOptions {
   maxAttempts: number;
   backoffBaseMs: number;
   random: () => number;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
 }
+
+/** The longest wait between two attempts, whatever the server asks. */
+const MAX_WAIT_MS = 30_000;
 
 export const DEFAULT_K8S_HTTP: K8sHttpOptions = {
   timeoutMs: 10_000,
   maxAttempts: 4,
   backoffBaseMs: 200,
   random: Math.random,
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: realSleep,
 };
 
 /** What the caller was doing, so a refusal can name the permission or the object. */
@@ -201,12 +206,14 @@ export function errorFor(ctx: K8sCallContext, res: RawResponse, attempts: number
   }
 }
 
+/** The server's Retry-After (first value), never more than a wait we would take anyway. */
 function retryAfterMs(headers: http.IncomingHttpHeaders): number | undefined {
   const v = headers['retry-after'] as string | string[] | undefined;
-  const s = Array.isArray(v) ? v[0] : v;
-  if (!s || !/^\d{1,4}$/.test(s.trim())) return undefined;
-  return Number(s.trim()) * 1000;
+  const ms = parseRetryAfterMs(Array.isArray(v) ? v[0] : v, Date.now());
+  return ms === undefined ? undefined : Math.min(ms, MAX_WAIT_MS);
 }
+
+const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
 
 export interface K8sRequest {
   method: 'GET' | 'PATCH';
@@ -222,44 +229,52 @@ export async function k8sRequest<T>(
   req: K8sRequest,
   opts: K8sHttpOptions = DEFAULT_K8S_HTTP,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    let res: RawResponse;
-    try {
-      const limit = opts.maxBodyBytes ?? MAX_K8S_BODY_BYTES;
-      res = await exchange(conn, req.method, req.path, req.body, req.contentType, opts.timeoutMs, limit);
-    } catch (err) {
-      if (err instanceof BodyTooLarge)
-        throw new K8sApiError(
-          `the API server's answer for ${target(req.ctx)} is larger than ${err.limit} bytes: not read`,
-          'bad-response',
-          undefined,
-          attempt,
-        );
-      if (attempt >= opts.maxAttempts)
-        throw new K8sApiError(
-          `no answer from the API server for ${target(req.ctx)} after ${attempt} attempts: ${(err as Error).message}`,
-          'network',
-          undefined,
-          attempt,
-        );
-      await opts.sleep(opts.random() * opts.backoffBaseMs * 2 ** (attempt - 1));
-      continue;
-    }
-    if (res.status >= 200 && res.status < 300) {
-      try {
-        return JSON.parse(res.body) as T;
-      } catch {
-        throw new K8sApiError(
-          `the API server answered ${target(req.ctx)} with a body that is not JSON`,
-          'bad-response',
-          res.status,
-          attempt,
-        );
-      }
-    }
-    const retryable = res.status === 429 || res.status >= 500;
-    if (!retryable || attempt >= opts.maxAttempts) throw errorFor(req.ctx, res, attempt);
-    const ceiling = opts.backoffBaseMs * 2 ** (attempt - 1);
-    await opts.sleep(Math.min(retryAfterMs(res.headers) ?? opts.random() * ceiling, 30_000));
+  const limit = opts.maxBodyBytes ?? MAX_K8S_BODY_BYTES;
+  let attempts = 0;
+  let res: RawResponse;
+  try {
+    res = await retry(
+      (attempt) => {
+        attempts = attempt;
+        return exchange(conn, req.method, req.path, req.body, req.contentType, opts.timeoutMs, limit);
+      },
+      {
+        attempts: opts.maxAttempts,
+        baseMs: opts.backoffBaseMs,
+        capMs: MAX_WAIT_MS,
+        jitter: 'full',
+        // An answer larger than the limit is not retried: it would be as large again.
+        retryable: (o) => (o.ok ? isRetryableStatus(o.value.status) : !(o.error instanceof BodyTooLarge)),
+        retryAfterMs: (o) => (o.ok ? retryAfterMs(o.value.headers) : undefined),
+        retryAfter: 'replace',
+        sleep: opts.sleep,
+        random: opts.random,
+      },
+    );
+  } catch (err) {
+    if (err instanceof BodyTooLarge)
+      throw new K8sApiError(
+        `the API server's answer for ${target(req.ctx)} is larger than ${err.limit} bytes: not read`,
+        'bad-response',
+        undefined,
+        attempts,
+      );
+    throw new K8sApiError(
+      `no answer from the API server for ${target(req.ctx)} after ${attempts} attempts: ${errorMessage(err)}`,
+      'network',
+      undefined,
+      attempts,
+    );
+  }
+  if (res.status < 200 || res.status >= 300) throw errorFor(req.ctx, res, attempts);
+  try {
+    return JSON.parse(res.body) as T;
+  } catch {
+    throw new K8sApiError(
+      `the API server answered ${target(req.ctx)} with a body that is not JSON`,
+      'bad-response',
+      res.status,
+      attempts,
+    );
   }
 }

@@ -3,7 +3,7 @@
 // (no status); aborts surface as AbortError. The mapping of a failure to the executor's
 // answers (rejected start, failed or unknown status) lives here too.
 import type { RolloutStartResult, RolloutStatus } from '../../../core/model';
-import { parseRetryAfterMs, safeJson } from '../../../core/platform';
+import { parseRetryAfterSeconds, safeJson } from '../../../core/platform';
 
 export const PERMISSION_RUN_COMMAND = 'Microsoft.ContainerService/managedClusters/runcommand/action';
 export const PERMISSION_COMMAND_RESULTS = 'Microsoft.ContainerService/managedClusters/commandResults/read';
@@ -47,12 +47,6 @@ interface ErrorLike {
   statusCode?: unknown;
   response?: { headers?: { get?: (name: string) => string | undefined }; bodyAsText?: string | null };
   details?: { error?: { code?: unknown; message?: unknown } };
-}
-
-/** Retry-After in whole seconds (rounded up), as the executor reports it. */
-function retryAfterSeconds(value: string | undefined): number | undefined {
-  const ms = parseRetryAfterMs(value, Date.now());
-  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 type ArmErrorBody = { code?: unknown; message?: unknown } | undefined;
@@ -107,7 +101,7 @@ export function classifyArmError(error: unknown, opts: { timedOut?: boolean } = 
     status,
     code,
     message,
-    retryAfterSeconds: retryAfterSeconds(e.response?.headers?.get?.('retry-after')),
+    retryAfterSeconds: parseRetryAfterSeconds(e.response?.headers?.get?.('retry-after'), Date.now()),
   };
 }
 

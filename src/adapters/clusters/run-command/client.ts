@@ -1,5 +1,5 @@
 // Builds the ContainerServiceClient for one subscription. Two adjustments to the SDK defaults:
-// - its retry policy is off: aks-retry.ts decides retries (a runCommand POST must not be
+// - its retry policy is off: retry.ts decides retries (a runCommand POST must not be
 //   re-sent after an ambiguous failure, and a long Retry-After is handed back, not slept on);
 // - for a plain-http loopback endpoint (the local simulator) the bearer policy, which refuses
 //   non-TLS URLs, is replaced by one that attaches the token to loopback requests only.

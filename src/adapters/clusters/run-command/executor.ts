@@ -2,7 +2,7 @@
 // ARM accepts it (202 + location); status() reads commandResults, from any executor instance,
 // with the command id kept in the handle. Every call has a deadline; reads retry transient
 // failures with backoff and jitter; the POST is re-sent only when ARM provably did not take it.
-import type { ContainerServiceClient, ManagedCluster } from '@azure/arm-containerservice';
+import type { ManagedCluster } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type {
   RolloutHandle,
@@ -11,7 +11,7 @@ import type {
   RolloutStartResult,
   RolloutStatus,
 } from '../../../core/model';
-import { parseAksResourceId, type AksClusterId } from '../../../core/model';
+import type { AksClusterId } from '../../../core/model';
 import {
   classifyArmError,
   type ArmFailure,
@@ -21,15 +21,12 @@ import {
   startRejection,
   statusFailure,
 } from './arm-errors';
-import { createArmClient } from './client';
 import { commandIdFromLocation, decodeAksHandle, encodeAksHandle } from './handle';
 import { fencedOutcome, misplacedContainer } from './fence-outcome';
 import { interpretCommandResult } from './result';
-import { DEFAULT_RETRY_POLICY, callWithDeadline, withRetries, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry';
 import { InvalidRolloutInput, buildRolloutScript } from '../rollout-command';
-
-/** The AKS AAD server app: clusters with managed Entra ID run the command as this token's caller. */
-export const AKS_SERVER_APP_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
+import { ArmClients, aksServerToken, clusterKey, clusterWhere, readClusterId } from '../aks-cluster';
 
 export { PERMISSION_CLUSTER_READ, PERMISSION_COMMAND_RESULTS, PERMISSION_RUN_COMMAND } from './arm-errors';
 
@@ -58,27 +55,14 @@ interface ClusterFacts {
   expiresAt: number;
 }
 
-/** "cluster rg/name", as failure messages name it. */
-function where(id: AksClusterId): string {
-  return `cluster ${id.resourceGroup}/${id.name}`;
-}
-
-const clusterKey = (id: AksClusterId): string =>
-  `${id.subscriptionId}/${id.resourceGroup}/${id.name}`.toLowerCase();
-
 const isAnswer = (x: object): x is RolloutStartResult => 'kind' in x;
 
 /** The checks that need no ARM call: a cluster resource id and a script built from valid input. */
 function prepare(request: RolloutRequest): { id: AksClusterId; script: string } | RolloutStartResult {
-  const id = parseAksResourceId(request.cluster);
-  if (!id)
-    return {
-      kind: 'rejected',
-      transient: false,
-      reason: `not an AKS cluster resource id: ${JSON.stringify(request.cluster)}`,
-    };
+  const cluster = readClusterId(request.cluster);
+  if ('reason' in cluster) return { kind: 'rejected', transient: false, reason: cluster.reason };
   try {
-    return { id, script: buildRolloutScript(request) };
+    return { id: cluster.id, script: buildRolloutScript(request) };
   } catch (e) {
     if (e instanceof InvalidRolloutInput) return { kind: 'rejected', transient: false, reason: e.message };
     throw e;
@@ -96,7 +80,7 @@ function acceptedStart(
     return {
       kind: 'rejected',
       transient: false,
-      reason: `ARM accepted the command on ${where(id)} (HTTP ${status ?? '?'}) but gave no usable location: ${location ?? 'none'}`,
+      reason: `ARM accepted the command on ${clusterWhere(id)} (HTTP ${status ?? '?'}) but gave no usable location: ${location ?? 'none'}`,
     };
   return {
     kind: 'started',
@@ -122,7 +106,7 @@ class RunCommandExecutor {
   private readonly timeoutMs: number;
   private readonly cacheTtlMs: number;
   private readonly policy: RetryPolicy;
-  private readonly clients = new Map<string, ContainerServiceClient>();
+  private readonly clients: ArmClients;
   private readonly clusters = new Map<string, ClusterFacts>();
   readonly counters: AksExecutorStats = { armRequests: 0, runCommands: 0 };
 
@@ -130,6 +114,12 @@ class RunCommandExecutor {
     this.timeoutMs = opts.requestTimeoutMs ?? 20_000;
     this.cacheTtlMs = opts.clusterCacheTtlMs ?? 10 * 60_000;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.clients = new ArmClients({
+      armEndpoint: opts.armEndpoint,
+      credential: opts.credential,
+      apiVersion: opts.apiVersion,
+      onRequest: () => this.counters.armRequests++,
+    });
   }
 
   async start(request: RolloutRequest, signal?: AbortSignal): Promise<RolloutStartResult> {
@@ -137,9 +127,12 @@ class RunCommandExecutor {
     if (isAnswer(prepared)) return prepared;
     const facts = await this.usableCluster(prepared.id, signal);
     if (isAnswer(facts)) return facts;
-    const clusterToken = facts.aadManaged ? await this.clusterToken(signal) : '';
-    if (typeof clusterToken !== 'string') return clusterToken;
-    return this.runCommand(prepared.id, prepared.script, clusterToken, signal);
+    // Managed-Entra clusters run the command as the caller of this token.
+    const token = facts.aadManaged
+      ? await aksServerToken(this.opts.credential, this.timeoutMs, signal)
+      : { token: '' };
+    if ('reason' in token) return { kind: 'rejected', transient: true, reason: token.reason };
+    return this.runCommand(prepared.id, prepared.script, token.token, signal);
   }
 
   async status(
@@ -154,7 +147,7 @@ class RunCommandExecutor {
         transient: false,
         reason: `unreadable rollout handle: ${handle.value.slice(0, 200)}`,
       };
-    const client = this.clientFor(ref.subscriptionId);
+    const client = this.clients.for(ref.subscriptionId);
     try {
       const result = await this.withRetries(
         (s) =>
@@ -166,7 +159,8 @@ class RunCommandExecutor {
       );
       return withFenceOutcome(_request, interpretCommandResult(result));
     } catch (e) {
-      return statusFailure(classifyArmError(e), `cluster ${ref.resourceGroup}/${ref.cluster}`, ref.commandId);
+      const where = clusterWhere({ resourceGroup: ref.resourceGroup, name: ref.cluster });
+      return statusFailure(classifyArmError(e), where, ref.commandId);
     }
   }
 
@@ -178,27 +172,11 @@ class RunCommandExecutor {
     return withRetries(op, { policy: this.policy, timeoutMs: this.timeoutMs, retryable, signal });
   }
 
-  private clientFor(subscriptionId: string): ContainerServiceClient {
-    const key = subscriptionId.toLowerCase();
-    let client = this.clients.get(key);
-    if (!client) {
-      client = createArmClient({
-        armEndpoint: this.opts.armEndpoint,
-        credential: this.opts.credential,
-        subscriptionId,
-        onRequest: () => this.counters.armRequests++,
-        apiVersion: this.opts.apiVersion,
-      });
-      this.clients.set(key, client);
-    }
-    return client;
-  }
-
   private async clusterFacts(id: AksClusterId, signal?: AbortSignal): Promise<ClusterFacts> {
     const key = clusterKey(id);
     const cached = this.clusters.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached;
-    const client = this.clientFor(id.subscriptionId);
+    const client = this.clients.for(id.subscriptionId);
     const mc: ManagedCluster = await this.withRetries(
       (s) => client.managedClusters.get(id.resourceGroup, id.name, { abortSignal: s }),
       isTransientForRead,
@@ -222,34 +200,15 @@ class RunCommandExecutor {
     try {
       facts = await this.clusterFacts(id, signal);
     } catch (e) {
-      return rejectedFromRead(classifyArmError(e), where(id));
+      return rejectedFromRead(classifyArmError(e), clusterWhere(id));
     }
     if (!facts.runCommandDisabled) return facts;
     this.clusters.delete(clusterKey(id)); // re-read next time: an operator may re-enable it
     return {
       kind: 'rejected',
       transient: false,
-      reason: `Run Command is disabled on ${where(id)} (apiServerAccessProfile.disableRunCommand)`,
+      reason: `Run Command is disabled on ${clusterWhere(id)} (apiServerAccessProfile.disableRunCommand)`,
     };
-  }
-
-  /** An Entra token for the AKS server app: managed-Entra clusters run the command as its caller. */
-  private async clusterToken(signal?: AbortSignal): Promise<string | RolloutStartResult> {
-    try {
-      const token = await callWithDeadline(
-        (s) => this.opts.credential.getToken(AKS_SERVER_APP_SCOPE, { abortSignal: s }),
-        this.timeoutMs,
-        signal,
-      );
-      if (!token) throw new Error('the credential returned no token');
-      return token.token;
-    } catch (e) {
-      return {
-        kind: 'rejected',
-        transient: true,
-        reason: `could not get an Entra token for the AKS server app (${AKS_SERVER_APP_SCOPE}): ${(e as Error).message}`,
-      };
-    }
   }
 
   /** Sends the POST, again only while ARM provably did not take it (provesNotAccepted). */
@@ -259,7 +218,7 @@ class RunCommandExecutor {
     clusterToken: string,
     signal?: AbortSignal,
   ): Promise<RolloutStartResult> {
-    const client = this.clientFor(id.subscriptionId);
+    const client = this.clients.for(id.subscriptionId);
     const answer: { status?: number; location?: string | undefined; resultId?: string | undefined } = {};
     try {
       const result = await this.withRetries(
@@ -289,7 +248,7 @@ class RunCommandExecutor {
     } catch (e) {
       const f = classifyArmError(e);
       if (f.kind === 'forbidden' || f.kind === 'not-found') this.clusters.delete(clusterKey(id));
-      return startRejection(f, where(id), 'starting Run Command');
+      return startRejection(f, clusterWhere(id), 'starting Run Command');
     }
   }
 }

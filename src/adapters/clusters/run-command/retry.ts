@@ -1,5 +1,5 @@
 // One ARM call with a deadline, and bounded retries (core/platform/retry.ts) with exponential backoff
-// and full jitter. The SDK's own retry policy is switched off (see aks-client.ts) so that this is
+// and full jitter. The SDK's own retry policy is switched off (see client.ts) so that this is
 // the only place that decides whether a request is sent again: a runCommand POST must never be
 // repeated after an ambiguous failure.
 import { ArmCallError, classifyArmError, type ArmFailure } from './arm-errors';
