@@ -11,6 +11,7 @@ import { FaultyWakeups, type WakeupFaults } from './wakeup-faults';
 import { workloadKey, type RegionAccess } from '../src/core/model/records';
 import type { WorkloadKind } from '../src/core/model/names';
 import { appDeps } from '../src/app/composition';
+import { WakeupSchedule } from '../src/app/wakeups/schedule-wakeups';
 
 export const STACK_SECRET = 'local-stack-webhook-secret-0001';
 export const STACK_TOKEN = 'local-dev-token';
@@ -223,12 +224,15 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   };
   // With wakeupFaults, the functions send their wake-ups through the fault layer.
   let faulty: FaultyWakeups | undefined;
+  // The fault layer is a queue of its own to the app: its sends keep their own schedule.
+  let schedule: WakeupSchedule | undefined;
   const resolveDeps = o.wakeupFaults
     ? () => {
         const deps = appDeps(settings);
-        if (!deps.wakeups) return deps;
+        if (!deps.config.queue) return deps;
         faulty ??= new FaultyWakeups(deps.wakeups, o.wakeupFaults, o.seed ?? 1);
-        return { ...deps, wakeups: faulty };
+        schedule ??= new WakeupSchedule();
+        return { ...deps, wakeups: faulty, wakeupSchedule: schedule };
       }
     : undefined;
   const host = await startLocalHost({

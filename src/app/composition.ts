@@ -13,12 +13,13 @@ import {
 } from '../adapters/clusters';
 import { sendNotification } from '../adapters/notify';
 import { TableRolloutStore } from '../adapters/tables';
-import { WakeQueue } from '../adapters/wakeups';
-import type { RolloutExecutorPort } from '../core/model';
+import { WakeQueue, noWakeQueue } from '../adapters/wakeups';
+import type { RolloutExecutorPort, WakeupPort } from '../core/model';
 import { systemClock } from '../core/model';
 import { parseConfig, type AppConfig } from './config';
 import type { Deps } from './platform';
 import { otelMetrics } from './platform';
+import { WakeupSchedule } from './wakeups';
 
 export interface AppDeps extends Deps {
   store: TableRolloutStore;
@@ -28,7 +29,6 @@ export interface AppDeps extends Deps {
   runCommand: AksExecutor;
   /** The Kubernetes API path (regions with access "kubernetes-api", the default). */
   kubernetesApi: K8sExecutor;
-  wakeups?: WakeQueue | undefined;
 }
 
 /** Each region's access mode routes its rollouts to the Kubernetes API or to Run Command. */
@@ -65,7 +65,7 @@ export function buildDeps(config: AppConfig): AppDeps {
   });
   const { executor, runCommand, kubernetesApi } = buildExecutors(config, credential);
   const q = config.queue;
-  const wakeups = q
+  const wakeups: WakeupPort = q
     ? new WakeQueue({
         connection:
           q.kind === 'connectionString'
@@ -74,7 +74,7 @@ export function buildDeps(config: AppConfig): AppDeps {
         queueName: q.queueName,
         sleep: realSleep,
       })
-    : undefined;
+    : noWakeQueue;
   return {
     config,
     store,
@@ -92,6 +92,7 @@ export function buildDeps(config: AppConfig): AppDeps {
     notify: sendNotification,
     metrics: otelMetrics(),
     wakeups,
+    wakeupSchedule: new WakeupSchedule(),
   };
 }
 

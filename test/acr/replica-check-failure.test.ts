@@ -56,13 +56,13 @@ describe('replica check causes (AcrReplicaStatus.checkWithCause)', () => {
     sim.setFaults({ registry: { westeurope: { kind: '403' } } });
     const { replicaStatus } = adapters();
 
-    const failed = await replicaStatus.checkWithCause!('westeurope', 'my-app', push.digest);
+    const failed = await replicaStatus.checkWithCause('westeurope', 'my-app', push.digest);
     expect(failed.presence).toBe('unknown');
     expect(failed.cause).toMatch(
       /^ACR answered 403 for my-app on http:\/\/127\.0\.0\.1:\d+\/westeurope: .*AcrPull/,
     );
     // The other regions still answer, without a cause.
-    expect(await replicaStatus.checkWithCause!('eastus', 'my-app', push.digest)).toEqual({
+    expect(await replicaStatus.checkWithCause('eastus', 'my-app', push.digest)).toEqual({
       presence: 'present',
     });
   });
@@ -71,7 +71,7 @@ describe('replica check causes (AcrReplicaStatus.checkWithCause)', () => {
     const push = sim.push({ repository: 'my-app', tag: '1.0.0' });
     await sim.whenReplicated('my-app', push.digest);
     sim.setFaults({ registry: { southeastasia: { kind: '403', target: 'auth' } } });
-    const failed = await adapters().replicaStatus.checkWithCause!('southeastasia', 'my-app', push.digest);
+    const failed = await adapters().replicaStatus.checkWithCause('southeastasia', 'my-app', push.digest);
     expect(failed).toEqual({
       presence: 'unknown',
       cause: 'could not get an ACR token: ACR token exchange answered 403',
@@ -82,7 +82,7 @@ describe('replica check causes (AcrReplicaStatus.checkWithCause)', () => {
     const push = sim.push({ repository: 'my-app', tag: '1.0.0' });
     sim.setFaults({ registry: { westeurope: { kind: 'hang' } } });
     const controller = new AbortController();
-    const pending = adapters().replicaStatus.checkWithCause!(
+    const pending = adapters().replicaStatus.checkWithCause(
       'westeurope',
       'my-app',
       push.digest,
@@ -98,7 +98,7 @@ describe('replica check causes (AcrReplicaStatus.checkWithCause)', () => {
       endpoint: sim.endpoint,
       credential: new StaticTokenCredential('local-dev-token'),
     });
-    expect(await replicaStatus.checkWithCause!('eastus', 'my-app', push.digest)).toEqual({
+    expect(await replicaStatus.checkWithCause('eastus', 'my-app', push.digest)).toEqual({
       presence: 'unknown',
     });
   });

@@ -109,6 +109,23 @@ describe('Metrics on OpenTelemetry', () => {
     ]);
   });
 
+  it('counts the errors caught and handled by their operation', async () => {
+    const { metrics, read } = setup();
+    metrics.operationError({ operation: 'rollout-status' });
+    metrics.operationError({ operation: 'rollout-status' });
+    metrics.operationError({ operation: 'wakeup-send' });
+    const points = (await read()).filter((p) => p.name === 'operation.errors');
+    expect(points.every((p) => p.type === DataPointType.SUM)).toBe(true);
+    expect(
+      points
+        .map((p) => ({ ...p.attributes, value: p.value }))
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ).toEqual([
+      { operation: 'rollout-status', value: 2 },
+      { operation: 'wakeup-send', value: 1 },
+    ]);
+  });
+
   it('drops negative or non-finite figures instead of recording a clock error', async () => {
     const { metrics, read } = setup();
     metrics.replicationLag(-5, { region: 'eastus', repository: 'r' });

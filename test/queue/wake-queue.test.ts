@@ -8,8 +8,9 @@ import { startQueuePoller } from '../../dev/local-queue';
 import { WakeQueue } from '../../src/adapters/wakeups/wake-queue';
 import { realSleep } from '../../src/adapters/platform/sleep';
 import { Logger, type LogSink } from '../../src/app/platform/logger';
-import { scheduleWakeup } from '../../src/app/wakeups/schedule-wakeups';
+import { WakeupSchedule, scheduleWakeup } from '../../src/app/wakeups/schedule-wakeups';
 import { encodeWakeup, parseWakeup, wakeQueueName } from '../../src/core/wakeups/due-time';
+import { RecordingMetrics } from '../support/fakes';
 import { freshPrefix, sharedAzurite } from '../support/intake-env';
 
 const RELEASE = '8235000000000-0123456789ab';
@@ -78,7 +79,12 @@ describe('the wake-up queue adapter', () => {
     const clock = { now: () => new Date() };
     const log = new Logger(capture().sink);
     const later = new Date(Date.now() + 600_000);
-    const deps = { wakeups: q.port, clock };
+    const deps = {
+      wakeups: q.port,
+      clock,
+      wakeupSchedule: new WakeupSchedule(),
+      metrics: new RecordingMetrics(),
+    };
     expect(await scheduleWakeup(deps, RELEASE, later, log)).toBe(true);
     expect(await scheduleWakeup(deps, RELEASE, later, log)).toBe(false);
     expect(await scheduleWakeup(deps, RELEASE, new Date(later.getTime() + 60_000), log)).toBe(false);
@@ -87,7 +93,7 @@ describe('the wake-up queue adapter', () => {
     expect(q.port.sent).toBe(2);
   });
 
-  it('when the queue service is unreachable, then scheduling logs wakeup.send-failed naming the release and returns false within its bound', async () => {
+  it('when the queue service is unreachable, then scheduling logs wakeup.send-failed naming the release, counts it and returns false within its bound', async () => {
     const { sink, lines } = capture();
     const port = new WakeQueue({
       connection: {
@@ -98,13 +104,15 @@ describe('the wake-up queue adapter', () => {
       queueName: 'rollout-work',
       sleep: realSleep,
     });
+    const metrics = new RecordingMetrics();
     const sent = await scheduleWakeup(
-      { wakeups: port, clock: { now: () => new Date() } },
+      { wakeups: port, clock: { now: () => new Date() }, wakeupSchedule: new WakeupSchedule(), metrics },
       RELEASE,
       new Date(),
       new Logger(sink),
     );
     expect(sent).toBe(false);
+    expect(metrics.errors).toEqual(['wakeup-send']);
     const line = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.event === 'wakeup.send-failed');

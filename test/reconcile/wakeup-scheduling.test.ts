@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { Logger, silentSink } from '../../src/app/platform/logger';
 import { receiveWebhook } from '../../src/app/intake/receive-webhook';
 import { reconcileRelease } from '../../src/app/rollout/reconcile-release';
-import type { PoisonedWakeup, Wakeup, WakeupPort } from '../../src/core/model/ports';
 import { testConfig } from '../support/config';
 import { pushPayload } from '../support/acr-payloads';
 import { fakeDeps } from '../support/fakes';
@@ -16,26 +15,13 @@ import { MemoryRolloutStore } from '../support/memory-store';
 const DIGEST = 'sha256:' + createHash('sha256').update('wake').digest('hex');
 const log = new Logger(silentSink);
 
-class RecordingQueue implements WakeupPort {
-  readonly sent: Array<Wakeup & { delaySeconds: number }> = [];
-  send(w: Wakeup, delaySeconds: number): Promise<void> {
-    this.sent.push({ ...w, delaySeconds });
-    return Promise.resolve();
-  }
-  poisoned(): Promise<PoisonedWakeup[]> {
-    return Promise.resolve([]);
-  }
-}
-
 function setup() {
   const store = new MemoryRolloutStore();
   const config = testConfig({
     env: { WEBHOOK_NUDGE_BUDGET_MS: '2000' },
     policy: { rolloutPollIntervalSeconds: 5, replicaCheckIntervalSeconds: 5 },
   });
-  const { clock, registry, executor, deps } = fakeDeps(config, store);
-  const queue = new RecordingQueue();
-  deps.wakeups = queue;
+  const { clock, registry, executor, deps, wakeups: queue } = fakeDeps(config, store);
   let done = false;
   executor.outcome = () => (done ? { kind: 'succeeded', logs: 'ok' } : { kind: 'running' });
   const push = (region: string) => {

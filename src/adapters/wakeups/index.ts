@@ -1,1 +1,2 @@
+export * from './no-queue';
 export * from './wake-queue';

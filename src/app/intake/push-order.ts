@@ -48,7 +48,7 @@ export const DEFERRED =
  * region's own event time, or for another region's delivery (its timestamp may be the time the
  * image landed there) the home registry's `lastUpdateTime` of the tag. Undefined when that could
  * not be read and the push is new: it is left to the home webhook or the tag scan, which read the
- * same clock. Without a registry verifier (tests of other concerns) the event time, as before.
+ * same clock.
  */
 export async function orderTime(
   deps: Deps,

@@ -66,7 +66,6 @@ function countDelivery(source: Deps | (() => Deps), region: string | undefined, 
   } catch {
     return; // settings broken: the answer said so; nothing to count with
   }
-  if (!deps.metrics) return;
   const known = region === undefined || deps.config.regions.some((r) => r.name === region);
   deps.metrics.webhookDelivery({
     region: region === undefined ? 'home' : known ? region : 'unknown',

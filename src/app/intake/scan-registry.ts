@@ -54,6 +54,7 @@ export async function scanRegistry(deps: Deps, log: Logger, signal?: AbortSignal
       } catch (err) {
         out.errors++;
         log.warn('scan.error', { repository, error: errorMessage(err) });
+        deps.metrics.operationError({ operation: 'registry-scan' });
       }
     }),
   );

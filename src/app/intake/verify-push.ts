@@ -1,4 +1,4 @@
-// The webhook alone must not decide what is deployed (issue 11, point 3): a push is checked
+// The webhook alone must not decide what is deployed: a push is checked
 // against the home registry before it is planned. The intake check is bounded (VERIFY_BUDGET_MS)
 // so the webhook answer stays far inside ACR's 5 s; a registry that cannot answer in time leaves
 // the release `unverified`, and the reconciler verifies it (once per run) before any rollout of it
@@ -18,8 +18,6 @@ export interface PushRef {
 }
 
 export type IntakeCheck =
-  /** No verifier configured (tests of other concerns): planned as before, without a verdict. */
-  | { kind: 'none'; elapsedMs: 0 }
   | { kind: 'rejected'; reason: string; elapsedMs: number }
   | {
       kind: 'planned';
@@ -29,21 +27,33 @@ export type IntakeCheck =
       pushedAt?: string | undefined;
     };
 
-/** Asks the verifier within `budgetMs`; an answer it cannot give in time is 'unreachable'. */
+/**
+ * Asks the verifier within `budgetMs`; an answer it cannot give in time is 'unreachable'. The port
+ * never throws: a throw is logged and counted, and is 'unreachable' too.
+ */
 async function ask(
   deps: Deps,
   push: PushRef,
+  log: Logger,
   budgetMs: number | undefined,
   signal?: AbortSignal,
   opts: { pushTime?: boolean } = {},
 ): Promise<PushVerification> {
-  const verifier = deps.pushVerifier;
-  if (!verifier) return { outcome: 'unreachable', reason: 'no registry verifier configured' };
   const bound = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
   const combined = bound && signal ? AbortSignal.any([bound, signal]) : (bound ?? signal);
-  const asked = verifier
+  const asked = deps.pushVerifier
     .verify(push.repository, push.tag, push.digest, combined, opts)
-    .catch((err: unknown): PushVerification => ({ outcome: 'unreachable', reason: errorMessage(err) }));
+    .catch((err: unknown): PushVerification => {
+      const reason = errorMessage(err);
+      log.error('push.verify-error', {
+        repository: push.repository,
+        tag: push.tag,
+        digest: push.digest,
+        error: reason,
+      });
+      deps.metrics.operationError({ operation: 'push-verify' });
+      return { outcome: 'unreachable', reason };
+    });
   if (budgetMs === undefined) return asked;
   // A belt over the signal: whatever the verifier does, the webhook does not wait past the budget.
   return settleWithin(asked, budgetMs + 100, (): PushVerification => ({
@@ -59,9 +69,8 @@ export async function verifyAtIntake(
   log: Logger,
   opts: { pushTime?: boolean } = {},
 ): Promise<IntakeCheck> {
-  if (!deps.pushVerifier) return { kind: 'none', elapsedMs: 0 };
   const t0 = performance.now();
-  const v = await ask(deps, push, VERIFY_BUDGET_MS, undefined, opts);
+  const v = await ask(deps, push, log, VERIFY_BUDGET_MS, undefined, opts);
   const elapsedMs = Math.round(performance.now() - t0);
   if (v.outcome === 'mismatch') return { kind: 'rejected', reason: v.reason, elapsedMs };
   if (v.outcome === 'verified')
@@ -86,8 +95,8 @@ export async function verifyBeforeStart(
   log: Logger,
   signal?: AbortSignal,
 ): Promise<Release> {
-  if (release.verification !== 'unverified' || !deps.pushVerifier) return release;
-  const v = await ask(deps, release, undefined, signal);
+  if (release.verification !== 'unverified') return release;
+  const v = await ask(deps, release, log, undefined, signal);
   if (signal?.aborted && v.outcome === 'unreachable') return release;
   const update: VerificationUpdate =
     v.outcome === 'verified'

@@ -72,7 +72,6 @@ export async function deliverNotifications(
     errors: 0,
   };
   const { outbox: store, notify: send } = deps;
-  if (!store || !send) return summary;
   const now = deps.clock.now();
   const rows = await store.listOutbox(deps.config.regions.map((r) => r.name));
   const queue = rows.filter((r) => isDue(r, now)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -86,6 +85,7 @@ export async function deliverNotifications(
       } catch (err) {
         summary.errors++;
         log.error('notification.error', { ...eventFields(row), error: errorMessage(err) });
+        deps.metrics.operationError({ operation: 'notification-delivery' });
       }
     }
   };
@@ -115,6 +115,7 @@ async function prune(
     } catch (err) {
       summary.errors++;
       log.error('notification.prune-error', { ...eventFields(row), error: errorMessage(err) });
+      deps.metrics.operationError({ operation: 'notification-prune' });
     }
   }
 }
@@ -161,7 +162,6 @@ async function deliverOne(ctx: Ctx, row: OutboxEntry): Promise<void> {
   const message = formatMessage(target.format, row.event, {
     statusPageUrl: deps.config.notify.statusPageUrl,
   });
-  const metrics = deps.metrics;
   const result: NotifySendResult = await retry(
     () => {
       tries++;
@@ -169,7 +169,7 @@ async function deliverOne(ctx: Ctx, row: OutboxEntry): Promise<void> {
         timeoutMs: SEND_TIMEOUT_MS,
         idempotencyKey: row.key,
         logger: elog,
-        onOutcome: (format, outcome) => metrics?.notificationDelivery({ format, outcome }),
+        onOutcome: (format, outcome) => deps.metrics.notificationDelivery({ format, outcome }),
       });
     },
     {

@@ -1,4 +1,4 @@
-// The notifications of operator steering (issue 13): approval.required when a wave stops for an
+// The notifications of operator steering: approval.required when a wave stops for an
 // operator, action.performed for every applied action. With no NOTIFY_TARGETS nothing is written.
 //   approval.required: the region commit that entered awaiting-approval is followed by a
 //     create-if-absent of the (release, wave) rows in the release partition: the rows are keyed
@@ -33,13 +33,12 @@ export function approvalOutbox(
 
 /**
  * Writes the approval rows after their transition committed. Idempotent (create-if-absent), with
- * bounded retries; a storage failure is logged, never thrown: the rollout has moved already.
+ * bounded retries; a storage failure is logged and counted, never thrown: the rollout has moved already.
  */
 export async function writeApprovalOutbox(deps: Deps, rows: OutboxEntry[], log: Logger): Promise<void> {
-  const store = deps.outbox;
-  if (rows.length === 0 || !store) return;
+  if (rows.length === 0) return;
   try {
-    await retry(() => store.putOutbox(rows), {
+    await retry(() => deps.outbox.putOutbox(rows), {
       attempts: 3,
       baseMs: 200,
       capMs: 2000,
@@ -51,6 +50,7 @@ export async function writeApprovalOutbox(deps: Deps, rows: OutboxEntry[], log: 
       wave: rows[0]?.event.wave,
       error: errorMessage(err),
     });
+    deps.metrics.operationError({ operation: 'notification-write' });
   }
 }
 

@@ -95,7 +95,7 @@ export async function noteStuck(
       });
   }
   const rows = stuckOutbox(deps, release, rollouts, now);
-  if (rows.length > 0 && deps.outbox) await deps.outbox.putOutbox(rows);
+  if (rows.length > 0) await deps.outbox.putOutbox(rows);
 }
 
 function between(a: string | undefined, b: string | undefined): number | undefined {

@@ -1,4 +1,4 @@
-// What every operator action (issue 12) shares: its input (who, why), its result (mapped to HTTP
+// What every operator action shares: its input (who, why), its result (mapped to HTTP
 // in one place, src/functions/operator/http.ts), the audit entry written before every change and
 // completed after it, and the bounded nudge of the release it changed.
 import type { AuditAction, AuditEntry } from '../../core/operator';
@@ -66,7 +66,7 @@ const COMPLETE_ATTEMPTS = 3;
  * or `failed: <error>` when the change threw) is filled in after, with the applied action's
  * notifications in the same transaction. Then the releases it changed are nudged. An action that
  * applied is answered as applied even when its outcome write, its nudge or the read-back of its
- * answer fails (each is logged): the entry then stays `pending`, never missing.
+ * answer fails (each is logged and counted): the entry then stays `pending`, never missing.
  */
 export async function audited(
   deps: Deps,
@@ -105,12 +105,14 @@ export async function audited(
     await nudgeReleases(deps, typeof nudge === 'function' ? await nudge() : nudge, log);
   } catch (err) {
     log.warn('operator.nudge-error', { action, error: errorMessage(err) });
+    deps.metrics.operationError({ operation: 'operator-nudge' });
   }
   let body: unknown;
   try {
     body = await verdict.body();
   } catch (err) {
     log.warn('operator.answer-unread', { action, error: errorMessage(err) });
+    deps.metrics.operationError({ operation: 'operator-answer' });
     body = { applied: true, message: 'applied; reading the result back failed: read it again' };
   }
   return { kind: 'ok', status: verdict.status, body };
@@ -131,6 +133,7 @@ async function complete(deps: Deps, log: Logger, key: string, entry: AuditEntry)
     log.info('operator.action', { ...entry });
   } catch (err) {
     log.error('operator.audit-incomplete', { ...entry, auditKey: key, error: errorMessage(err) });
+    deps.metrics.operationError({ operation: 'operator-audit' });
   }
 }
 
@@ -146,6 +149,7 @@ export async function nudgeReleases(deps: Deps, releaseIds: readonly string[], l
       releaseIds.map((id) =>
         reconcileRelease(deps, id, log, { signal: budget }).catch((err: unknown) => {
           log.warn('operator.nudge-error', { releaseId: id, error: errorMessage(err) });
+          deps.metrics.operationError({ operation: 'operator-nudge' });
         }),
       ),
     ),

@@ -13,31 +13,32 @@ import type {
 import type { Sleep } from '../../core/platform';
 import type { NotifySend, OutboxStore } from '../../core/notify';
 import type { Metrics } from './metrics';
+import type { WakeupSchedule } from '../wakeups';
 
 export interface Deps {
   config: AppConfig;
   store: RolloutStore;
   replicaStatus: ReplicaStatusPort;
   registryListing: RegistryListingPort;
-  /**
-   * Checks a webhook's push against the home registry before it is planned (the app always has
-   * one; without it, as in tests of other concerns, pushes are planned without verification).
-   */
-  pushVerifier?: PushVerifierPort | undefined;
+  /** Checks a webhook's push against the home registry before it is planned. */
+  pushVerifier: PushVerifierPort;
   executor: RolloutExecutorPort;
   clock: Clock;
   /** Uniform [0, 1) source for backoff jitter. */
   random: () => number;
   /** Waits between retries (real timers in the app; tests may pass one that returns at once). */
   sleep: Sleep;
-  /** The notification outbox; without it (or notify) no notification is delivered. */
-  outbox?: OutboxStore | undefined;
-  notify?: NotifySend | undefined;
+  /** The notification outbox the timer delivers from, and the sender it delivers with. */
+  outbox: OutboxStore;
+  notify: NotifySend;
   /**
    * The wake-up queue: each reconcile schedules the release's next due time on it (the queue
-   * function `advance` then reconciles it). Without it the timer alone advances releases.
+   * function `advance` then reconciles it). With no queue configured, a port that drops every
+   * wake-up: the timer alone advances releases.
    */
-  wakeups?: WakeupPort | undefined;
-  /** Rollout and delivery metrics; default: none recorded. */
-  metrics?: Metrics | undefined;
+  wakeups: WakeupPort;
+  /** What this composition's wake-up sends remember: the due times pending, a queue found down. */
+  wakeupSchedule: WakeupSchedule;
+  /** Rollout, delivery and error metrics. */
+  metrics: Metrics;
 }

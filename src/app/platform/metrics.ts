@@ -1,7 +1,7 @@
 // The product's own metrics, behind a small port so use cases never touch OpenTelemetry:
 //   histograms (ms)  rollout.replication_lag, rollout.reaction_delay, rollout.duration  {region, repository}
 //   counters         rollout.outcomes {region, state}, webhook.deliveries {region, outcome},
-//                    notifications.deliveries {format, outcome}
+//                    notifications.deliveries {format, outcome}, operation.errors {operation}
 // Implemented with @opentelemetry/api. Instruments are created on first use from the global
 // MeterProvider, so startTelemetry (src/app/platform/telemetry.ts) must run before the first record:
 // the API has no proxy meter, and a meter taken earlier stays a no-op forever.
@@ -25,6 +25,28 @@ export interface RegionAttributes {
 /** Outcome of one notification try, as the sender classifies it. */
 export type DeliveryOutcome = 'ok' | 'retryable' | 'permanent';
 
+/**
+ * What failed when an error was caught and handled (logged, then carried on): a fixed set, so the
+ * counter's cardinality stays bounded.
+ */
+export type ErrorOperation =
+  | 'rollout-status'
+  | 'rollout-start'
+  | 'rollout-step'
+  | 'replica-check'
+  | 'push-verify'
+  | 'release-reconcile'
+  | 'registry-scan'
+  | 'wakeup-send'
+  | 'wakeup-poison-peek'
+  | 'notification-delivery'
+  | 'notification-prune'
+  | 'notification-run'
+  | 'notification-write'
+  | 'operator-audit'
+  | 'operator-nudge'
+  | 'operator-answer';
+
 export interface Metrics {
   replicationLag(ms: number, a: RegionAttributes): void;
   reactionDelay(ms: number, a: RegionAttributes): void;
@@ -33,6 +55,8 @@ export interface Metrics {
   /** One ACR webhook delivery as answered (outcome: accepted, duplicate, rejected, …). */
   webhookDelivery(a: { region: string; outcome: string }): void;
   notificationDelivery(a: { format: string; outcome: DeliveryOutcome }): void;
+  /** One error caught and handled without a throw (its log line says which and why). */
+  operationError(a: { operation: ErrorOperation }): void;
 }
 
 export const noopMetrics: Metrics = {
@@ -42,6 +66,7 @@ export const noopMetrics: Metrics = {
   rolloutOutcome: () => {},
   webhookDelivery: () => {},
   notificationDelivery: () => {},
+  operationError: () => {},
 };
 
 /** Millisecond buckets from 100 ms to 1 h: replication takes seconds to tens of minutes. */
@@ -56,6 +81,7 @@ interface Instruments {
   outcomes: Counter;
   webhooks: Counter;
   notifications: Counter;
+  errors: Counter;
 }
 
 function instruments(meter: Meter): Instruments {
@@ -73,6 +99,9 @@ function instruments(meter: Meter): Instruments {
     webhooks: meter.createCounter('webhook.deliveries', { description: 'ACR webhook deliveries by outcome' }),
     notifications: meter.createCounter('notifications.deliveries', {
       description: 'Notification delivery attempts by format and outcome',
+    }),
+    errors: meter.createCounter('operation.errors', {
+      description: 'Errors caught and handled (logged, not thrown) by operation',
     }),
   };
 }
@@ -97,6 +126,7 @@ export function otelMetrics(provider?: MeterProvider): Metrics {
     rolloutOutcome: (a) => get().outcomes.add(1, { ...a }),
     webhookDelivery: (a) => get().webhooks.add(1, { ...a }),
     notificationDelivery: (a) => get().notifications.add(1, { ...a }),
+    operationError: (a) => get().errors.add(1, { ...a }),
   };
 }
 

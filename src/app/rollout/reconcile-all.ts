@@ -1,11 +1,11 @@
 // One timer run: the level-triggered source of truth. Finds pushes whose webhook was lost, then
 // advances every active release with bounded concurrency inside a total time budget.
 import { setMaxListeners } from 'node:events';
-import type { CorruptRecordError } from '../../core/model';
+import type { ActiveReleaseEntry, CorruptRecordError } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { deliverNotifications } from '../notify';
-import { newRunCache, reconcileRelease } from './reconcile-release';
+import { newRunCache, reconcileRelease, type ReleaseOutcome, type RunCache } from './reconcile-release';
 import { materializeAllPending, scanRegistry } from '../intake';
 import { reportPoisoned } from '../wakeups';
 
@@ -49,24 +49,58 @@ export async function reconcileAll(
   log: Logger,
   opts: { scan?: boolean } = {},
 ): Promise<RunSummary> {
-  const started = Date.now();
+  const started = deps.clock.now().getTime();
   const budget = AbortSignal.timeout(deps.config.reconcileBudgetSeconds * 1000);
   setMaxListeners(0, budget); // every call of the run listens on this one signal
   const summary = emptySummary();
-  // Releases the webhook claimed and nobody wrote out (a lost wake-up, a crash): written now, so
-  // this run lists and advances them.
+  await catchUp(deps, log, summary, budget, opts.scan !== false);
+  const { active, complete } = await listActive(deps, log, summary);
+  const cache = newRunCache(complete ? active : undefined);
+  await advanceAll(deps, log, summary, active, { cache, budget });
+  // Notifications last, on their own budget, so a busy run still delivers what it wrote.
+  await deliverAtEnd(deps, log, summary);
+  summary.durationMs = deps.clock.now().getTime() - started;
+  // An idle run (nothing active, nothing found) is the common case every 30 s: it stays quiet.
+  if (summary.errors > 0 || summary.skippedForBudget > 0) log.warn('reconcile.summary', { ...summary });
+  else if (summary.transitions > 0 || summary.releasesFound > 0 || summary.pendingWritten > 0)
+    log.info('reconcile.summary', { ...summary });
+  return summary;
+}
+
+/**
+ * What the run picks up before advancing: releases the webhook claimed and nobody wrote out (a
+ * lost wake-up, a crash), written now so this run lists and advances them; pushes whose webhook
+ * was lost (the tag scan); and wake-ups in the poison queue.
+ */
+async function catchUp(
+  deps: Deps,
+  log: Logger,
+  summary: RunSummary,
+  budget: AbortSignal,
+  scan: boolean,
+): Promise<void> {
   const pending = await materializeAllPending(deps, log);
   summary.pendingWritten = pending.written;
   summary.errors += pending.errors;
-  if (opts.scan !== false) {
-    const scan = await scanRegistry(deps, log, budget);
-    summary.releasesFound = scan.releasesCreated;
-    summary.errors += scan.errors;
+  if (scan) {
+    const found = await scanRegistry(deps, log, budget);
+    summary.releasesFound = found.releasesCreated;
+    summary.errors += found.errors;
   }
   summary.poisoned = await reportPoisoned(deps, log, budget);
-  // A corrupt active entry is logged and counted, and must not stop the run. The shared list is
-  // then incomplete, so each release re-lists its own repository's entries: those sharing the
-  // corrupt entry's repository fail (supersession cannot be decided), the others advance.
+}
+
+/**
+ * The active releases. A corrupt entry is logged and counted, and must not stop the run. The
+ * shared list is then incomplete (`complete` false), so each release re-lists its own
+ * repository's entries: those sharing the corrupt entry's repository fail (supersession cannot be
+ * decided), the others advance.
+ */
+async function listActive(
+  deps: Deps,
+  log: Logger,
+  summary: RunSummary,
+): Promise<{ active: ActiveReleaseEntry[]; complete: boolean }> {
   const corrupt: CorruptRecordError[] = [];
   const active = await deps.store.listActiveReleases(undefined, (err) => corrupt.push(err));
   for (const err of corrupt) {
@@ -74,50 +108,63 @@ export async function reconcileAll(
     log.error('release.corrupt-active-entry', { table: err.table, rowKey: err.rowKey, error: err.message });
   }
   summary.active = active.length;
-  const cache = newRunCache(corrupt.length === 0 ? active : undefined);
+  return { active, complete: corrupt.length === 0 };
+}
+
+/** Every active release, oldest first, by reconcileConcurrency workers within the run's budget. */
+async function advanceAll(
+  deps: Deps,
+  log: Logger,
+  summary: RunSummary,
+  active: readonly ActiveReleaseEntry[],
+  run: { cache: RunCache; budget: AbortSignal },
+): Promise<void> {
   // Oldest first: earlier pushes settle (or get superseded) before newer ones claim workloads.
   const queue = [...active].sort((a, b) => Date.parse(a.pushedAt) - Date.parse(b.pushedAt));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      if (budget.aborted) {
+      if (run.budget.aborted) {
         summary.skippedForBudget++;
         continue;
       }
       try {
         const o = await reconcileRelease(deps, next.releaseId, log, {
-          cache,
-          signal: budget,
+          cache: run.cache,
+          signal: run.budget,
           stuckCheck: true,
         });
-        summary.advanced++;
-        summary.transitions += o.transitions;
-        summary.started += o.started;
-        summary.finished += o.finished;
-        summary.waiting += o.waiting;
-        summary.errors += o.errors;
+        addOutcome(summary, o);
       } catch (err) {
         summary.errors++;
         log.error('release.error', { releaseId: next.releaseId, error: errorMessage(err) });
+        deps.metrics.operationError({ operation: 'release-reconcile' });
       }
     }
   };
   await Promise.all(
     Array.from({ length: Math.min(deps.config.reconcileConcurrency, Math.max(1, queue.length)) }, worker),
   );
-  // Notifications last, on their own budget, so a busy run still delivers what it wrote.
+}
+
+function addOutcome(summary: RunSummary, o: ReleaseOutcome): void {
+  summary.advanced++;
+  summary.transitions += o.transitions;
+  summary.started += o.started;
+  summary.finished += o.finished;
+  summary.waiting += o.waiting;
+  summary.errors += o.errors;
+}
+
+/** The notification delivery that ends each run. */
+async function deliverAtEnd(deps: Deps, log: Logger, summary: RunSummary): Promise<void> {
   try {
     const sent = await deliverNotifications(deps, log, { signal: AbortSignal.timeout(NOTIFY_BUDGET_MS) });
     summary.errors += sent.errors;
   } catch (err) {
     summary.errors++;
     log.error('notifications.error', { error: errorMessage(err) });
+    deps.metrics.operationError({ operation: 'notification-run' });
   }
-  summary.durationMs = Date.now() - started;
-  // An idle run (nothing active, nothing found) is the common case every 30 s: it stays quiet.
-  if (summary.errors > 0 || summary.skippedForBudget > 0) log.warn('reconcile.summary', { ...summary });
-  else if (summary.transitions > 0 || summary.releasesFound > 0 || summary.pendingWritten > 0)
-    log.info('reconcile.summary', { ...summary });
-  return summary;
 }
 
 /**

@@ -2,7 +2,7 @@
 // regional webhook, a manifest check, the rollout's status), let the pure state machine decide,
 // and commit the decision ETag-guarded together with its ledger changes. The webhook's nudge
 // and the timer both run this; whichever loses a race re-reads and re-decides.
-import { isTerminal, type ReadinessSignal } from '../../core/model';
+import { isTerminal, type ReadinessSignal, type Release } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { noteStuck, releaseOutbox } from '../notify';
@@ -13,30 +13,24 @@ import { newRunCache, type ReleaseOutcome, type ReleaseRun, type RunCache } from
 
 export { newRunCache, type ReleaseOutcome, type RunCache } from './reconcile-run';
 
+export interface ReconcileOptions {
+  cache?: RunCache;
+  signal?: AbortSignal;
+  /** False: decide from regional webhooks only (the webhook's nudge). */
+  checkReplicas?: boolean;
+  /** Advance only these regions and the earlier waves that gate them; default all. */
+  onlyRegions?: readonly string[];
+  /** The timer: also write region.stuck for rollouts without progress. */
+  stuckCheck?: boolean;
+}
+
 export async function reconcileRelease(
   deps: Deps,
   releaseId: string,
   log: Logger,
-  opts: {
-    cache?: RunCache;
-    signal?: AbortSignal;
-    /** False: decide from regional webhooks only (the webhook's nudge). */
-    checkReplicas?: boolean;
-    /** Advance only these regions and the earlier waves that gate them; default all. */
-    onlyRegions?: readonly string[];
-    /** The timer: also write region.stuck for rollouts without progress. */
-    stuckCheck?: boolean;
-  } = {},
+  opts: ReconcileOptions = {},
 ): Promise<ReleaseOutcome> {
-  const outcome: ReleaseOutcome = {
-    transitions: 0,
-    started: 0,
-    finished: 0,
-    waiting: 0,
-    errors: 0,
-    done: false,
-  };
-  const cache = opts.cache ?? newRunCache();
+  const outcome = emptyOutcome();
   const found = await deps.store.getRelease(releaseId);
   if (!found) {
     log.warn('release.missing', { releaseId });
@@ -52,23 +46,56 @@ export async function reconcileRelease(
   // rollouts may start, once per run; the webhook's nudge leaves that to the timer.
   const release =
     opts.checkReplicas === false ? found : await verifyBeforeStart(deps, found, rlog, opts.signal);
-  // Limited to some regions (a nudge), earlier waves come too: they gate those regions, and a
-  // finished rollout there that nobody has polled yet would otherwise hold them until the timer.
-  const only = opts.onlyRegions;
+  const { run, signalOf } = await openRun(deps, release, outcome, opts);
+  await advanceWaves(run, signalOf, rlog, opts.signal);
+  await settle(run, rlog, { only: opts.onlyRegions, stuckCheck: opts.stuckCheck });
+  // Whatever this run set as the next check time of a rollout: wake the release then.
+  if (!outcome.done)
+    await wakeWhenDue(deps, releaseId, [...run.current.values()], rlog, {
+      limited: opts.checkReplicas === false || opts.onlyRegions !== undefined,
+    });
+  return outcome;
+}
+
+const emptyOutcome = (): ReleaseOutcome => ({
+  transitions: 0,
+  started: 0,
+  finished: 0,
+  waiting: 0,
+  errors: 0,
+  done: false,
+});
+
+/**
+ * The regions a run advances. Limited to some regions (a nudge), earlier waves come too: they
+ * gate those regions, and a finished rollout there that nobody has polled yet would otherwise
+ * hold them until the timer.
+ */
+function regionsToAdvance(deps: Deps, release: Release, only: readonly string[] | undefined): string[] {
   const waveOf = (region: string) => deps.config.regions.find((r) => r.name === region)?.wave ?? 0;
   const gatingWave = only ? Math.max(...only.map(waveOf)) : Infinity;
-  const regions = release.regions.filter((r) => !only || only.includes(r) || waveOf(r) < gatingWave);
+  return release.regions.filter((r) => !only || only.includes(r) || waveOf(r) < gatingWave);
+}
+
+/** What the run shares, read once: the rollouts it advances, their signals, the active releases. */
+async function openRun(
+  deps: Deps,
+  release: Release,
+  outcome: ReleaseOutcome,
+  opts: ReconcileOptions,
+): Promise<{ run: ReleaseRun; signalOf: Map<string, ReadinessSignal> }> {
+  const cache = opts.cache ?? newRunCache();
+  const only = opts.onlyRegions;
+  const regions = regionsToAdvance(deps, release, only);
   const [rollouts, signals, active] = await Promise.all([
-    deps.store.listRollouts(releaseId, regions),
+    deps.store.listRollouts(release.id, regions),
     deps.store.listSignals(release.repository, release.digest),
     cache.active ? Promise.resolve(cache.active) : deps.store.listActiveReleases(release.repository),
   ]);
-  const signalOf = new Map(signals.map((s) => [s.region, s]));
-  const current = new Map(rollouts.map((r) => [r.region, r]));
   const run: ReleaseRun = {
     deps,
     release,
-    current,
+    current: new Map(rollouts.map((r) => [r.region, r])),
     active,
     cache,
     outcome,
@@ -76,15 +103,7 @@ export async function reconcileRelease(
     checkReplicas: opts.checkReplicas !== false,
     gates: only ? regions.filter((r) => !only.includes(r)) : undefined,
   };
-
-  await advanceWaves(run, signalOf, rlog, opts.signal);
-  await settle(run, rlog, { only: opts.onlyRegions, stuckCheck: opts.stuckCheck });
-  // Whatever this run set as the next check time of a rollout: wake the release then.
-  if (!outcome.done)
-    await wakeWhenDue(deps, releaseId, [...current.values()], rlog, {
-      limited: opts.checkReplicas === false || only !== undefined,
-    });
-  return outcome;
+  return { run, signalOf: new Map(signals.map((s) => [s.region, s])) };
 }
 
 /** Wave by wave (earlier waves gate later ones), the rollouts of one wave in parallel. */
@@ -110,6 +129,7 @@ async function advanceWaves(
         } catch (err) {
           outcome.errors++;
           rlog.error('rollout.error', { region: r.region, error: errorMessage(err) });
+          run.deps.metrics.operationError({ operation: 'rollout-step' });
         }
       }),
     );

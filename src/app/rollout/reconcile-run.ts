@@ -76,8 +76,8 @@ export function gateFor(deps: Deps, cache: RunCache, region: string): Promise<Re
 
 /**
  * The replica's answer, once per (region, repository, digest) and run. A failed check (ACR
- * 401/403/5xx, a refused token) is logged with its cause and returned with it, so the rollout's
- * reason names it instead of an anonymous "unknown" until the replication deadline.
+ * 401/403/5xx, a refused token, a throw) is logged with its cause, counted, and returned with it,
+ * so the rollout's reason names it instead of an anonymous "unknown" until the replication deadline.
  */
 export function checkReplica(
   deps: Deps,
@@ -90,21 +90,19 @@ export function checkReplica(
   const key = `${region}\n${release.repository}\n${release.digest}`;
   let p = cache.replica.get(key);
   if (!p) {
-    const port = deps.replicaStatus;
-    const args = [region, release.repository, release.digest, signal] as const;
-    const asked: Promise<ReplicaCheck> = port.checkWithCause
-      ? port.checkWithCause(...args)
-      : port.check(...args).then((presence) => ({ presence }));
-    p = asked
+    p = deps.replicaStatus
+      .checkWithCause(region, release.repository, release.digest, signal)
       .catch((err: unknown): ReplicaCheck => ({ presence: 'unknown', cause: errorMessage(err) }))
       .then((check) => {
-        if (check.cause)
+        if (check.cause) {
           log.warn('replica.check-failed', {
             region,
             repository: release.repository,
             digest: release.digest,
             cause: check.cause,
           });
+          deps.metrics.operationError({ operation: 'replica-check' });
+        }
         return check;
       });
     cache.replica.set(key, p);

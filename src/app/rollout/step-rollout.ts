@@ -18,7 +18,7 @@ import {
   waveGate,
 } from '../../core/rollout';
 import { isTerminal, type LedgerEntry, type ReadinessSignal, type RegionRollout } from '../../core/model';
-import type { RegionGate, RolloutStartResult } from '../../core/model';
+import type { RegionGate, RolloutHandle, RolloutStartResult, RolloutStatus } from '../../core/model';
 import { retry } from '../../core/platform';
 import { errorMessage, type Logger } from '../platform';
 import { newerRolloutsHere, revertTarget } from './rollout-context';
@@ -50,7 +50,7 @@ export async function advanceRollout(
   signal: ReadinessSignal | undefined,
   log: Logger,
 ): Promise<RegionRollout> {
-  const { deps, release, current, active, cache, outcome, abort } = run;
+  const { deps, release, active, cache } = run;
   let r = initial;
   let gateRetries = 0;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
@@ -59,60 +59,20 @@ export async function advanceRollout(
     const ledger = await ledgerFor(deps, cache, r.region);
     cache.newer ??= new Map();
     const newer = await newerRolloutsHere(deps.store, cache.newer, r, release, ledger, active);
-    const obs: Observation = { signal };
-    const need = neededObservation(run, r, observationNeeded(r, signal, now));
-    if (need === 'check-replica' && run.checkReplicas) {
-      const check = await checkReplica(deps, cache, r.region, release, log, abort);
-      obs.replica = check.presence;
-      obs.replicaCause = check.cause;
-      if (check.cause) outcome.errors++;
-    }
-    if (need === 'poll-rollout' && r.handle) {
-      obs.status = await deps.executor
-        .status(changeRequest(deps, release, r, ledger), r.handle, abort)
-        .catch((err: unknown) => ({ kind: 'unknown' as const, reason: errorMessage(err) }));
-    }
-
-    const gate = PENDING_STATES.has(r.state) ? await gateFor(deps, cache, r.region) : undefined;
-    const decidedAt = deps.clock.now();
-    const ctx: StepContext = {
-      release,
-      policy: deps.config.policy,
-      // Read after the observations: a replica found present is stamped ready no earlier than
-      // the check's answer (the check may have gone out before the image landed).
-      now: decidedAt,
-      gate: waveGate(r, [...current.values()], deps.config.policy, decidedAt),
-      plan: planWorkloads(r, release, ledger, active, newer),
-      random01: deps.random(),
-      revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
-      holds: gate?.holds,
-    };
-    let decision = decide(r, obs, ctx);
-    // Out of time (the webhook's nudge budget): claim nothing new, the timer takes over.
-    if (decision.action === 'start-rollout' && abort?.aborted) return r;
-    // A claim (a dry run records one too) guards on the gate it was decided on.
-    const claim = decision.action === 'start-rollout' ? gate : undefined;
-    if (decision.action === 'start-rollout' && deps.config.dryRun) {
-      const command = deps.executor.describe(rolloutRequest(deps, release, decision.next, ledger));
-      decision = dryRunInstead(r, decision, command, ctx);
-    }
-    if (!decision.changed) return r;
-
+    const obs = await observe(run, r, { signal, now, ledger }, log);
+    const step = await decideStep(run, r, obs, ledger, newer);
+    if (!step?.decision.changed) return r;
+    const { decision, ctx, claim } = step;
     const committed = await commit(run, r, decision, ledger, log, claim);
     if (!committed) {
-      // Lost a race: someone else moved this rollout, the ledger or the region's holds (a
-      // pause marked the row, a hold changed the gate). Re-read and re-decide.
-      cache.ledger.delete(r.region);
-      cache.newer.clear();
-      if (claim) cache.gates.delete(r.region);
-      const fresh = await deps.store.getRollout(release.id, r.region);
+      const fresh = await afterLostRace(run, r, claim);
       if (!fresh) return r;
       if (claim && fresh.etag === r.etag && gateRetries++ < MAX_GATE_RETRIES) attempt--;
       r = fresh;
       continue;
     }
     r = committed;
-    current.set(r.region, r);
+    run.current.set(r.region, r);
     if (decision.action !== 'start-rollout' && decision.action !== 'revert-rollout') return r;
     return runClaimedChange(run, r, decision, ctx, ledger, log);
   }
@@ -120,6 +80,106 @@ export async function advanceRollout(
     reason: `gave up after ${MAX_CONFLICT_RETRIES} conflicting writes; next run retries`,
   });
   return r;
+}
+
+/** What one step observes: the regional webhook, and the replica or the running change as needed. */
+async function observe(
+  run: ReleaseRun,
+  r: RegionRollout,
+  at: { signal: ReadinessSignal | undefined; now: Date; ledger: LedgerEntry[] },
+  log: Logger,
+): Promise<Observation> {
+  const { deps, release, cache, outcome, abort } = run;
+  const obs: Observation = { signal: at.signal };
+  const need = neededObservation(run, r, observationNeeded(r, at.signal, at.now));
+  if (need === 'check-replica' && run.checkReplicas) {
+    const check = await checkReplica(deps, cache, r.region, release, log, abort);
+    obs.replica = check.presence;
+    obs.replicaCause = check.cause;
+    if (check.cause) outcome.errors++;
+  }
+  if (need === 'poll-rollout' && r.handle) obs.status = await pollStatus(run, r, r.handle, at.ledger, log);
+  return obs;
+}
+
+/**
+ * The running change's status. A throw is logged and counted, then read as 'unknown': the
+ * rollout asks again at its next check, as for any outcome the executor could not learn.
+ */
+async function pollStatus(
+  run: ReleaseRun,
+  r: RegionRollout,
+  handle: RolloutHandle,
+  ledger: LedgerEntry[],
+  log: Logger,
+): Promise<RolloutStatus> {
+  const { deps, release, abort } = run;
+  const request = changeRequest(deps, release, r, ledger);
+  try {
+    return await deps.executor.status(request, handle, abort);
+  } catch (err) {
+    const reason = errorMessage(err);
+    log.warn('rollout.status-error', { commandId: handle.commandId, error: reason });
+    deps.metrics.operationError({ operation: 'rollout-status' });
+    return { kind: 'unknown', reason };
+  }
+}
+
+/** What one step decided, in which context, and the gate a claim guards on. */
+interface Step {
+  decision: Decision;
+  ctx: StepContext;
+  claim: RegionGate | undefined;
+}
+
+/**
+ * The state machine's decision on what was observed; undefined when a start is due but the
+ * caller is out of time (the webhook's nudge budget): it claims nothing new, the timer takes over.
+ */
+async function decideStep(
+  run: ReleaseRun,
+  r: RegionRollout,
+  obs: Observation,
+  ledger: LedgerEntry[],
+  newer: ReadonlyMap<string, RegionRollout | undefined>,
+): Promise<Step | undefined> {
+  const { deps, release, current, active, cache } = run;
+  const gate = PENDING_STATES.has(r.state) ? await gateFor(deps, cache, r.region) : undefined;
+  const decidedAt = deps.clock.now();
+  const ctx: StepContext = {
+    release,
+    policy: deps.config.policy,
+    // Read after the observations: a replica found present is stamped ready no earlier than
+    // the check's answer (the check may have gone out before the image landed).
+    now: decidedAt,
+    gate: waveGate(r, [...current.values()], deps.config.policy, decidedAt),
+    plan: planWorkloads(r, release, ledger, active, newer),
+    random01: deps.random(),
+    revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
+    holds: gate?.holds,
+  };
+  const decision = decide(r, obs, ctx);
+  if (decision.action !== 'start-rollout') return { decision, ctx, claim: undefined };
+  if (run.abort?.aborted) return undefined;
+  // A claim (a dry run records one too) guards on the gate it was decided on.
+  if (!deps.config.dryRun) return { decision, ctx, claim: gate };
+  const command = deps.executor.describe(rolloutRequest(deps, release, decision.next, ledger));
+  return { decision: dryRunInstead(r, decision, command, ctx), ctx, claim: gate };
+}
+
+/**
+ * Lost a race: someone else moved this rollout, the ledger or the region's holds (a pause marked
+ * the row, a hold changed the gate). Forget what the run read of them and re-read the rollout.
+ */
+function afterLostRace(
+  { deps, release, cache }: ReleaseRun,
+  r: RegionRollout,
+  claim: RegionGate | undefined,
+): Promise<RegionRollout | undefined> {
+  cache.ledger.delete(r.region);
+  cache.newer?.clear();
+  if (claim) cache.gates.delete(r.region);
+  return deps.store.getRollout(release.id, r.region);
 }
 
 /**
@@ -145,6 +205,7 @@ async function runClaimedChange(
     result = await deps.executor.start(changeRequest(deps, release, r, ledger));
   } catch (err) {
     outcome.errors++;
+    deps.metrics.operationError({ operation: 'rollout-start' });
     result = { kind: 'ambiguous', reason: errorMessage(err) };
   }
   if (result.kind === 'ambiguous')
@@ -199,7 +260,7 @@ async function commit(
   if (claim)
     cache.gates.set(prev.region, Promise.resolve({ holds: claim.holds, version: result.gateVersion }));
   await writeApprovalOutbox(deps, approvalOutbox(deps, release, prev, decision.next, others), log);
-  if (deps.metrics) recordTransitionMetrics(deps.metrics, release, prev, decision.next);
+  recordTransitionMetrics(deps.metrics, release, prev, decision.next);
   if (changes.length > 0) cache.ledger.delete(prev.region);
   // The write's own ETag lets the next step build on it without reading it back.
   const fresh = result.etag

@@ -70,7 +70,6 @@ export async function listNotifications(
   deps: Deps,
   limit: number,
 ): Promise<{ deliveries: NotificationView[] }> {
-  if (!deps.outbox) return { deliveries: [] };
   const rows = await deps.outbox.listOutbox(deps.config.regions.map((r) => r.name));
   // Newest event first; ties (one event, several targets) by target host, for a stable order.
   rows.sort(

@@ -10,12 +10,12 @@ export const POISONED_REASON = 'wake-up poisoned';
 const PEEK_LIMIT = 32;
 
 export async function reportPoisoned(deps: Deps, log: Logger, signal?: AbortSignal): Promise<number> {
-  if (!deps.wakeups) return 0;
   let poisoned;
   try {
     poisoned = await deps.wakeups.poisoned(PEEK_LIMIT, signal);
   } catch (err) {
     log.warn('wakeup.poison-peek-failed', { error: errorMessage(err) });
+    deps.metrics.operationError({ operation: 'wakeup-poison-peek' });
     return 0;
   }
   const byRelease = new Map<string, string>();

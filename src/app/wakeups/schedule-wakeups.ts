@@ -1,11 +1,11 @@
 // Wake-ups: after each reconcile of a release, one queue message for the earliest due time of its
 // unfinished rollouts, so the release is advanced at that time instead of at the next timer run.
-// Deduplicated per process: a message is sent only when the new due time is earlier than the one
-// this process already has pending for the release (or that one has passed), so a release has a
-// bounded number of pending wake-ups (duplicates across instances are harmless: the reconciler
-// is idempotent and a wake-up that finds nothing due changes nothing). A failed send is logged,
-// never thrown: the timer is the safety net.
-import type { RegionRollout, WakeupPort } from '../../core/model';
+// Deduplicated per composition (its WakeupSchedule; one per process in Azure): a message is sent
+// only when the new due time is earlier than the one already pending for the release (or that
+// one has passed), so a release has a bounded number of pending wake-ups (duplicates across
+// instances are harmless: the reconciler is idempotent and a wake-up that finds nothing due
+// changes nothing). A failed send is logged and counted, never thrown: the timer is the safety net.
+import type { RegionRollout } from '../../core/model';
 import { nextDue, visibilitySeconds } from '../../core/wakeups';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
@@ -17,23 +17,21 @@ export const OVERDUE_FLOOR_MS = 1000;
 const MAX_TRACKED = 5000;
 /** After a failed send, this process skips sends for a while (a down queue costs each run once). */
 export const QUEUE_DOWN_MS = 10_000;
-const downUntil = new WeakMap<WakeupPort, number>();
 
-const pendingByPort = new WeakMap<WakeupPort, Map<string, number>>();
+/**
+ * What the wake-up sends of one composition (one per process in Azure) remember, in the times
+ * of its injected clock: the due time pending per release, and until when a queue found down is
+ * left alone.
+ */
+export class WakeupSchedule {
+  readonly pending = new Map<string, number>();
+  downUntilMs = -Infinity;
 
-function pendingOf(port: WakeupPort): Map<string, number> {
-  let m = pendingByPort.get(port);
-  if (!m) {
-    m = new Map();
-    pendingByPort.set(port, m);
+  /** Forget wake-ups whose time has passed, so the map stays small. */
+  prune(nowMs: number): void {
+    if (this.pending.size < MAX_TRACKED) return;
+    for (const [id, due] of this.pending) if (due <= nowMs) this.pending.delete(id);
   }
-  return m;
-}
-
-/** Forget wake-ups whose time has passed, so the map stays small. */
-function prune(pending: Map<string, number>, nowMs: number): void {
-  if (pending.size < MAX_TRACKED) return;
-  for (const [id, due] of pending) if (due <= nowMs) pending.delete(id);
 }
 
 /**
@@ -41,7 +39,7 @@ function prune(pending: Map<string, number>, nowMs: number): void {
  * Returns whether a message was sent.
  */
 export async function scheduleWakeup(
-  deps: Pick<Deps, 'wakeups' | 'clock'>,
+  deps: Pick<Deps, 'wakeups' | 'wakeupSchedule' | 'clock' | 'metrics'>,
   releaseId: string,
   due: Date,
   log: Logger,
@@ -49,29 +47,29 @@ export async function scheduleWakeup(
   /** A release still pending (claimed by the webhook): where its record is. */
   repository?: string,
 ): Promise<boolean> {
-  const port = deps.wakeups;
-  if (!port) return false;
+  const schedule = deps.wakeupSchedule;
   const nowMs = deps.clock.now().getTime();
-  if ((downUntil.get(port) ?? -Infinity) > Date.now()) return false;
-  const pending = pendingOf(port);
+  if (schedule.downUntilMs > nowMs) return false;
+  const pending = schedule.pending;
   const known = pending.get(releaseId);
   if (known !== undefined && known > nowMs && known <= due.getTime()) return false;
   pending.set(releaseId, due.getTime());
-  prune(pending, nowMs);
+  schedule.prune(nowMs);
   try {
     const delay = visibilitySeconds(due, new Date(nowMs));
     const wakeup = { releaseId, due: due.toISOString(), ...(repository ? { repository } : {}) };
-    await port.send(wakeup, delay, AbortSignal.timeout(budgetMs));
+    await deps.wakeups.send(wakeup, delay, AbortSignal.timeout(budgetMs));
     return true;
   } catch (err) {
     if (pending.get(releaseId) === due.getTime()) pending.delete(releaseId);
-    downUntil.set(port, Date.now() + QUEUE_DOWN_MS);
+    schedule.downUntilMs = deps.clock.now().getTime() + QUEUE_DOWN_MS;
     log.warn('wakeup.send-failed', {
       releaseId,
       due: due.toISOString(),
       error: errorMessage(err),
       reason: `the timer advances the release instead; no sends from this process for ${QUEUE_DOWN_MS / 1000} s`,
     });
+    deps.metrics.operationError({ operation: 'wakeup-send' });
     return false;
   }
 }
@@ -88,7 +86,6 @@ export async function wakeWhenDue(
   log: Logger,
   opts: { limited: boolean },
 ): Promise<void> {
-  if (!deps.wakeups) return;
   const now = deps.clock.now();
   const floor = new Date(now.getTime() + (opts.limited ? 0 : OVERDUE_FLOOR_MS));
   const due = nextDue(rollouts, floor);

@@ -16,8 +16,8 @@ export interface ReplicaCheck {
 /** Is (repository, digest) present in region R's replica? Errors are 'unknown', never throws. */
 export interface ReplicaStatusPort {
   check(region: string, repository: string, digest: string, signal?: AbortSignal): Promise<ReplicaPresence>;
-  /** The same check with the cause of an 'unknown'; callers fall back to check() without it. */
-  checkWithCause?(
+  /** The same check with the cause of an 'unknown' that is a failure of the check itself. */
+  checkWithCause(
     region: string,
     repository: string,
     digest: string,
