@@ -3,7 +3,7 @@
 // that prefix, and a count of every stored entity, to assert "nothing was stored".
 import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { TableRolloutStore } from '../../src/adapters/tables/table-store';
+import { openTableRolloutStore, type TableRolloutStore } from '../../src/adapters/tables/table-store';
 import { appDeps } from '../../src/app/composition';
 import type { ResolveDeps } from '../../src/functions/platform/registration';
 import { writeOutPending } from './write-out';
@@ -145,7 +145,7 @@ export function setupIntakeEnv(opts: IntakeEnvOptions = {}): IntakeEnv {
   const prefix = opts.prefix ?? freshPrefix();
   const connectionString = opts.connectionString ?? sharedAzurite();
   const settings: Record<string, string> = intakeSettings({ ...opts, prefix, connectionString });
-  const store = new TableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
+  const store = openTableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
   return {
     prefix,
     connectionString,

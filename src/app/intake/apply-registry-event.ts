@@ -2,8 +2,7 @@
 // regional URL), its tag head claimed with the pending release (the release itself is written
 // out later: materialize-release.ts), or the reason it plans nothing. At most 4 table operations
 // for the answer, with the delivery record's read and write (docs/choices.md "Webhook table operations: a new push 4, a duplicate 1").
-import type { AcrEvent } from '../../core/intake';
-import type { PendingRelease, TagHead } from '../../core/model';
+import type { AcrEvent, PendingRelease, TagHead } from '../../core/intake';
 import type { Deps, Logger } from '../platform';
 import { planRelease } from './plan-release';
 import { checkPush, DEFERRED, isWatched, orderTime } from './push-order';

@@ -3,16 +3,17 @@
 // from a new push (different digest, later timestamp) and from a late delivery of an older push.
 // The webhook only claims (head, tag->digest row and the pending release in one transaction);
 // the release is written out by its nudge, its wake-up or the timer (materialize-release.ts).
-import { activeEntryOf, initialRollouts, planTargets, makeReleaseId } from '../../core/intake';
-import type { Release } from '../../core/model';
-import { rejectionText, type Rejection } from '../../core/operator';
 import {
+  activeEntryOf,
+  initialRollouts,
+  planTargets,
+  makeReleaseId,
   TAG_HISTORY_LIMIT,
   type PendingRelease,
-  type RolloutStore,
   type TagHead,
-  type VerificationUpdate,
-} from '../../core/model';
+} from '../../core/intake';
+import type { Release, RolloutStore, VerificationUpdate } from '../../core/model';
+import { rejectionText, type Rejection } from '../../core/operator';
 import type { Deps } from '../platform';
 import { materializeIfPending } from './write-out-release';
 import type { RegionSignal } from './region-signal';

@@ -3,7 +3,7 @@
 // time the image landed there) the home registry's `lastUpdateTime` of the tag, read beside the
 // verification HEAD. A far region's delivery of a new push whose time cannot be read plans nothing.
 import { tagMatches } from '../../core/model';
-import type { TagHead } from '../../core/model';
+import type { TagHead } from '../../core/intake';
 import type { Deps, Logger } from '../platform';
 import { verifyAtIntake, type IntakeCheck } from './verify-push';
 

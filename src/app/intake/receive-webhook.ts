@@ -4,9 +4,8 @@
 // transport-neutral result the HTTP trigger maps 1:1.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { parseAcrEvent, type AcrEvent } from '../../core/intake';
+import { parseAcrEvent, type AcrEvent, type DeliveryRecord } from '../../core/intake';
 import { isRegion } from '../../core/model';
-import type { DeliveryRecord } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { reconcileRelease } from '../rollout';

@@ -3,7 +3,8 @@
 // then the release, then the pending record is cleared. The webhook's answer therefore costs only
 // the claim; its nudge, the queue wake-up or the timer (whichever comes first) does this, and
 // every step is create-if-absent, so two of them doing it at once write each row once.
-import type { Release, PendingRelease } from '../../core/model';
+import type { PendingRelease } from '../../core/intake';
+import type { Release } from '../../core/model';
 import { rejectionText } from '../../core/operator';
 import { activeEntryOf, initialRollouts } from '../../core/intake';
 import { watchedRepositories } from '../config';

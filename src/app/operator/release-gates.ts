@@ -4,8 +4,8 @@
 // decided on the row it ETag-guards, so a claim racing the pause either committed before the
 // mark reached its row or fails and re-reads the mark. `pausedAt` is stamped once every row is
 // marked: no start is claimed after it.
-import type { Release, ReleaseAmendment } from '../../core/model';
-import { PENDING_STATES, markedRollout, pauseMark } from '../../core/operator';
+import type { Release } from '../../core/model';
+import { PENDING_STATES, markedRollout, pauseMark, type ReleaseAmendment } from '../../core/operator';
 import type { Deps, Logger } from '../platform';
 import { getReleaseWrittenOut } from '../intake';
 import {

@@ -1,3 +1,4 @@
 export * from './acr-event';
 export * from './release-id';
 export * from './release-planning';
+export * from './store';
