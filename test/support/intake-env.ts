@@ -89,7 +89,7 @@ export interface IntakeEnv {
   storedCounts(): Promise<StoredCounts>;
   /**
    * What the first wake-up (or the timer) does next with the releases the webhook claimed: writes
-   * them out (the product's own src/app/intake/write-out-release.ts). How many it wrote.
+   * them out (the product's own src/app/intake/pending-release.ts). How many it wrote.
    */
   writeOut(): Promise<number>;
 }

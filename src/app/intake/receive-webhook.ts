@@ -3,16 +3,13 @@
 // it within a budget that keeps the answer far inside ACR's 5-second timeout. Returns a
 // transport-neutral result the HTTP trigger maps 1:1.
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { parseAcrEvent, type AcrEvent, type DeliveryRecord } from '../../core/intake';
+import { parseAcrEvent, type AcrEvent, type DeliveryRecord, type DeliveryStore } from '../../core/intake';
 import { isRegion } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
-import { reconcileRelease } from '../rollout';
 import { authenticateWebhook } from './webhook-auth';
-import { processEvent, type Processed } from './apply-registry-event';
-import { scheduleWakeup } from '../wakeups';
-import { materializeRelease } from './write-out-release';
+import { applyRegistryEvent, type ApplyStore, type Processed } from './apply-registry-event';
+import { nudge, nudgeBudgetOf, wakeNow } from './webhook-nudge';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /** Tolerated difference between ACR's clock and ours. */
@@ -217,18 +214,18 @@ function duplicateOf(existing: DeliveryRecord, log: Logger): WebhookResult {
 }
 
 /**
- * processEvent; if it throws, the delivery is still kept for audit (without an outcome, best
+ * applyRegistryEvent; if it throws, the delivery is still kept for audit (without an outcome, best
  * effort) before the error goes on to the caller's 5xx, so ACR's redelivery completes it.
  */
 async function processRecording(
-  deps: Deps,
+  deps: Deps<ApplyStore & Pick<DeliveryStore, 'recordDelivery'>>,
   event: Exclude<AcrEvent, { action: 'ping' }>,
   region: string | undefined,
   delivery: DeliveryRecord,
   log: Logger,
 ): Promise<Processed> {
   try {
-    return await processEvent(deps, event, region, log);
+    return await applyRegistryEvent(deps, event, region, log);
   } catch (err) {
     await deps.store.recordDelivery(delivery).catch((e: unknown) => {
       log.warn('webhook.audit-failed', { error: errorMessage(e) });
@@ -236,34 +233,6 @@ async function processRecording(
     throw err;
   }
 }
-
-/**
- * The nudge's budget for these releases: the registry check spent part of the answer's time, the
- * nudge gets what is left; 0 = no nudge (the queue advances them at once); -1 = nothing to advance.
- */
-function nudgeBudgetOf(deps: Deps, processed: Processed): number {
-  if (processed.releases.length === 0) return -1;
-  const { nudgeBudgetMs } = deps.config;
-  const left = nudgeBudgetMs - processed.verifyMs;
-  return nudgeBudgetMs > 0 && left > 0 ? left : 0;
-}
-
-/** A wake-up now for each release; a pending one's names its repository (where its record is). */
-async function wakeNow(
-  deps: Deps,
-  processed: Pick<Processed, 'releases' | 'pending'>,
-  log: Logger,
-): Promise<void> {
-  const now = deps.clock.now();
-  await Promise.all(
-    processed.releases.map((id) =>
-      scheduleWakeup(deps, id, now, log, undefined, pendingOf(processed, id)?.release.repository),
-    ),
-  );
-}
-
-const pendingOf = (processed: Pick<Processed, 'pending'>, id: string) =>
-  processed.pending?.release.id === id ? processed.pending : undefined;
 
 function deliveryOf(
   event: Exclude<AcrEvent, { action: 'ping' }>,
@@ -295,51 +264,4 @@ function deliveryOf(
     releaseIds: [],
     payload,
   };
-}
-
-/**
- * Run the reconciler for these releases now; what does not finish in the budget is the timer's.
- * A regional delivery speaks for its own region, so only that region is advanced: the other
- * regions announce themselves by their own webhooks (the timer checks those that stay silent,
- * and starts later waves when earlier ones finish). A delivery without a region checks them all.
- */
-async function nudge(
-  deps: Deps,
-  processed: Pick<Processed, 'releases' | 'pending'>,
-  log: Logger,
-  region: string | undefined,
-  budgetMs: number,
-): Promise<void> {
-  const budget = AbortSignal.timeout(budgetMs);
-  // Every call of the nudge listens on this one signal.
-  setMaxListeners(0, budget);
-  let written = processed.pending === undefined;
-  const work = Promise.all(
-    processed.releases.map(async (id) => {
-      try {
-        // The release this delivery claimed is written out first (the answer did not wait for it).
-        const pending = pendingOf(processed, id);
-        if (pending) {
-          await materializeRelease(deps, pending);
-          written = true;
-        }
-        await reconcileRelease(deps, id, log, {
-          signal: budget,
-          checkReplicas: region === undefined,
-          onlyRegions: region === undefined ? undefined : [region],
-        });
-      } catch (err) {
-        log.warn('nudge.error', { releaseId: id, error: errorMessage(err) });
-      }
-    }),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), budgetMs + 500);
-  });
-  const first = await Promise.race([work.then(() => 'done' as const), deadline]);
-  clearTimeout(timer);
-  if (first === 'late') log.info('nudge.deferred', { reason: 'budget spent; the timer continues' });
-  // Not written out (an error, the budget): the queue does it now, the timer if the queue is down.
-  if (!written) await wakeNow(deps, processed, log);
 }

@@ -6,7 +6,7 @@ import { PENDING_STATES, canceledRollout, rejectionText, type Rejection } from '
 import type { Reason } from '../../core/rollout';
 import { REASONS } from '../../core/rollout';
 import type { Deps, Logger } from '../platform';
-import { getReleaseWrittenOut } from '../intake';
+import { writeOutRelease } from '../intake';
 import { appliedWith, audited, notFound, refusal, type ActionInput, type ActionResult } from './action';
 import { getReleaseView } from '../status';
 
@@ -42,7 +42,7 @@ export async function cancelRelease(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   return audited(deps, log, 'cancel', input, { releaseId: id }, async () => {
     const canceled = await cancelPending(deps, release, REASONS.canceled(input.actor, input.reason));
@@ -68,7 +68,7 @@ export async function rejectRelease(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const rejection: Rejection = {
     repository: release.repository,

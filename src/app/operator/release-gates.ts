@@ -7,7 +7,7 @@
 import type { Release } from '../../core/model';
 import { PENDING_STATES, markedRollout, pauseMark, type ReleaseAmendment } from '../../core/operator';
 import type { Deps, Logger } from '../platform';
-import { getReleaseWrittenOut } from '../intake';
+import { writeOutRelease } from '../intake';
 import {
   appliedWith,
   audited,
@@ -72,7 +72,7 @@ async function releaseAction(
   change: () => Promise<Verdict>,
 ): Promise<ActionResult> {
   // A release only claimed so far is written out first (its id is what the webhook answered).
-  if (!(await getReleaseWrittenOut(deps, id))) return notFound(`no release ${JSON.stringify(id)}`);
+  if (!(await writeOutRelease(deps, { releaseId: id }))) return notFound(`no release ${JSON.stringify(id)}`);
   return audited(deps, log, action, input, { releaseId: id }, change);
 }
 
@@ -141,7 +141,7 @@ export async function approveWave(
   input: ActionInput,
 ): Promise<ActionResult> {
   const waves = deps.config.policy.approvalWaves ?? [];
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const rollouts = await deps.store.listRollouts(id, release.regions);
   const inWave = rollouts.filter((r) => r.wave === wave);

@@ -5,7 +5,7 @@ import { activeEntryOf } from '../../core/intake';
 import type { RegionRollout, Release } from '../../core/model';
 import { RETRYABLE_STATES, newerOnLedger, retriedRollout } from '../../core/operator';
 import type { Deps, Logger } from '../platform';
-import { getReleaseWrittenOut } from '../intake';
+import { writeOutRelease } from '../intake';
 import {
   appliedWith,
   audited,
@@ -64,7 +64,7 @@ export async function retryRelease(
   regions: readonly string[] | undefined,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const unknown = (regions ?? []).filter((g) => !release.regions.includes(g));
   if (unknown.length > 0)

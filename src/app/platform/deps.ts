@@ -14,9 +14,10 @@ import type { Sleep } from '../../core/platform';
 import type { NotifySend, OutboxStore } from '../../core/notify';
 import type { Metrics } from './metrics';
 
-export interface Deps {
+/** `S`: the store port a use case needs (default the whole store); a full Deps satisfies any. */
+export interface Deps<S = RolloutStore> {
   config: AppConfig;
-  store: RolloutStore;
+  store: S;
   replicaStatus: ReplicaStatusPort;
   registryListing: RegistryListingPort;
   /**
