@@ -4,7 +4,8 @@
 import { changedWorkloads } from '../../core/rollout';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../../core/model';
 import type { ReplicaCheck, RolloutRequest, ActiveReleaseEntry, RegionGate } from '../../core/model';
-import type { Action } from '../../core/rollout';
+import type { Action, LedgerStore } from '../../core/rollout';
+import type { HoldStore } from '../../core/operator';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { revertRequest, type NewerRolloutCache } from './rollout-context';
@@ -64,7 +65,7 @@ export function neededObservation(run: ReleaseRun, r: RegionRollout, need: Actio
   return run.gates?.includes(r.region) ? 'poll-rollout' : need;
 }
 
-export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<LedgerEntry[]> {
+export function ledgerFor(deps: Deps<LedgerStore>, cache: RunCache, region: string): Promise<LedgerEntry[]> {
   let p = cache.ledger.get(region);
   if (!p) {
     p = deps.store.listLedger(region);
@@ -75,7 +76,11 @@ export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<
 }
 
 /** A region's holds and gate version, once per run and region (only pending rollouts ask). */
-export function gateFor(deps: Deps, cache: RunCache, region: string): Promise<RegionGate> {
+export function gateFor(
+  deps: Deps<Pick<HoldStore, 'readGate'>>,
+  cache: RunCache,
+  region: string,
+): Promise<RegionGate> {
   let p = cache.gates.get(region);
   if (!p) {
     p = deps.store.readGate(region);
