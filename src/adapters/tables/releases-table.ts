@@ -8,6 +8,7 @@ import {
   CorruptRecordError,
   type ActiveReleaseEntry,
   type RegionRollout,
+  type ReleasePage,
   type ReleaseQuery,
   type ReleaseStore,
   type VerificationUpdate,
@@ -233,7 +234,7 @@ async function listActive(
   return out;
 }
 
-async function list(table: StoreTable, query: ReleaseQuery) {
+async function list(table: StoreTable, query: ReleaseQuery): Promise<ReleasePage> {
   const t = await table.client();
   // Release ids are digits; the partition's outbox rows sort after them.
   let filter = odata`PartitionKey eq ${RELEASE} and RowKey lt ${OUTBOX_PREFIX}`;

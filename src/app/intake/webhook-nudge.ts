@@ -13,7 +13,7 @@ import { writeOutRelease } from './pending-release';
  * The nudge's budget for these releases: the registry check spent part of the answer's time, the
  * nudge gets what is left; 0 = no nudge (the queue advances them at once); -1 = nothing to advance.
  */
-export function nudgeBudgetOf(deps: Deps, processed: Processed): number {
+export function nudgeBudgetOf(deps: Pick<Deps, 'config'>, processed: Processed): number {
   if (processed.releases.length === 0) return -1;
   const { nudgeBudgetMs } = deps.config;
   const left = nudgeBudgetMs - processed.verifyMs;
@@ -22,7 +22,7 @@ export function nudgeBudgetOf(deps: Deps, processed: Processed): number {
 
 /** A wake-up now for each release; a pending one's names its repository (where its record is). */
 export async function wakeNow(
-  deps: Deps,
+  deps: Pick<Deps, 'wakeups' | 'clock'>,
   processed: Pick<Processed, 'releases' | 'pending'>,
   log: Logger,
 ): Promise<void> {
