@@ -13,7 +13,7 @@ import { stackClusterId, startStack } from '../dev/stack';
 import { buildDeps } from '../src/app/composition';
 import { parseConfig } from '../src/app/config/schema';
 import { Logger, silentSink } from '../src/app/platform/logger';
-import { materializeAllPending } from '../src/app/intake/write-out-release';
+import { materializeAllPending } from '../src/app/intake/pending-release';
 import { receiveWebhook } from '../src/app/intake/receive-webhook';
 import { digestOf, pushPayload } from '../test/support/acr-payloads';
 import { testRolloutConfig } from '../test/support/config';

@@ -13,6 +13,7 @@ import { buildDeps, type AppDeps } from '../src/app/composition';
 import { parseConfig } from '../src/app/config/schema';
 import { Logger, silentSink } from '../src/app/platform/logger';
 import { planRelease } from '../src/app/intake/plan-release';
+import { writeOutRelease } from '../src/app/intake/pending-release';
 import { reconcileAll, type RunSummary } from '../src/app/rollout/reconcile-all';
 import { makeReleaseId } from '../src/core/intake/release-id';
 import { REGION_POOL } from './reaction';
@@ -149,16 +150,17 @@ async function planActive(env: Env, repos: number, tags: number): Promise<void> 
     const digest = `sha256:${randomBytes(32).toString('hex')}`;
     for (let t = 0; t < tags; t++) env.acr.push({ repository: `app-${r}`, tag: `t${t}`, digest });
     await Promise.all(
-      Array.from({ length: tags }, (_, t) =>
-        planRelease(env.deps, {
+      Array.from({ length: tags }, async (_, t) => {
+        const planned = await planRelease(env.deps, {
           repository: `app-${r}`,
           tag: `t${t}`,
           digest,
           eventAt: new Date(base + r * tags + t).toISOString(),
           source: 'webhook',
           region: env.acr.home,
-        }),
-      ),
+        });
+        if (planned.kind === 'claimed') await writeOutRelease(env.deps, { claimed: planned.pending });
+      }),
     );
   }
 }

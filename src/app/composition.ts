@@ -12,7 +12,7 @@ import {
   type K8sExecutor,
 } from '../adapters/clusters';
 import { sendNotification } from '../adapters/notify';
-import { TableRolloutStore } from '../adapters/tables';
+import { openTableRolloutStore, type TableRolloutStore } from '../adapters/tables';
 import { WakeQueue, noWakeQueue } from '../adapters/wakeups';
 import type { RolloutExecutorPort, WakeupPort } from '../core/model';
 import { systemClock } from '../core/model';
@@ -52,7 +52,7 @@ function buildExecutors(config: AppConfig, credential: ReturnType<typeof createC
 
 export function buildDeps(config: AppConfig): AppDeps {
   const credential = createCredential(config);
-  const store = new TableRolloutStore(
+  const store = openTableRolloutStore(
     config.storage.kind === 'connectionString'
       ? config.storage
       : { kind: 'identity', tableServiceUri: config.storage.tableServiceUri, credential },

@@ -16,7 +16,7 @@ import { buildDeps, type AppDeps } from '../../src/app/composition';
 import { parseConfig } from '../../src/app/config/schema';
 import { Logger, silentSink } from '../../src/app/platform/logger';
 import { reconcileAll } from '../../src/app/rollout/reconcile-all';
-import type { DeliveryRecord } from '../../src/core/model/store';
+import type { DeliveryRecord } from '../../src/core/intake/store';
 import { readDeliveries, tablesOf } from '../support/table-rows';
 
 export const REGIONS = ['eastus', 'westeurope', 'southeastasia'];

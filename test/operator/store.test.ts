@@ -4,7 +4,7 @@
 // field (resume) and survive a concurrent change (ETag-guarded re-apply).
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { TableRolloutStore } from '../../src/adapters/tables/table-store';
+import { openTableRolloutStore } from '../../src/adapters/tables/table-store';
 import type { Release } from '../../src/core/model/records';
 import type { AuditEntry } from '../../src/core/operator/controls';
 import type { RolloutStore } from '../../src/core/model/store';
@@ -15,7 +15,7 @@ const stores: Array<[string, () => RolloutStore]> = [
   [
     'Table store (Azurite)',
     () =>
-      new TableRolloutStore(
+      openTableRolloutStore(
         { kind: 'connectionString', connectionString: process.env.AZURITE_TABLE_CONNECTION! },
         `op${Date.now().toString(36)}${n++}`,
       ),
@@ -269,7 +269,7 @@ describe('holds stored before they moved into the region partitions', () => {
       { rowKey: 'h-00000000000000b3', region: 'eastus', actor: 'carol', at: '2026-12-01T09:00:02.000Z' },
     ];
     for (const h of legacy) await old.createEntity({ partitionKey: 'hold', ...h });
-    const store = new TableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
+    const store = openTableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
     const gate = await store.readGate('eastus');
     expect(gate.holds).toEqual([
       {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { TableRolloutStore } from '../../src/adapters/tables/table-store';
+import { openTableRolloutStore } from '../../src/adapters/tables/table-store';
 import { MemoryRolloutStore } from '../support/memory-store';
 import { testConfig } from '../support/config';
 import { REGIONS, runScenario, stepArb, type Step } from './interleavings';
@@ -46,7 +46,7 @@ describe('reconciler under random interleavings', () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 5, maxLength: 25 }), async (steps) => {
-        const store = new TableRolloutStore(
+        const store = openTableRolloutStore(
           { kind: 'connectionString', connectionString: process.env.AZURITE_TABLE_CONNECTION! },
           `prop${Date.now().toString(36)}${n++}`,
         );
@@ -89,7 +89,7 @@ describe('reconciler under random interleavings with operator actions', () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(steps, async (s) => {
-        const store = new TableRolloutStore(
+        const store = openTableRolloutStore(
           { kind: 'connectionString', connectionString: process.env.AZURITE_TABLE_CONNECTION! },
           `propop${Date.now().toString(36)}${n++}`,
         );
@@ -142,7 +142,7 @@ describe('reconciler with pauses and holds racing the starts they stop', () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(steps, async (s) => {
-        const store = new TableRolloutStore(
+        const store = openTableRolloutStore(
           { kind: 'connectionString', connectionString: process.env.AZURITE_TABLE_CONNECTION! },
           `propgate${Date.now().toString(36)}${n++}`,
         );

@@ -1,6 +1,6 @@
 // A TableRolloutStore on a fresh prefix of the shared Azurite, plus the test's own TableClient to
 // write rows the app never would (corrupt ones) and to read what is really stored.
-import { TableRolloutStore } from '../../src/adapters/tables/table-store';
+import { openTableRolloutStore } from '../../src/adapters/tables/table-store';
 import { freshPrefix, sharedAzurite } from '../support/intake-env';
 import { tableClient, type TablesAt } from '../support/table-rows';
 import type { RegionRollout, Release } from '../../src/core/model/records';
@@ -10,7 +10,7 @@ export type Row = Record<string, unknown> & { partitionKey: string; rowKey: stri
 
 export function storeOnFreshTables() {
   const at: TablesAt = { connectionString: sharedAzurite(), prefix: freshPrefix() };
-  const store = new TableRolloutStore(
+  const store = openTableRolloutStore(
     { kind: 'connectionString', connectionString: at.connectionString },
     at.prefix,
   );

@@ -2,7 +2,8 @@
 // storage outage would (it wraps the port; our modules' logic runs unchanged): commitRegion calls
 // by a predicate on the rollout, or the next calls of any other method.
 import type { RegionRollout } from '../../src/core/model/records';
-import type { CommitResult, RolloutStore } from '../../src/core/model/store';
+import type { RolloutStore } from '../../src/core/model/store';
+import type { CommitResult } from '../../src/core/rollout/store';
 
 export class StorageDownError extends Error {
   constructor(

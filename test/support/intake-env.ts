@@ -3,7 +3,7 @@
 // that prefix, and a count of every stored entity, to assert "nothing was stored".
 import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { TableRolloutStore } from '../../src/adapters/tables/table-store';
+import { openTableRolloutStore, type TableRolloutStore } from '../../src/adapters/tables/table-store';
 import { appDeps } from '../../src/app/composition';
 import type { ResolveDeps } from '../../src/functions/platform/registration';
 import { writeOutPending } from './write-out';
@@ -89,7 +89,7 @@ export interface IntakeEnv {
   storedCounts(): Promise<StoredCounts>;
   /**
    * What the first wake-up (or the timer) does next with the releases the webhook claimed: writes
-   * them out (the product's own src/app/intake/write-out-release.ts). How many it wrote.
+   * them out (the product's own src/app/intake/pending-release.ts). How many it wrote.
    */
   writeOut(): Promise<number>;
 }
@@ -145,7 +145,7 @@ export function setupIntakeEnv(opts: IntakeEnvOptions = {}): IntakeEnv {
   const prefix = opts.prefix ?? freshPrefix();
   const connectionString = opts.connectionString ?? sharedAzurite();
   const settings: Record<string, string> = intakeSettings({ ...opts, prefix, connectionString });
-  const store = new TableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
+  const store = openTableRolloutStore({ kind: 'connectionString', connectionString }, prefix);
   return {
     prefix,
     connectionString,

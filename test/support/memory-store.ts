@@ -12,22 +12,21 @@ import {
 } from '../../src/core/operator/controls';
 import type {
   ActiveReleaseEntry,
-  AuditAppendOptions,
-  AuditCompletion,
-  AuditPage,
-  CommitOptions,
-  CommitResult,
-  HoldPlacement,
   RegionGate,
-  DeliveryRecord,
-  PendingRelease,
-  ReleaseAmendment,
   ReleasePage,
   RolloutStore,
-  TagHead,
   VerificationUpdate,
   WriteResult,
 } from '../../src/core/model/store';
+import type { DeliveryRecord, PendingRelease, TagHead } from '../../src/core/intake/store';
+import type { CommitOptions, CommitResult } from '../../src/core/rollout/store';
+import type {
+  AuditAppendOptions,
+  AuditCompletion,
+  AuditPage,
+  HoldPlacement,
+  ReleaseAmendment,
+} from '../../src/core/operator/store';
 
 const clone = <T>(v: T): T => structuredClone(v);
 

@@ -3,7 +3,7 @@
 import { odata, TableClient } from '@azure/data-tables';
 import { decodeDelivery } from '../../src/adapters/tables/deliveries-table';
 import type { AppConfig } from '../../src/app/config/schema';
-import type { DeliveryRecord } from '../../src/core/model/store';
+import type { DeliveryRecord } from '../../src/core/intake/store';
 
 export interface TablesAt {
   connectionString: string;

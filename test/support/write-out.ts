@@ -2,7 +2,7 @@
 // writes them out, through the product's own module. For tests whose world has no queue consumer.
 import type { Deps } from '../../src/app/platform/deps';
 import { Logger, silentSink } from '../../src/app/platform/logger';
-import { materializeAllPending } from '../../src/app/intake/write-out-release';
+import { materializeAllPending } from '../../src/app/intake/pending-release';
 
 /** How many pending releases it wrote out; a failure throws. */
 export async function writeOutPending(deps: Deps): Promise<number> {

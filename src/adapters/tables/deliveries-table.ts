@@ -1,6 +1,6 @@
 // <p>deliveries: the audit log of webhook calls. PK = event day, RK = delivery key.
 import { z } from 'zod';
-import type { DeliveryRecord } from '../../core/model';
+import type { DeliveryRecord, DeliveryStore } from '../../core/intake';
 import { decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
 import { isAlreadyThere, tryGet, type Row, type StoreTable } from './table-set';
 
@@ -53,30 +53,27 @@ export function decodeDelivery(table: StoreTable, row: Row): DeliveryRecord {
   return { key: rowKey, day: partitionKey, ...rest };
 }
 
-export class DeliveriesTable {
-  constructor(private readonly table: StoreTable) {}
-
-  async get(day: string, key: string): Promise<DeliveryRecord | undefined> {
-    const row = await tryGet(this.table, day, key);
-    return row ? decodeDelivery(this.table, row) : undefined;
-  }
-
-  async record(
-    d: DeliveryRecord,
-  ): Promise<{ result: 'created' } | { result: 'duplicate'; existing: DeliveryRecord }> {
-    const t = await this.table.client();
-    try {
-      await t.createEntity(deliveryEntity(d));
-      return { result: 'created' };
-    } catch (err) {
-      if (!isAlreadyThere(err)) throw err;
-      const existing = await tryGet(this.table, d.day, d.key);
-      return { result: 'duplicate', existing: existing ? decodeDelivery(this.table, existing) : d };
-    }
-  }
-
-  async complete(d: DeliveryRecord): Promise<void> {
-    const t = await this.table.client();
-    await t.upsertEntity(deliveryEntity(d), 'Merge');
-  }
+/** The deliveries table: the webhook's audit log. */
+export function deliveriesStore(table: StoreTable): DeliveryStore {
+  return {
+    async getDelivery(day, key) {
+      const row = await tryGet(table, day, key);
+      return row ? decodeDelivery(table, row) : undefined;
+    },
+    async recordDelivery(d) {
+      const t = await table.client();
+      try {
+        await t.createEntity(deliveryEntity(d));
+        return { result: 'created' };
+      } catch (err) {
+        if (!isAlreadyThere(err)) throw err;
+        const existing = await tryGet(table, d.day, d.key);
+        return { result: 'duplicate', existing: existing ? decodeDelivery(table, existing) : d };
+      }
+    },
+    async completeDelivery(d) {
+      const t = await table.client();
+      await t.upsertEntity(deliveryEntity(d), 'Merge');
+    },
+  };
 }

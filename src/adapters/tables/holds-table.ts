@@ -17,30 +17,27 @@ const holdSchema = z.object({
   at: z.string(),
 });
 
-export class HoldsTable {
-  constructor(private readonly table: StoreTable) {}
+function toHold(table: StoreTable, row: Row): Hold {
+  const { partitionKey: _p, rowKey, etag: _e, ...rest } = decodeRow(table, row, holdSchema);
+  return { id: rowKey, ...rest };
+}
 
-  private toHold(row: Row): Hold {
-    const { partitionKey: _p, rowKey, etag: _e, ...rest } = decodeRow(this.table, row, holdSchema);
-    return { id: rowKey, ...rest };
-  }
+/** Every hold still in the old table, oldest first. */
+export async function listLegacyHolds(table: StoreTable): Promise<Hold[]> {
+  const rows = await listAll(table, odata`PartitionKey eq ${HOLD}`);
+  return rows.map((row) => toHold(table, row)).sort((a, b) => (a.at < b.at ? -1 : 1));
+}
 
-  async list(): Promise<Hold[]> {
-    const rows = await listAll(this.table, odata`PartitionKey eq ${HOLD}`);
-    return rows.map((row) => this.toHold(row)).sort((a, b) => (a.at < b.at ? -1 : 1));
+export async function deleteLegacyHold(table: StoreTable, id: string): Promise<Hold | undefined> {
+  const row = await tryGet(table, HOLD, id);
+  if (!row) return undefined;
+  const hold = toHold(table, row);
+  const t = await table.client();
+  try {
+    await t.deleteEntity(HOLD, id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
-
-  async delete(id: string): Promise<Hold | undefined> {
-    const row = await tryGet(this.table, HOLD, id);
-    if (!row) return undefined;
-    const hold = this.toHold(row);
-    const t = await this.table.client();
-    try {
-      await t.deleteEntity(HOLD, id);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-    return hold;
-  }
+  return hold;
 }

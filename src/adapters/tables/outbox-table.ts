@@ -10,7 +10,6 @@ import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { NOTIFY_EVENTS, NOTIFY_FORMATS } from '../../core/notify';
 import type { OutboxEntry, OutboxScope, OutboxStore } from '../../core/notify';
-import type { WriteResult } from '../../core/model';
 import { count, decodeRow, defined, jsonText, rowKeys, type Entity } from './rows';
 import { createIfAbsent, isConflict, isNotFound, listAll, type Row, type StoreTable } from './table-set';
 
@@ -96,84 +95,79 @@ function fullEntity(e: OutboxEntry): Entity {
   };
 }
 
-export class OutboxTables implements OutboxStore {
-  constructor(
-    private readonly regions: StoreTable,
-    private readonly releases: StoreTable,
-    private readonly audit: StoreTable,
-  ) {}
+function decode(table: StoreTable, row: Row, scope: OutboxScope): OutboxEntry {
+  const r = decodeRow(table, row, outboxSchema);
+  return {
+    scope,
+    key: r.rowKey.slice(OUTBOX_PREFIX.length),
+    targetId: r.targetId,
+    targetHost: r.targetHost,
+    format: r.format,
+    event: r.event,
+    createdAt: r.createdAt,
+    status: r.status ?? 'pending',
+    attempts: r.attempts ?? 0,
+    nextAttemptAt: r.nextAttemptAt,
+    lastAttemptAt: r.lastAttemptAt,
+    deliveredAt: r.deliveredAt,
+    lastStatus: r.lastStatus,
+    lastError: r.lastError,
+    etag: r.etag,
+  };
+}
 
-  private tableOf(scope: OutboxScope): StoreTable {
-    return scope.kind === 'region' ? this.regions : scope.kind === 'audit' ? this.audit : this.releases;
-  }
-
-  private decode(table: StoreTable, row: Row, scopeOf: (pk: string) => OutboxScope): OutboxEntry {
-    const r = decodeRow(table, row, outboxSchema);
-    return {
-      scope: scopeOf(r.partitionKey),
-      key: r.rowKey.slice(OUTBOX_PREFIX.length),
-      targetId: r.targetId,
-      targetHost: r.targetHost,
-      format: r.format,
-      event: r.event,
-      createdAt: r.createdAt,
-      status: r.status ?? 'pending',
-      attempts: r.attempts ?? 0,
-      nextAttemptAt: r.nextAttemptAt,
-      lastAttemptAt: r.lastAttemptAt,
-      deliveredAt: r.deliveredAt,
-      lastStatus: r.lastStatus,
-      lastError: r.lastError,
-      etag: r.etag,
-    };
-  }
-
-  private async listPartition(scope: OutboxScope) {
-    const table = this.tableOf(scope);
+/** The outbox rows, in the partitions of the events they notify (regions, releases, audit). */
+export function outboxStore(tables: {
+  regions: StoreTable;
+  releases: StoreTable;
+  audit: StoreTable;
+}): OutboxStore {
+  const tableOf = (scope: OutboxScope): StoreTable =>
+    scope.kind === 'region' ? tables.regions : scope.kind === 'audit' ? tables.audit : tables.releases;
+  const listPartition = async (scope: OutboxScope) => {
+    const table = tableOf(scope);
     const pk =
       scope.kind === 'region' ? scope.region : scope.kind === 'audit' ? AUDIT_PARTITION : RELEASE_PARTITION;
     const rows = await listAll(
       table,
       odata`PartitionKey eq ${pk} and RowKey ge ${OUTBOX_PREFIX} and RowKey lt ${`${OUTBOX_PREFIX}~`}`,
     );
-    return rows.map((row) => this.decode(table, row, () => scope));
-  }
-
-  async listOutbox(regions: readonly string[]): Promise<OutboxEntry[]> {
-    const lists = await Promise.all([
-      ...regions.map((region) => this.listPartition({ kind: 'region', region })),
-      this.listPartition({ kind: 'release' }),
-      this.listPartition({ kind: 'audit' }),
-    ]);
-    return lists.flat();
-  }
-
-  /** Create-if-absent, not an upsert: a rewrite would change the ETag of a row being delivered. */
-  async putOutbox(entries: readonly OutboxEntry[]): Promise<void> {
-    for (const e of entries) await createIfAbsent(this.tableOf(e.scope), freshOutboxEntity(e));
-  }
-
-  async deleteOutbox(e: OutboxEntry): Promise<WriteResult> {
-    if (!e.etag) throw new Error('an outbox delete needs the ETag of the row it read');
-    const t = await this.tableOf(e.scope).client();
-    try {
-      await t.deleteEntity(partitionOf(e), `${OUTBOX_PREFIX}${e.key}`, { etag: e.etag });
-      return 'ok';
-    } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return 'conflict';
-      throw err;
-    }
-  }
-
-  async updateOutbox(e: OutboxEntry): Promise<{ result: WriteResult; etag?: string | undefined }> {
-    if (!e.etag) throw new Error('an outbox update needs the ETag of the row it read');
-    const t = await this.tableOf(e.scope).client();
-    try {
-      const res = await t.updateEntity(fullEntity(e), 'Replace', { etag: e.etag });
-      return { result: 'ok', etag: res.etag };
-    } catch (err) {
-      if (isConflict(err)) return { result: 'conflict' };
-      throw err;
-    }
-  }
+    return rows.map((row) => decode(table, row, scope));
+  };
+  return {
+    async listOutbox(regions) {
+      const lists = await Promise.all([
+        ...regions.map((region) => listPartition({ kind: 'region', region })),
+        listPartition({ kind: 'release' }),
+        listPartition({ kind: 'audit' }),
+      ]);
+      return lists.flat();
+    },
+    /** Create-if-absent, not an upsert: a rewrite would change the ETag of a row being delivered. */
+    async putOutbox(entries) {
+      for (const e of entries) await createIfAbsent(tableOf(e.scope), freshOutboxEntity(e));
+    },
+    async deleteOutbox(e) {
+      if (!e.etag) throw new Error('an outbox delete needs the ETag of the row it read');
+      const t = await tableOf(e.scope).client();
+      try {
+        await t.deleteEntity(partitionOf(e), `${OUTBOX_PREFIX}${e.key}`, { etag: e.etag });
+        return 'ok';
+      } catch (err) {
+        if (isConflict(err) || isNotFound(err)) return 'conflict';
+        throw err;
+      }
+    },
+    async updateOutbox(e) {
+      if (!e.etag) throw new Error('an outbox update needs the ETag of the row it read');
+      const t = await tableOf(e.scope).client();
+      try {
+        const res = await t.updateEntity(fullEntity(e), 'Replace', { etag: e.etag });
+        return { result: 'ok', etag: res.etag };
+      } catch (err) {
+        if (isConflict(err)) return { result: 'conflict' };
+        throw err;
+      }
+    },
+  };
 }

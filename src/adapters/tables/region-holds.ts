@@ -8,8 +8,9 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/model';
-import { byPlacement, type Hold } from '../../core/operator';
+import { byPlacement, type Hold, type HoldPlacement, type HoldStore } from '../../core/operator';
 import type { RegionGate } from '../../core/model';
+import { deleteLegacyHold, listLegacyHolds } from './holds-table';
 import { decodeRow, defined, rowKeys, type Entity } from './rows';
 import {
   isAlreadyThere,
@@ -46,69 +47,101 @@ export function gateAction(region: string, version: string | undefined, at: stri
   return version ? ['update', entity, 'Merge', { etag: version }] : ['create', entity];
 }
 
-export class RegionHolds {
-  constructor(private readonly table: StoreTable) {}
+function toHold(table: StoreTable, row: Row): Hold {
+  const { partitionKey, holdId, workload, reason, actor, at } = decodeRow(table, row, holdSchema);
+  return { id: holdId, region: partitionKey, workload, reason, actor, at };
+}
 
-  private toHold(row: Row): Hold {
-    const { partitionKey, holdId, workload, reason, actor, at } = decodeRow(this.table, row, holdSchema);
-    return { id: holdId, region: partitionKey, workload, reason, actor, at };
-  }
-
-  /** One region's holds and gate version, in one query ('gate' sorts before 'hold~'). */
-  async read(region: string): Promise<RegionGate> {
-    const rows = await listAll(
-      this.table,
-      odata`PartitionKey eq ${region} and RowKey ge ${GATE_ROW_KEY} and RowKey lt ${`${HOLD_PREFIX}~`}`,
-    );
-    const gate = rows.find((r) => r.rowKey === GATE_ROW_KEY);
-    const holds = rows.filter((r) => r.rowKey?.startsWith(HOLD_PREFIX)).map((r) => this.toHold(r));
-    return { holds: holds.sort(byPlacement), version: gate?.etag };
-  }
-
-  async list(regions: readonly string[]): Promise<Hold[]> {
-    const all = (await Promise.all(regions.map((r) => this.read(r)))).flatMap((g) => g.holds);
-    return all.sort(byPlacement);
-  }
-
-  /** Creates the hold with its gate write, unless its scope is held: then the hold found there. */
-  async put(h: Hold): Promise<{ created: true } | { created: false; existing: Hold }> {
-    const t = await this.table.client();
-    const rowKey = holdRowKey(h.workload);
-    const entity: Entity = {
-      partitionKey: h.region,
-      rowKey,
-      kind: 'hold',
-      ...defined({ holdId: h.id, workload: h.workload, reason: h.reason, actor: h.actor, at: h.at }),
-    };
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await t.submitTransaction([
-          ['create', entity],
-          ['upsert', gateEntity(h.region, h.at), 'Merge'],
-        ]);
-        return { created: true };
-      } catch (err) {
-        if (!isAlreadyThere(err)) throw err;
+/**
+ * The holds in the regions table. Holds placed before they moved into the region partitions (the
+ * `legacy` holds table) are moved there once per process, before any hold is read or written:
+ * each becomes its scope's row (unless the scope is held already), then leaves the old table. A
+ * failure is retried on the next call; an empty old table costs one query per process.
+ */
+export function holdsStore(table: StoreTable, legacy: StoreTable): HoldStore {
+  let moved: Promise<void> | undefined;
+  const moveLegacy = (): Promise<void> => {
+    moved ??= (async () => {
+      for (const hold of await listLegacyHolds(legacy)) {
+        await put(table, hold);
+        await deleteLegacyHold(legacy, hold.id);
       }
-      const row = await tryGet(this.table, h.region, rowKey);
-      // Lifted between the failed create and this read: try again.
-      if (row) return { created: false, existing: this.toHold(row) };
-    }
-    throw new Error(`hold on ${h.workload ?? h.region}: kept losing races with other holds and lifts`);
-  }
-
-  /** Deletes the hold's row if it is still that hold (same id); false when it was not there. */
-  async delete(h: Pick<Hold, 'id' | 'region' | 'workload'>): Promise<boolean> {
-    const rowKey = holdRowKey(h.workload);
-    const row = await tryGet(this.table, h.region, rowKey);
-    if (!row || this.toHold(row).id !== h.id) return false;
-    const t = await this.table.client();
-    try {
-      await t.deleteEntity(h.region, rowKey, { etag: row.etag });
-      return true;
-    } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return false;
+    })().catch((err: unknown) => {
+      moved = undefined;
       throw err;
+    });
+    return moved;
+  };
+  return {
+    async putHold(hold) {
+      await moveLegacy();
+      return put(table, hold);
+    },
+    async listHolds(regions) {
+      await moveLegacy();
+      const all = (await Promise.all(regions.map((r) => read(table, r)))).flatMap((g) => g.holds);
+      return all.sort(byPlacement);
+    },
+    async readGate(region) {
+      await moveLegacy();
+      return read(table, region);
+    },
+    async deleteHold(hold) {
+      await moveLegacy();
+      return remove(table, hold);
+    },
+  };
+}
+
+/** One region's holds and gate version, in one query ('gate' sorts before 'hold~'). */
+async function read(table: StoreTable, region: string): Promise<RegionGate> {
+  const rows = await listAll(
+    table,
+    odata`PartitionKey eq ${region} and RowKey ge ${GATE_ROW_KEY} and RowKey lt ${`${HOLD_PREFIX}~`}`,
+  );
+  const gate = rows.find((r) => r.rowKey === GATE_ROW_KEY);
+  const holds = rows.filter((r) => r.rowKey?.startsWith(HOLD_PREFIX)).map((r) => toHold(table, r));
+  return { holds: holds.sort(byPlacement), version: gate?.etag };
+}
+
+/** Creates the hold with its gate write, unless its scope is held: then the hold found there. */
+async function put(table: StoreTable, h: Hold): Promise<HoldPlacement> {
+  const t = await table.client();
+  const rowKey = holdRowKey(h.workload);
+  const entity: Entity = {
+    partitionKey: h.region,
+    rowKey,
+    kind: 'hold',
+    ...defined({ holdId: h.id, workload: h.workload, reason: h.reason, actor: h.actor, at: h.at }),
+  };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await t.submitTransaction([
+        ['create', entity],
+        ['upsert', gateEntity(h.region, h.at), 'Merge'],
+      ]);
+      return { created: true };
+    } catch (err) {
+      if (!isAlreadyThere(err)) throw err;
     }
+    const row = await tryGet(table, h.region, rowKey);
+    // Lifted between the failed create and this read: try again.
+    if (row) return { created: false, existing: toHold(table, row) };
+  }
+  throw new Error(`hold on ${h.workload ?? h.region}: kept losing races with other holds and lifts`);
+}
+
+/** Deletes the hold's row if it is still that hold (same id); false when it was not there. */
+async function remove(table: StoreTable, h: Pick<Hold, 'id' | 'region' | 'workload'>): Promise<boolean> {
+  const rowKey = holdRowKey(h.workload);
+  const row = await tryGet(table, h.region, rowKey);
+  if (!row || toHold(table, row).id !== h.id) return false;
+  const t = await table.client();
+  try {
+    await t.deleteEntity(h.region, rowKey, { etag: row.etag });
+    return true;
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err)) return false;
+    throw err;
   }
 }

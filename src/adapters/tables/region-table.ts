@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { encodeKey, REGION_ROLLOUT_STATES, type LedgerEntry, type RegionRollout } from '../../core/model';
 import { REASON_CODES } from '../../core/rollout';
 import type { OutboxEntry } from '../../core/notify';
-import type { CommitOptions, CommitResult } from '../../core/model';
+import type { CommitOptions, CommitResult, LedgerStore, RegionRolloutStore } from '../../core/rollout';
 import { outboxAction } from './outbox-table';
 import { gateAction } from './region-holds';
 import { count, decodeRow, defined, jsonText, putLongText, rowKeys, stringList, type Entity } from './rows';
@@ -161,81 +161,84 @@ function ledgerEntity(l: LedgerEntry): Entity {
   };
 }
 
-export class RegionTable {
-  constructor(private readonly table: StoreTable) {}
+function toRollout(table: StoreTable, row: Row): RegionRollout {
+  const { partitionKey, rowKey: _rk, ...rest } = decodeRow(table, row, rolloutSchema, ['logsTail']);
+  return { region: partitionKey, ...rest };
+}
 
-  private toRollout(row: Row): RegionRollout {
-    const { partitionKey, rowKey: _rk, ...rest } = decodeRow(this.table, row, rolloutSchema, ['logsTail']);
-    return { region: partitionKey, ...rest };
-  }
+function toLedger(table: StoreTable, row: Row): LedgerEntry {
+  const { partitionKey, rowKey: _rk, ...rest } = decodeRow(table, row, ledgerSchema);
+  return { region: partitionKey, ...rest };
+}
 
-  private toLedger(row: Row): LedgerEntry {
-    const { partitionKey, rowKey: _rk, ...rest } = decodeRow(this.table, row, ledgerSchema);
-    return { region: partitionKey, ...rest };
-  }
+/** The release's rollout in its region, unless it is there (written with the release). */
+export function createRolloutIfAbsent(table: StoreTable, rollout: RegionRollout): Promise<void> {
+  return createIfAbsent(table, rolloutEntity(rollout));
+}
 
-  createRolloutIfAbsent(rollout: RegionRollout): Promise<void> {
-    return createIfAbsent(this.table, rolloutEntity(rollout));
-  }
+/** The regions table's rollouts and ledger. */
+export function regionsStore(table: StoreTable): RegionRolloutStore & LedgerStore {
+  const getRollout = async (releaseId: string, region: string) => {
+    const row = await tryGet(table, region, rolloutRowKey(releaseId));
+    return row ? toRollout(table, row) : undefined;
+  };
+  return {
+    getRollout,
+    /** One point read per region; a corrupt rollout throws (the caller fails that release). */
+    async listRollouts(releaseId, regions) {
+      const found = await Promise.all(regions.map((region) => getRollout(releaseId, region)));
+      return found.filter((r): r is RegionRollout => r !== undefined);
+    },
+    async listLedger(region) {
+      const rows = await listAll(
+        table,
+        odata`PartitionKey eq ${region} and RowKey ge ${'ledger~'} and RowKey lt ${'ledger~~'}`,
+      );
+      return rows.map((row) => toLedger(table, row));
+    },
+    commitRegion: (rollout, ledger, outbox, opts) => commit(table, rollout, ledger, outbox, opts),
+  };
+}
 
-  async getRollout(releaseId: string, region: string): Promise<RegionRollout | undefined> {
-    const row = await tryGet(this.table, region, rolloutRowKey(releaseId));
-    return row ? this.toRollout(row) : undefined;
-  }
-
-  /** One point read per region; a corrupt rollout throws (the caller fails that release). */
-  async listRollouts(releaseId: string, regions: readonly string[]): Promise<RegionRollout[]> {
-    const found = await Promise.all(regions.map((region) => this.getRollout(releaseId, region)));
-    return found.filter((r): r is RegionRollout => r !== undefined);
-  }
-
-  async listLedger(region: string): Promise<LedgerEntry[]> {
-    const rows = await listAll(
-      this.table,
-      odata`PartitionKey eq ${region} and RowKey ge ${'ledger~'} and RowKey lt ${'ledger~~'}`,
-    );
-    return rows.map((row) => this.toLedger(row));
-  }
-
-  async commit(
-    rollout: RegionRollout,
-    ledger: LedgerEntry[],
-    outbox: readonly OutboxEntry[] = [],
-    opts: CommitOptions = {},
-  ): Promise<CommitResult> {
-    const t = await this.table.client();
-    if (ledger.some((l) => l.region !== rollout.region))
-      throw new Error('ledger entries must be in the rollout region');
-    if (outbox.some((o) => o.scope.kind !== 'region' || o.scope.region !== rollout.region))
-      throw new Error('outbox entries must be in the rollout region');
-    const entity = rolloutEntity(rollout);
-    try {
-      if (ledger.length === 0 && outbox.length === 0 && !opts.gate) {
-        const res = rollout.etag
-          ? await t.updateEntity(entity, 'Replace', { etag: rollout.etag })
-          : await t.createEntity(entity);
-        return { outcome: 'ok', etag: res.etag };
-      }
-      const actions: TransactionAction[] = [
-        rollout.etag ? ['update', entity, 'Replace', { etag: rollout.etag }] : ['create', entity],
-        ...ledger.map((l): TransactionAction =>
-          l.etag ? ['update', ledgerEntity(l), 'Replace', { etag: l.etag }] : ['create', ledgerEntity(l)],
-        ),
-        // The transition's notifications, in the same all-or-nothing transaction.
-        ...outbox.map(outboxAction),
-        // A claim: no hold placed here since the start was decided (region-holds.ts).
-        ...(opts.gate ? [gateAction(rollout.region, opts.gate.version, rollout.updatedAt)] : []),
-      ];
-      const res = await t.submitTransaction(actions);
-      return {
-        outcome: 'ok',
-        etag: res.getResponseForEntity(entity.rowKey)?.etag,
-        // By position (sub-responses come in request order): an update's names no row key.
-        gateVersion: opts.gate ? res.subResponses[actions.length - 1]?.etag : undefined,
-      };
-    } catch (err) {
-      if (isConflict(err)) return { outcome: 'conflict' };
-      throw err;
+async function commit(
+  table: StoreTable,
+  rollout: RegionRollout,
+  ledger: LedgerEntry[],
+  outbox: readonly OutboxEntry[] = [],
+  opts: CommitOptions = {},
+): Promise<CommitResult> {
+  const t = await table.client();
+  if (ledger.some((l) => l.region !== rollout.region))
+    throw new Error('ledger entries must be in the rollout region');
+  if (outbox.some((o) => o.scope.kind !== 'region' || o.scope.region !== rollout.region))
+    throw new Error('outbox entries must be in the rollout region');
+  const entity = rolloutEntity(rollout);
+  try {
+    if (ledger.length === 0 && outbox.length === 0 && !opts.gate) {
+      const res = rollout.etag
+        ? await t.updateEntity(entity, 'Replace', { etag: rollout.etag })
+        : await t.createEntity(entity);
+      return { outcome: 'ok', etag: res.etag };
     }
+    const actions: TransactionAction[] = [
+      rollout.etag ? ['update', entity, 'Replace', { etag: rollout.etag }] : ['create', entity],
+      ...ledger.map((l): TransactionAction =>
+        l.etag ? ['update', ledgerEntity(l), 'Replace', { etag: l.etag }] : ['create', ledgerEntity(l)],
+      ),
+      // The transition's notifications, in the same all-or-nothing transaction.
+      ...outbox.map(outboxAction),
+      // A claim: no hold placed here since the start was decided (region-holds.ts).
+      ...(opts.gate ? [gateAction(rollout.region, opts.gate.version, rollout.updatedAt)] : []),
+    ];
+    const res = await t.submitTransaction(actions);
+    return {
+      outcome: 'ok',
+      etag: res.getResponseForEntity(entity.rowKey)?.etag,
+      // By position (sub-responses come in request order): an update's names no row key.
+      gateVersion: opts.gate ? res.subResponses[actions.length - 1]?.etag : undefined,
+    };
+  } catch (err) {
+    if (isConflict(err)) return { outcome: 'conflict' };
+    throw err;
   }
 }

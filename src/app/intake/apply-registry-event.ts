@@ -1,13 +1,18 @@
 // What one recorded delivery announces, turned into table rows: a push's readiness signal (a
 // regional URL), its tag head claimed with the pending release (the release itself is written
-// out later: materialize-release.ts), or the reason it plans nothing. At most 4 table operations
+// out later: pending-release.ts), or the reason it plans nothing. At most 4 table operations
 // for the answer, with the delivery record's read and write (docs/choices.md "Webhook table operations: a new push 4, a duplicate 1").
-import type { AcrEvent } from '../../core/intake';
-import type { PendingRelease, TagHead } from '../../core/model';
+import type { AcrEvent, PendingRelease, TagHead } from '../../core/intake';
+import type { ReadinessSignal, ReleaseStore } from '../../core/model';
 import type { Deps, Logger } from '../platform';
-import { planRelease } from './plan-release';
+import {
+  planRelease,
+  type PlanOutcome,
+  type PlanStore,
+  type PushSighting,
+  type SignalFate,
+} from './plan-release';
 import { checkPush, DEFERRED, isWatched, orderTime } from './push-order';
-import { RegionSignal } from './region-signal';
 
 export interface Processed {
   status: 'recorded' | 'ignored' | 'rejected';
@@ -19,8 +24,14 @@ export interface Processed {
   pending?: PendingRelease | undefined;
 }
 
-export async function processEvent(
-  deps: Deps,
+/** What applying an event reads and writes: the planning's, and a known release's verification. */
+export type ApplyStore = PlanStore & Pick<ReleaseStore, 'recordVerification'>;
+
+type ApplyDeps = Deps<ApplyStore>;
+type Push = Omit<PushSighting, 'eventAt'>;
+
+export async function applyRegistryEvent(
+  deps: ApplyDeps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
   region: string | undefined,
   log: Logger,
@@ -43,32 +54,21 @@ export async function processEvent(
   const verifyMs = check.elapsedMs;
   if (check.kind === 'rejected')
     return { status: 'rejected', releases: [], reason: `registry check: ${check.reason}`, verifyMs };
-  const verification = check.kind === 'planned' ? check.fields : undefined;
   const head = await headRead;
-
   // A push seen on a regional URL means that region's replica holds the digest.
-  const signal = region
-    ? new RegionSignal(deps.store, {
-        repository,
-        digest,
-        region,
-        receivedAt: deps.clock.now().toISOString(),
-        eventAt: event.timestamp,
-      })
+  const signal: ReadinessSignal | undefined = region
+    ? { repository, digest, region, receivedAt: deps.clock.now().toISOString(), eventAt: event.timestamp }
     : undefined;
+  const verification = check.kind === 'planned' ? check.fields : undefined;
+  const push: Push = { repository, tag, digest, mediaType, source: 'webhook', region, signal, verification };
   if (tag === '') {
-    const isNew = (await signal?.write()) === 'created';
-    return {
-      status: isNew ? 'recorded' : 'ignored',
-      releases: [],
-      reason: 'digest-only push (no tag): no release',
-      verifyMs,
-    };
+    const isNew = (await settleSignal(deps, push, undefined)) === 'created';
+    const reason = 'digest-only push (no tag): no release';
+    return { status: isNew ? 'recorded' : 'ignored', releases: [], reason, verifyMs };
   }
-
   const eventAt = await orderTime(deps, event, region, check);
   if (eventAt === undefined) {
-    const earlier = await earlierRelease(deps, signal, { repository, tag, digest }, head);
+    const earlier = await earlierRelease(deps, await settleSignal(deps, push, undefined), push, head);
     return {
       status: earlier ? 'recorded' : 'ignored',
       releases: earlier ? [earlier] : [],
@@ -76,29 +76,50 @@ export async function processEvent(
       verifyMs,
     };
   }
-  const planned = await planRelease(
-    deps,
-    { repository, tag, digest, eventAt, mediaType, source: 'webhook', region, signal, verification },
-    { defer: true, head: head ?? null },
-  );
-  if (planned.kind === 'planned') {
-    await signal?.settle();
-    return { status: 'recorded', releases: [planned.releaseId], verifyMs, pending: planned.pending };
-  }
-  // Not a new release, but a regional signal may still move an earlier release of this digest on.
-  const earlier = await earlierRelease(deps, signal, { repository, tag, digest }, head);
-  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason, verifyMs };
-  return { status: 'ignored', releases: [], reason: planned.reason, verifyMs };
+  const planned = await planRelease(deps, { ...push, eventAt }, head ?? null);
+  return { ...(await afterPlanning(deps, planned, push, head)), verifyMs };
 }
 
-/** After a delivery that planned nothing: its signal written, and if it was new, the digest's release. */
+async function afterPlanning(
+  deps: ApplyDeps,
+  planned: PlanOutcome,
+  push: Push,
+  head: TagHead | undefined,
+): Promise<Omit<Processed, 'verifyMs'>> {
+  if (planned.kind === 'known') await verifyKnown(deps, planned.head, push);
+  const fate = await settleSignal(deps, push, planned.signal);
+  if (planned.kind === 'claimed')
+    return { status: 'recorded', releases: [planned.releaseId], pending: planned.pending };
+  if (planned.kind === 'known') return { status: 'recorded', releases: [planned.releaseId] };
+  // Not a new release, but a regional signal may still move an earlier release of this digest on.
+  const earlier = await earlierRelease(deps, fate, push, head);
+  if (earlier) return { status: 'recorded', releases: [earlier], reason: planned.reason };
+  return { status: 'ignored', releases: [], reason: planned.reason };
+}
+
+/**
+ * A known push seen again: a sighting the registry confirmed verifies a release claimed
+ * unverified (a no-op while that release is still pending: its run verifies it before starting).
+ */
+async function verifyKnown(deps: ApplyDeps, head: TagHead, push: Push): Promise<void> {
+  if (head.unverified && push.verification?.verification === 'verified')
+    await deps.store.recordVerification({ id: head.releaseId }, push.verification);
+}
+
+/** The push's signal written, unless the planning wrote or carried it: what became of it. */
+async function settleSignal(deps: ApplyDeps, push: Push, fate: SignalFate): Promise<SignalFate> {
+  if (fate !== undefined || !push.signal) return fate;
+  return deps.store.recordSignal(push.signal);
+}
+
+/** After a delivery that planned nothing: if its signal was new, the digest's release. */
 async function earlierRelease(
-  deps: Deps,
-  signal: RegionSignal | undefined,
-  push: { repository: string; tag: string; digest: string },
+  deps: ApplyDeps,
+  fate: SignalFate,
+  push: Push,
   head: TagHead | undefined,
 ): Promise<string | undefined> {
-  if (!signal || (await signal.settle()) !== 'created') return undefined;
+  if (fate !== 'created') return undefined;
   if (head?.digest === push.digest) return head.releaseId;
   // The head's complete history says whether any release of the tag carried it, without a read.
   if (head?.recentDigests && !head.digestsDropped && !head.recentDigests.includes(push.digest))

@@ -1,105 +1,140 @@
 // Turns "repository:tag now points at digest" (from a webhook or the registry scan) into at most
 // one release per push. The tag head tells a regional duplicate of the current push (same digest)
 // from a new push (different digest, later timestamp) and from a late delivery of an older push.
-// The webhook only claims (head, tag->digest row and the pending release in one transaction);
-// the release is written out by its nudge, its wake-up or the timer (materialize-release.ts).
-import { activeEntryOf, initialRollouts, planTargets, makeReleaseId } from '../../core/intake';
-import type { Release } from '../../core/model';
-import { rejectionText, type Rejection } from '../../core/operator';
+// A new push is claimed with its pending record (pending-release.ts); the caller writes it out,
+// or leaves that to the release's nudge, wake-up or the timer.
 import {
+  makeReleaseId,
+  planTargets,
   TAG_HISTORY_LIMIT,
   type PendingRelease,
-  type RolloutStore,
+  type PendingReleaseStore,
+  type SignalStore,
   type TagHead,
-  type VerificationUpdate,
-} from '../../core/model';
+  type TagHeadStore,
+} from '../../core/intake';
+import type { ReadinessSignal } from '../../core/model';
 import type { Deps } from '../platform';
-import { materializeIfPending } from './write-out-release';
-import type { RegionSignal } from './region-signal';
+import { claimRelease, pendingRecord, type PendingPush } from './pending-release';
 
-export interface PushSighting {
-  repository: string;
-  tag: string;
-  digest: string;
-  /** ACR's event timestamp (or the tag's lastUpdateTime for the scan). */
-  eventAt: string;
-  mediaType?: string | undefined;
-  source: Release['source'];
-  /** Region whose webhook announced it, if any. */
-  region?: string | undefined;
-  /** That region's readiness signal, written once: by the planning (or its claim) or after it. */
-  signal?: RegionSignal | undefined;
-  /** What the registry said about the push (src/app/intake/verify-push.ts); absent: not checked. */
-  verification?: VerificationUpdate | undefined;
+export interface PushSighting extends PendingPush {
+  /** That region's readiness signal, written at most once (see SignalFate). */
+  signal?: ReadinessSignal | undefined;
 }
 
-export interface PlanOptions {
-  /** Claim only: the release stays pending until it is written out (the webhook). */
-  defer?: boolean | undefined;
-  /** The tag head as the caller read it just before (null: read, there was none). */
-  head?: TagHead | null | undefined;
-}
+/**
+ * What the planning did with the sighting's signal: wrote it ('created' the first time this
+ * region reports the digest), had the claim carry it in the pending record ('carried': written
+ * with the release), or left it unwritten (undefined: the caller writes it, if it wants it).
+ */
+export type SignalFate = 'created' | 'duplicate' | 'carried' | undefined;
 
-export type PlanOutcome =
-  | { kind: 'planned'; releaseId: string; created: boolean; pending?: PendingRelease | undefined }
-  | { kind: 'ignored'; reason: string; releaseId?: string | undefined };
+export type PlanOutcome = (
+  | { kind: 'claimed'; releaseId: string; pending: PendingRelease }
+  /**
+   * The tag head names this digest's release already. `record`: the pending record it would
+   * have been claimed with, for a release neither written nor pending (the scan writes it out).
+   */
+  | { kind: 'known'; releaseId: string; head: TagHead; record: PendingRelease }
+  | { kind: 'ignored'; reason: string }
+) & { signal: SignalFate };
+
+export type PlanStore = Pick<TagHeadStore, 'getTagHead' | 'getTagDigestRelease' | 'claimTagHead'> &
+  Pick<PendingReleaseStore, 'getPendingRelease'> &
+  Pick<SignalStore, 'recordSignal'>;
+
+type PlanDeps = Pick<Deps<PlanStore>, 'store' | 'config' | 'clock'>;
 
 const MAX_RACE_RETRIES = 5;
 
+/** `known`: the tag head as the caller read it just before (null: read, there was none). */
 export async function planRelease(
-  deps: Deps,
+  deps: PlanDeps,
   push: PushSighting,
-  opts: PlanOptions = {},
+  known?: TagHead | null,
 ): Promise<PlanOutcome> {
-  const { config, store } = deps;
-  const targets = planTargets(config.regions, config.workloads, push.repository, push.tag);
+  const { store } = deps;
+  const targets = planTargets(deps.config.regions, deps.config.workloads, push.repository, push.tag);
+  let signal: SignalFate;
   if (Object.keys(targets).length === 0)
-    return { kind: 'ignored', reason: `no workload watches ${push.repository}:${push.tag}` };
-
-  let given = opts.head;
+    return { kind: 'ignored', reason: `no workload watches ${push.repository}:${push.tag}`, signal };
+  let given = known;
   for (let i = 0; i < MAX_RACE_RETRIES; i++) {
     const head =
       given !== undefined ? (given ?? undefined) : await store.getTagHead(push.repository, push.tag);
     given = undefined; // a lost race re-reads
     if (head && head.digest === push.digest) {
       // The same push seen again (another region, a duplicate, or the scan): one release.
-      if (opts.defer) await verifyLater(deps, head, push);
-      else await ensure(deps, head.releaseId, { ...push, eventAt: head.pushedAt }, targets);
-      return { kind: 'planned', releaseId: head.releaseId, created: false };
+      const record = pendingRecord(deps, head.releaseId, { ...push, eventAt: head.pushedAt }, targets);
+      return { kind: 'known', releaseId: head.releaseId, head, record, signal };
     }
     if (head && Date.parse(push.eventAt) <= Date.parse(head.pushedAt))
       return {
         kind: 'ignored',
         reason: `older than the current release ${head.releaseId} of ${push.repository}:${push.tag} (${head.digest})`,
+        signal,
       };
-    if (head && (await isLateReplication(store, head, push)))
-      return { kind: 'ignored', reason: `late replication event for an earlier push of ${push.digest}` };
-
-    const claimed = await claim(deps, head, push, targets, opts.defer === true);
-    if (claimed) return claimed;
+    if (head && push.signal && (await tagCarried(store, head, push))) {
+      signal ??= await store.recordSignal(push.signal);
+      if (await isLateReplication(store, push, push.signal, signal))
+        return {
+          kind: 'ignored',
+          reason: `late replication event for an earlier push of ${push.digest}`,
+          signal,
+        };
+    }
+    const next = nextHead(head, push);
+    // The region's signal rides in the pending record when it is still unwritten.
+    const pending = pendingRecord(deps, next.releaseId, push, targets, signal ? undefined : push.signal);
+    if (await claimRelease(deps, next, pending))
+      return {
+        kind: 'claimed',
+        releaseId: next.releaseId,
+        pending,
+        signal: pending.signal ? 'carried' : signal,
+      };
   }
   throw new Error(`could not plan ${push.repository}:${push.tag}: the tag head kept changing`);
 }
 
 /**
- * A replica reporting an earlier digest of the tag for the first time is replication catching
- * up, not a re-push: a re-push is announced by a region that already held the digest.
+ * A replica reporting an earlier digest of the tag (one a release of it carried) for the first
+ * time is replication catching up, not a re-push: a re-push is announced by a region that already
+ * held the digest. First written now, the signal may still ride in that release's pending record.
  */
-async function isLateReplication(store: RolloutStore, head: TagHead, push: PushSighting): Promise<boolean> {
-  if (!push.signal) return false;
-  if (!(await tagCarried(store, head, push))) return false;
-  if ((await push.signal.write()) === 'duplicate') return false;
-  // First written now, but the earlier release may still carry it in its pending record.
+async function isLateReplication(
+  store: PlanStore,
+  push: PushSighting,
+  signal: ReadinessSignal,
+  fate: SignalFate,
+): Promise<boolean> {
+  if (fate !== 'created') return false;
   const earlier = await store.getTagDigestRelease(push.repository, push.tag, push.digest);
   const pending = earlier ? await store.getPendingRelease(push.repository, earlier) : undefined;
-  return pending?.signal?.region !== push.signal.signal.region;
+  return pending?.signal?.region !== signal.region;
 }
 
 /** Whether a release of this tag carried the digest: the head's history, else its row. */
-async function tagCarried(store: RolloutStore, head: TagHead, push: PushSighting): Promise<boolean> {
+async function tagCarried(store: PlanStore, head: TagHead, push: PushSighting): Promise<boolean> {
   if (head.recentDigests?.includes(push.digest)) return true;
   if (head.recentDigests && !head.digestsDropped) return false;
   return (await store.getTagDigestRelease(push.repository, push.tag, push.digest)) !== undefined;
+}
+
+/** The next generation of the head, naming the push's new release (ETag-guarded on `head`). */
+function nextHead(head: TagHead | undefined, push: PushSighting): TagHead {
+  const generation = (head?.generation ?? 0) + 1;
+  return {
+    repository: push.repository,
+    tag: push.tag,
+    digest: push.digest,
+    releaseId: makeReleaseId({ ...push, pushedAt: push.eventAt, generation }),
+    pushedAt: push.eventAt,
+    generation,
+    ...historyWith(head, push.digest),
+    ...(push.verification?.verification === 'unverified' ? { unverified: true } : {}),
+    etag: head?.etag,
+  };
 }
 
 /** The head's digest history with this digest first, bounded. */
@@ -115,120 +150,4 @@ function historyWith(
     head?.digestsDropped === true ||
     all.length > TAG_HISTORY_LIMIT;
   return { recentDigests: all.slice(0, TAG_HISTORY_LIMIT), ...(dropped ? { digestsDropped: true } : {}) };
-}
-
-/** The next generation of the head claimed; undefined when another delivery moved it first. */
-async function claim(
-  deps: Deps,
-  head: TagHead | undefined,
-  push: PushSighting,
-  targets: Record<string, string[]>,
-  defer: boolean,
-): Promise<PlanOutcome | undefined> {
-  const { store } = deps;
-  const generation = (head?.generation ?? 0) + 1;
-  const releaseId = makeReleaseId({ ...push, pushedAt: push.eventAt, generation });
-  const next: TagHead = {
-    repository: push.repository,
-    tag: push.tag,
-    digest: push.digest,
-    releaseId,
-    pushedAt: push.eventAt,
-    generation,
-    ...historyWith(head, push.digest),
-    ...(push.verification?.verification === 'unverified' ? { unverified: true } : {}),
-    etag: head?.etag,
-  };
-  if (defer) {
-    // The region's signal rides in the pending record (one write fewer for the answer).
-    const signal = push.signal?.carriable();
-    const pending: PendingRelease = {
-      release: newRelease(deps, releaseId, push, targets),
-      targets,
-      ...(signal ? { signal } : {}),
-    };
-    if ((await store.claimTagHead(next, pending)) === 'conflict') return undefined;
-    if (signal) push.signal?.carried();
-    return { kind: 'planned', releaseId, created: true, pending };
-  }
-  // The rejection read (a new release needs it) goes out with the claim: one round trip less;
-  // a lost claim wastes it. Settled here, so a failed read is never unhandled.
-  const rejection = settle(store.getRejection(push.repository, push.digest));
-  if ((await store.claimTagHead(next)) === 'conflict') return undefined;
-  // This generation of the head was just claimed by us, so its release cannot exist yet.
-  await ensure(deps, releaseId, push, targets, { isNew: true, rejection });
-  return { kind: 'planned', releaseId, created: true };
-}
-
-function newRelease(
-  deps: Deps,
-  releaseId: string,
-  push: PushSighting,
-  targets: Record<string, string[]>,
-): Release {
-  return {
-    id: releaseId,
-    repository: push.repository,
-    tag: push.tag,
-    digest: push.digest,
-    pushedAt: new Date(Date.parse(push.eventAt)).toISOString(),
-    mediaType: push.mediaType,
-    source: push.source,
-    announcedBy: push.region,
-    createdAt: deps.clock.now().toISOString(),
-    status: 'active',
-    regions: Object.keys(targets),
-    ...push.verification,
-  };
-}
-
-/**
- * A known push seen by the webhook: a sighting the registry confirmed verifies a release claimed
- * unverified (a no-op while that release is still pending: its run verifies it before starting).
- */
-async function verifyLater(deps: Deps, head: TagHead, push: PushSighting): Promise<void> {
-  if (head.unverified && push.verification?.verification === 'verified')
-    await deps.store.recordVerification({ id: head.releaseId }, push.verification);
-}
-
-async function ensure(
-  deps: Deps,
-  releaseId: string,
-  push: PushSighting,
-  targets: Record<string, string[]>,
-  opts: { isNew?: boolean; rejection?: Settled<Rejection | undefined> } = {},
-): Promise<void> {
-  const existing = opts.isNew ? undefined : await deps.store.getRelease(releaseId);
-  // A release the webhook claimed and nobody wrote out yet: written as claimed.
-  const found =
-    existing ?? (opts.isNew ? undefined : await materializeIfPending(deps, push.repository, releaseId));
-  // ensureRelease writes the release last, so an existing one is complete: nothing to repair.
-  // A later sighting the registry confirmed (another region's webhook, the scan) verifies it.
-  if (found) {
-    if (found.verification === 'unverified' && push.verification?.verification === 'verified')
-      await deps.store.recordVerification(found, push.verification);
-    return;
-  }
-  const release = newRelease(deps, releaseId, push, targets);
-  // A digest an operator rejected for the repository is recorded, never rolled out.
-  const rejection = opts.rejection
-    ? unwrap(await opts.rejection)
-    : await deps.store.getRejection(release.repository, release.digest);
-  if (rejection) release.rejection = rejectionText(rejection);
-  const rollouts = initialRollouts(release, targets, deps.config.regions, deps.clock.now());
-  await deps.store.ensureRelease(release, rollouts, activeEntryOf(release, targets));
-}
-
-type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
-
-function settle<T>(p: Promise<T>): Settled<T> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function unwrap<T>(s: { ok: true; value: T } | { ok: false; error: unknown }): T {
-  if (s.ok) return s.value;
-  throw s.error;
 }

@@ -3,7 +3,7 @@
 // time the image landed there) the home registry's `lastUpdateTime` of the tag, read beside the
 // verification HEAD. A far region's delivery of a new push whose time cannot be read plans nothing.
 import { watchesTag } from '../../core/model';
-import type { TagHead } from '../../core/model';
+import type { TagHead, TagHeadStore } from '../../core/intake';
 import type { Deps, Logger } from '../platform';
 import { verifyAtIntake, type IntakeCheck } from './verify-push';
 
@@ -17,7 +17,7 @@ export type PushCheck = (IntakeCheck | { kind: 'none'; elapsedMs: 0 }) & { known
  * (the tag head is elsewhere), the registry is asked for the push time too.
  */
 export async function checkPush(
-  deps: Deps,
+  deps: Omit<Deps, 'store'>,
   push: { repository: string; tag: string; digest: string },
   region: string | undefined,
   log: Logger,
@@ -33,7 +33,7 @@ export async function checkPush(
 }
 
 /** A workload watches this push (a digest-only push: any tag of the repository). */
-export function isWatched(deps: Deps, repository: string, tag: string): boolean {
+export function isWatched(deps: Pick<Deps, 'config'>, repository: string, tag: string): boolean {
   return deps.config.workloads.some((w) =>
     tag === '' ? w.repository === repository : watchesTag(w, repository, tag),
   );
@@ -51,7 +51,7 @@ export const DEFERRED =
  * same clock.
  */
 export async function orderTime(
-  deps: Deps,
+  deps: Deps<Pick<TagHeadStore, 'getTagHead'>>,
   event: { timestamp: string; target: { repository: string; tag?: string; digest?: string } },
   region: string | undefined,
   check: PushCheck,

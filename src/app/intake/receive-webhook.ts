@@ -3,13 +3,12 @@
 // it within a budget that keeps the answer far inside ACR's 5-second timeout. Returns a
 // transport-neutral result the HTTP trigger maps 1:1.
 import { createHash } from 'node:crypto';
-import { parseAcrEvent, type AcrEvent } from '../../core/intake';
+import { parseAcrEvent, type AcrEvent, type DeliveryRecord, type DeliveryStore } from '../../core/intake';
 import { isRegion } from '../../core/model';
-import type { DeliveryRecord } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { authenticateWebhook } from './webhook-auth';
-import { processEvent, type Processed } from './apply-registry-event';
+import { applyRegistryEvent, type ApplyStore, type Processed } from './apply-registry-event';
 import { nudgeBudgetOf, nudgeDelivery, wakeNow } from './webhook-nudge';
 
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -214,21 +213,22 @@ function duplicateOf(existing: DeliveryRecord, log: Logger): WebhookResult {
 }
 
 /**
- * processEvent; if it throws, the delivery is still kept for audit (without an outcome, best
+ * applyRegistryEvent; if it throws, the delivery is still kept for audit (without an outcome, best
  * effort) before the error goes on to the caller's 5xx, so ACR's redelivery completes it.
  */
 async function processRecording(
-  deps: Deps,
+  deps: Deps<ApplyStore & Pick<DeliveryStore, 'recordDelivery'>>,
   event: Exclude<AcrEvent, { action: 'ping' }>,
   region: string | undefined,
   delivery: DeliveryRecord,
   log: Logger,
 ): Promise<Processed> {
   try {
-    return await processEvent(deps, event, region, log);
+    return await applyRegistryEvent(deps, event, region, log);
   } catch (err) {
     await deps.store.recordDelivery(delivery).catch((e: unknown) => {
       log.warn('webhook.audit-failed', { error: errorMessage(e) });
+      deps.metrics.operationError({ operation: 'webhook-audit' });
     });
     throw err;
   }

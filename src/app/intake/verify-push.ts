@@ -3,7 +3,7 @@
 // so the webhook answer stays far inside ACR's 5 s; a registry that cannot answer in time leaves
 // the release `unverified`, and the reconciler verifies it (once per run) before any rollout of it
 // starts. A refuted push is never planned; a release refuted later ends every rollout `rejected`.
-import type { Release, PushVerification, VerificationUpdate } from '../../core/model';
+import type { Release, ReleaseStore, PushVerification, VerificationUpdate } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, settleWithin, type Logger } from '../platform';
 
@@ -32,7 +32,7 @@ export type IntakeCheck =
  * never throws: a throw is logged and counted, and is 'unreachable' too.
  */
 async function ask(
-  deps: Deps,
+  deps: Pick<Deps, 'pushVerifier' | 'metrics'>,
   push: PushRef,
   log: Logger,
   budgetMs: number | undefined,
@@ -64,7 +64,7 @@ async function ask(
 
 /** The webhook's check: rejected (plan nothing), or the verification fields the release starts with. */
 export async function verifyAtIntake(
-  deps: Deps,
+  deps: Omit<Deps, 'store'>,
   push: PushRef,
   log: Logger,
   opts: { pushTime?: boolean } = {},
@@ -90,7 +90,7 @@ export async function verifyAtIntake(
  * the release as it stands afterwards; the state machine then starts, keeps waiting, or rejects.
  */
 export async function verifyBeforeStart(
-  deps: Deps,
+  deps: Deps<Pick<ReleaseStore, 'recordVerification'>>,
   release: Release,
   log: Logger,
   signal?: AbortSignal,

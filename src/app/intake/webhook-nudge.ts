@@ -6,13 +6,13 @@ import { errorMessage, nudgeWithin, type Logger } from '../platform';
 import { reconcileRelease } from '../rollout';
 import { scheduleWakeup } from '../wakeups';
 import type { Processed } from './apply-registry-event';
-import { materializeRelease } from './write-out-release';
+import { writeOutRelease } from './pending-release';
 
 /**
  * The nudge's budget for these releases: the registry check spent part of the answer's time, the
  * nudge gets what is left; 0 = no nudge (the queue advances them at once); -1 = nothing to advance.
  */
-export function nudgeBudgetOf(deps: Deps, processed: Processed): number {
+export function nudgeBudgetOf(deps: Pick<Deps, 'config'>, processed: Processed): number {
   if (processed.releases.length === 0) return -1;
   const { nudgeBudgetMs } = deps.config;
   const left = nudgeBudgetMs - processed.verifyMs;
@@ -55,7 +55,7 @@ export async function nudgeDelivery(
       // The release this delivery claimed is written out first (the answer did not wait for it).
       const pending = pendingOf(processed, id);
       if (pending) {
-        await materializeRelease(deps, pending);
+        await writeOutRelease(deps, { claimed: pending });
         written = true;
       }
       await reconcileRelease(deps, id, log, {
@@ -65,6 +65,7 @@ export async function nudgeDelivery(
       });
     } catch (err) {
       log.warn('nudge.error', { releaseId: id, error: errorMessage(err) });
+      deps.metrics.operationError({ operation: 'webhook-nudge' });
     }
   };
   const first = await nudgeWithin(budgetMs, (budget) =>

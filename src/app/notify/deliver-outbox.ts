@@ -16,6 +16,7 @@ import {
   type OutboxEntry,
   type OutboxStore,
 } from '../../core/notify';
+import type { ReleaseStore } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { targetId } from './targets';
@@ -48,8 +49,11 @@ export interface DeliverySummary {
   errors: number;
 }
 
+/** What delivering reads of the store beside the outbox: which releases are still active. */
+type DeliverDeps = Deps<Pick<ReleaseStore, 'listActiveReleases'>>;
+
 interface Ctx {
-  deps: Deps;
+  deps: DeliverDeps;
   store: OutboxStore;
   send: NotifySend;
   log: Logger;
@@ -58,7 +62,7 @@ interface Ctx {
 }
 
 export async function deliverNotifications(
-  deps: Deps,
+  deps: DeliverDeps,
   log: Logger,
   opts: { signal?: AbortSignal; retention?: OutboxRetention } = {},
 ): Promise<DeliverySummary> {

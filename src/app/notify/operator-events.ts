@@ -7,7 +7,7 @@
 //   action.performed: rows in the audit partition, in the audit entry's own transaction, keyed by
 //     the entry's row key (exactly once per audit entry). Refused actions (409) are not notified.
 import { randomBytes } from 'node:crypto';
-import type { RegionRollout, Release } from '../../core/model';
+import type { RegionRollout, Release, ReleaseStore } from '../../core/model';
 import { actionEvent, transitionEvents } from '../../core/notify';
 import { auditRowKey, type AuditEntry } from '../../core/operator';
 import type { OutboxEntry } from '../../core/notify';
@@ -18,7 +18,7 @@ import { entriesFor } from './transition-outbox';
 
 /** The approval.required rows of a transition into awaiting-approval (none for any other). */
 export function approvalOutbox(
-  deps: Deps,
+  deps: Pick<Deps, 'config'>,
   release: Release,
   prev: RegionRollout,
   next: RegionRollout,
@@ -35,7 +35,11 @@ export function approvalOutbox(
  * Writes the approval rows after their transition committed. Idempotent (create-if-absent), with
  * bounded retries; a storage failure is logged and counted, never thrown: the rollout has moved already.
  */
-export async function writeApprovalOutbox(deps: Deps, rows: OutboxEntry[], log: Logger): Promise<void> {
+export async function writeApprovalOutbox(
+  deps: Pick<Deps, 'outbox' | 'sleep' | 'metrics'>,
+  rows: OutboxEntry[],
+  log: Logger,
+): Promise<void> {
   if (rows.length === 0) return;
   try {
     await retry(() => deps.outbox.putOutbox(rows), {
@@ -60,7 +64,11 @@ export function newAuditKey(at: string): string {
 }
 
 /** The action.performed rows of an applied action (scope audit, keyed by its audit row key). */
-export async function actionOutbox(deps: Deps, entry: AuditEntry, auditKey: string): Promise<OutboxEntry[]> {
+export async function actionOutbox(
+  deps: Pick<Deps<Pick<ReleaseStore, 'getRelease'>>, 'store' | 'config'>,
+  entry: AuditEntry,
+  auditKey: string,
+): Promise<OutboxEntry[]> {
   if (deps.config.notify.targets.length === 0 || entry.outcome !== 'applied') return [];
   const release = entry.releaseId ? await deps.store.getRelease(entry.releaseId) : undefined;
   return entriesFor(deps, { kind: 'audit' }, [actionEvent(entry, auditKey, release)], entry.at);

@@ -24,7 +24,12 @@ const REGION_EVENTS: ReadonlySet<string> = new Set([
   'region.replication-timed-out',
 ]);
 
-export function entriesFor(deps: Deps, scope: OutboxScope, events: NotifyEvent[], at: string): OutboxEntry[] {
+export function entriesFor(
+  deps: Pick<Deps, 'config'>,
+  scope: OutboxScope,
+  events: NotifyEvent[],
+  at: string,
+): OutboxEntry[] {
   return events.flatMap((e) => {
     const targets: OutboxTarget[] = targetsFor(deps.config.notify.targets, e).map((t) => ({
       targetId: targetId(t),
@@ -37,7 +42,7 @@ export function entriesFor(deps: Deps, scope: OutboxScope, events: NotifyEvent[]
 
 /** The outbox rows of one region-rollout transition (written in its commit). */
 export function regionOutbox(
-  deps: Deps,
+  deps: Pick<Deps, 'config'>,
   release: Release,
   prev: RegionRollout,
   next: RegionRollout,
@@ -50,7 +55,7 @@ export function regionOutbox(
 
 /** The outbox rows of a release's completion (written with the completion). */
 export function releaseOutbox(
-  deps: Deps,
+  deps: Pick<Deps, 'config'>,
   release: Release,
   rollouts: readonly RegionRollout[],
   completedAt: string,
@@ -61,7 +66,7 @@ export function releaseOutbox(
 
 /** region.stuck rows for the rollouts that made no progress for policy.stuckAfterSeconds. */
 export function stuckOutbox(
-  deps: Deps,
+  deps: Pick<Deps, 'config'>,
   release: Release,
   rollouts: readonly RegionRollout[],
   now: Date,
@@ -78,7 +83,7 @@ export function stuckOutbox(
  * (the stuck-region alert counts them), and one region.stuck notification per stall.
  */
 export async function noteStuck(
-  deps: Deps,
+  deps: Pick<Deps, 'config' | 'clock' | 'outbox'>,
   release: Release,
   rollouts: readonly RegionRollout[],
   log: Logger,

@@ -1,7 +1,8 @@
 // What every operator action shares: its input (who, why), its result (mapped to HTTP
 // in one place, src/functions/operator/http.ts), the audit entry written before every change and
 // completed after it, and the bounded nudge of the release it changed.
-import type { AuditAction, AuditEntry } from '../../core/operator';
+import type { ReleaseStore } from '../../core/model';
+import type { AuditAction, AuditEntry, AuditStore } from '../../core/operator';
 import type { Deps } from '../platform';
 import { retry } from '../../core/platform';
 import { errorMessage, nudgeWithin, type Logger } from '../platform';
@@ -118,7 +119,12 @@ export async function audited(
   return { kind: 'ok', status: verdict.status, body };
 }
 
-async function complete(deps: Deps, log: Logger, key: string, entry: AuditEntry): Promise<void> {
+async function complete(
+  deps: Deps<Pick<AuditStore, 'completeAudit'> & Pick<ReleaseStore, 'getRelease'>>,
+  log: Logger,
+  key: string,
+  entry: AuditEntry,
+): Promise<void> {
   try {
     const outbox = await actionOutbox(deps, entry, key);
     await retry(

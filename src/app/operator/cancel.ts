@@ -1,19 +1,30 @@
 // Cancel a release, and reject its digest (issue 12): every pending region rollout ends canceled
 // (an ETag-guarded write, so a start claimed at the same moment wins or loses cleanly: a running
 // attempt finishes); a rejection also stops every later push of the digest for the repository.
-import type { RegionRollout, Release } from '../../core/model';
-import { PENDING_STATES, canceledRollout, rejectionText, type Rejection } from '../../core/operator';
-import type { Reason } from '../../core/rollout';
+import type { RegionRollout, Release, ReleaseStore } from '../../core/model';
+import {
+  PENDING_STATES,
+  canceledRollout,
+  rejectionText,
+  type Rejection,
+  type RejectionStore,
+  type ReleaseAmendStore,
+} from '../../core/operator';
+import type { Reason, RegionRolloutStore } from '../../core/rollout';
 import { REASONS } from '../../core/rollout';
 import type { Deps, Logger } from '../platform';
-import { getReleaseWrittenOut } from '../intake';
+import { writeOutRelease } from '../intake';
 import { appliedWith, audited, notFound, refusal, type ActionInput, type ActionResult } from './action';
 import { getReleaseView } from '../status';
 
 const MAX_TRIES = 5;
 
 /** Ends one pending rollout canceled; false when it was not (or no longer) pending. */
-async function cancelOne(deps: Deps, first: RegionRollout, reason: Reason): Promise<boolean> {
+async function cancelOne(
+  deps: Deps<RegionRolloutStore>,
+  first: RegionRollout,
+  reason: Reason,
+): Promise<boolean> {
   let r: RegionRollout | undefined = first;
   for (let i = 0; i < MAX_TRIES && r; i++) {
     if (!PENDING_STATES.has(r.state)) return false;
@@ -25,7 +36,11 @@ async function cancelOne(deps: Deps, first: RegionRollout, reason: Reason): Prom
 }
 
 /** The regions of the release whose pending rollout this call canceled. */
-export async function cancelPending(deps: Deps, release: Release, reason: Reason): Promise<string[]> {
+export async function cancelPending(
+  deps: Deps<RegionRolloutStore>,
+  release: Release,
+  reason: Reason,
+): Promise<string[]> {
   const rollouts = await deps.store.listRollouts(release.id, release.regions);
   const done = await Promise.all(
     rollouts.filter((r) => PENDING_STATES.has(r.state)).map((r) => cancelOne(deps, r, reason)),
@@ -42,7 +57,7 @@ export async function cancelRelease(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   return audited(deps, log, 'cancel', input, { releaseId: id }, async () => {
     const canceled = await cancelPending(deps, release, REASONS.canceled(input.actor, input.reason));
@@ -55,7 +70,11 @@ export async function cancelRelease(
 }
 
 /** Stamps the rejection on the active releases of the digest (their next step cancels them). */
-async function stampActive(deps: Deps, rejection: Rejection, text: string | undefined): Promise<string[]> {
+async function stampActive(
+  deps: Deps<Pick<ReleaseStore, 'listActiveReleases'> & ReleaseAmendStore>,
+  rejection: Rejection,
+  text: string | undefined,
+): Promise<string[]> {
   const active = await deps.store.listActiveReleases(rejection.repository);
   const same = active.filter((a) => a.digest === rejection.digest);
   await Promise.all(same.map((a) => deps.store.amendRelease(a.releaseId, () => ({ rejection: text }))));
@@ -68,7 +87,7 @@ export async function rejectRelease(
   id: string,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const rejection: Rejection = {
     repository: release.repository,
@@ -92,7 +111,7 @@ export async function rejectRelease(
   });
 }
 
-export async function listRejections(deps: Deps): Promise<ActionResult> {
+export async function listRejections(deps: Deps<RejectionStore>): Promise<ActionResult> {
   return { kind: 'ok', status: 200, body: { rejections: await deps.store.listRejections() } };
 }
 

@@ -5,8 +5,8 @@
 // placed and the others are refused naming it. Placing one changes the region's gate, which
 // every start's claim there guards on (src/app/rollout/step-rollout.ts).
 import { randomBytes } from 'node:crypto';
-import { workloadKey } from '../../core/model';
-import type { Hold } from '../../core/operator';
+import { workloadKey, type ReleaseStore } from '../../core/model';
+import type { Hold, HoldStore } from '../../core/operator';
 import type { Deps, Logger } from '../platform';
 import {
   appliedWith,
@@ -20,10 +20,13 @@ import {
 
 export const HOLD_ID_PATTERN = /^h-[0-9a-f]{16}$/;
 
-const regionNames = (deps: Deps) => deps.config.regions.map((r) => r.name);
+const regionNames = (deps: Pick<Deps, 'config'>) => deps.config.regions.map((r) => r.name);
 
 /** The active releases with a rollout in the region (what a lifted hold lets go on). */
-async function activeIn(deps: Deps, region: string): Promise<string[]> {
+async function activeIn(
+  deps: Deps<Pick<ReleaseStore, 'listActiveReleases'>>,
+  region: string,
+): Promise<string[]> {
   const active = await deps.store.listActiveReleases();
   return active.filter((a) => (a.targets[region] ?? []).length > 0).map((a) => a.releaseId);
 }
@@ -87,6 +90,6 @@ export async function liftHold(
   });
 }
 
-export async function listHolds(deps: Deps): Promise<ActionResult> {
+export async function listHolds(deps: Deps<Pick<HoldStore, 'listHolds'>>): Promise<ActionResult> {
   return { kind: 'ok', status: 200, body: { holds: await deps.store.listHolds(regionNames(deps)) } };
 }

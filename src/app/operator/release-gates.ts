@@ -4,10 +4,17 @@
 // decided on the row it ETag-guards, so a claim racing the pause either committed before the
 // mark reached its row or fails and re-reads the mark. `pausedAt` is stamped once every row is
 // marked: no start is claimed after it.
-import type { Release, ReleaseAmendment } from '../../core/model';
-import { PENDING_STATES, markedRollout, pauseMark } from '../../core/operator';
+import type { Release, StatusStore } from '../../core/model';
+import {
+  PENDING_STATES,
+  markedRollout,
+  pauseMark,
+  type ReleaseAmendment,
+  type ReleaseAmendStore,
+} from '../../core/operator';
+import type { RegionRolloutStore } from '../../core/rollout';
 import type { Deps, Logger } from '../platform';
-import { getReleaseWrittenOut } from '../intake';
+import { writeOutRelease } from '../intake';
 import {
   appliedWith,
   audited,
@@ -26,7 +33,7 @@ const MARK_TRIES = 10;
 
 /** Amends the release if `decide` allows it; the conflict (409) is decided on the record written. */
 async function amendOrRefuse(
-  deps: Deps,
+  deps: Deps<ReleaseAmendStore>,
   id: string,
   decide: Decide,
 ): Promise<{ kind: 'conflict'; message: string } | { kind: 'ok'; release: Release }> {
@@ -45,7 +52,7 @@ async function amendOrRefuse(
  * re-reads). A row already carrying a later pause or resume keeps it, so a pause and a resume
  * racing each other leave every row as the later of the two says.
  */
-async function markRollouts(deps: Deps, release: Release): Promise<void> {
+async function markRollouts(deps: Deps<RegionRolloutStore>, release: Release): Promise<void> {
   const mark = pauseMark(release);
   await Promise.all(
     release.regions.map(async (region) => {
@@ -61,7 +68,9 @@ async function markRollouts(deps: Deps, release: Release): Promise<void> {
 
 const isDone = (r: Release) => r.status === 'done';
 /** The answer of each: the release as it is now. */
-const withRelease = (deps: Deps, id: string) => async () => ({ release: await getReleaseView(deps, id) });
+const withRelease = (deps: Deps<StatusStore>, id: string) => async () => ({
+  release: await getReleaseView(deps, id),
+});
 
 async function releaseAction(
   deps: Deps,
@@ -72,7 +81,7 @@ async function releaseAction(
   change: () => Promise<Verdict>,
 ): Promise<ActionResult> {
   // A release only claimed so far is written out first (its id is what the webhook answered).
-  if (!(await getReleaseWrittenOut(deps, id))) return notFound(`no release ${JSON.stringify(id)}`);
+  if (!(await writeOutRelease(deps, { releaseId: id }))) return notFound(`no release ${JSON.stringify(id)}`);
   return audited(deps, log, action, input, { releaseId: id }, change);
 }
 
@@ -141,7 +150,7 @@ export async function approveWave(
   input: ActionInput,
 ): Promise<ActionResult> {
   const waves = deps.config.policy.approvalWaves ?? [];
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const rollouts = await deps.store.listRollouts(id, release.regions);
   const inWave = rollouts.filter((r) => r.wave === wave);

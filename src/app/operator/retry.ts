@@ -2,10 +2,11 @@
 // attempt budget and replication deadline, unless the ledger shows its workloads already on a
 // newer release (a retry must never roll back: that is what a rollback is for).
 import { activeEntryOf } from '../../core/intake';
-import type { RegionRollout, Release } from '../../core/model';
-import { RETRYABLE_STATES, newerOnLedger, retriedRollout } from '../../core/operator';
+import type { RegionRollout, Release, ReleaseStore } from '../../core/model';
+import { RETRYABLE_STATES, newerOnLedger, retriedRollout, type ReleaseAmendStore } from '../../core/operator';
+import type { LedgerStore } from '../../core/rollout';
 import type { Deps, Logger } from '../platform';
-import { getReleaseWrittenOut } from '../intake';
+import { writeOutRelease } from '../intake';
 import {
   appliedWith,
   audited,
@@ -18,7 +19,11 @@ import {
 import { getReleaseView } from '../status';
 
 /** Why this rollout may not be retried, or undefined when it may. */
-async function whyNotRetryable(deps: Deps, release: Release, r: RegionRollout): Promise<string | undefined> {
+async function whyNotRetryable(
+  deps: Deps<LedgerStore>,
+  release: Release,
+  r: RegionRollout,
+): Promise<string | undefined> {
   if (!RETRYABLE_STATES.has(r.state))
     return `${r.region} is ${r.state}: only failed, halted or replication-timed-out regions can be retried`;
   const newer = newerOnLedger(r, release, await deps.store.listLedger(r.region));
@@ -49,7 +54,11 @@ function haltedBehind(named: readonly RegionRollout[], all: readonly RegionRollo
 }
 
 /** The release active again (with its index entry), so the reconciler picks it up. */
-async function reopen(deps: Deps, release: Release, rollouts: readonly RegionRollout[]): Promise<void> {
+async function reopen(
+  deps: Deps<ReleaseAmendStore & Pick<ReleaseStore, 'ensureRelease'>>,
+  release: Release,
+  rollouts: readonly RegionRollout[],
+): Promise<void> {
   const reopened = await deps.store.amendRelease(release.id, (r) =>
     r.status === 'done' ? { status: 'active', completedAt: undefined } : undefined,
   );
@@ -64,7 +73,7 @@ export async function retryRelease(
   regions: readonly string[] | undefined,
   input: ActionInput,
 ): Promise<ActionResult> {
-  const release = await getReleaseWrittenOut(deps, id);
+  const release = (await writeOutRelease(deps, { releaseId: id }))?.release;
   if (!release) return notFound(`no release ${JSON.stringify(id)}`);
   const unknown = (regions ?? []).filter((g) => !release.regions.includes(g));
   if (unknown.length > 0)

@@ -3,7 +3,7 @@
 // goes through the waves like any push; the digest was verified before, and each region's replica
 // readiness comes from its regional webhook record or the regional manifest check.
 import { randomInt } from 'node:crypto';
-import type { Release } from '../../core/model';
+import type { Release, ReleaseStore } from '../../core/model';
 import { makeReleaseId, activeEntryOf, initialRollouts, planTargets } from '../../core/intake';
 import type { Deps, Logger } from '../platform';
 import {
@@ -18,7 +18,10 @@ import {
 import { getReleaseView } from '../status';
 
 /** Later than now and than every release of the repository (its clock may run ahead of ours). */
-async function rollbackTime(deps: Deps, repository: string): Promise<string> {
+async function rollbackTime(
+  deps: Deps<Pick<ReleaseStore, 'listReleases'>>,
+  repository: string,
+): Promise<string> {
   const now = deps.clock.now().getTime();
   const { releases } = await deps.store.listReleases({ repository, limit: 1 });
   const newest = releases[0] ? Date.parse(releases[0].pushedAt) + 1 : 0;

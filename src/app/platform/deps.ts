@@ -15,9 +15,10 @@ import type { NotifySend, OutboxStore } from '../../core/notify';
 import type { Metrics } from './metrics';
 import type { WakeupSchedule } from '../wakeups';
 
-export interface Deps {
+/** `S`: the store port a use case needs (default the whole store); a full Deps satisfies any. */
+export interface Deps<S = RolloutStore> {
   config: AppConfig;
-  store: RolloutStore;
+  store: S;
   replicaStatus: ReplicaStatusPort;
   registryListing: RegistryListingPort;
   /** Checks a webhook's push against the home registry before it is planned. */

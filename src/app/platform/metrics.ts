@@ -45,7 +45,10 @@ export type ErrorOperation =
   | 'notification-write'
   | 'operator-audit'
   | 'operator-nudge'
-  | 'operator-answer';
+  | 'operator-answer'
+  | 'webhook-nudge'
+  | 'webhook-audit'
+  | 'release-write-out';
 
 export interface Metrics {
   replicationLag(ms: number, a: RegionAttributes): void;

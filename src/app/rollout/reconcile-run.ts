@@ -4,7 +4,8 @@
 import { changedWorkloads } from '../../core/rollout';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../../core/model';
 import type { ReplicaCheck, RolloutRequest, ActiveReleaseEntry, RegionGate } from '../../core/model';
-import type { Action } from '../../core/rollout';
+import type { Action, LedgerStore } from '../../core/rollout';
+import type { HoldStore } from '../../core/operator';
 import { memoUntilRejected } from '../../core/platform';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
@@ -65,12 +66,16 @@ export function neededObservation(run: ReleaseRun, r: RegionRollout, need: Actio
   return run.gates?.includes(r.region) ? 'poll-rollout' : need;
 }
 
-export function ledgerFor(deps: Deps, cache: RunCache, region: string): Promise<LedgerEntry[]> {
+export function ledgerFor(deps: Deps<LedgerStore>, cache: RunCache, region: string): Promise<LedgerEntry[]> {
   return memoUntilRejected(cache.ledger, region, () => deps.store.listLedger(region));
 }
 
 /** A region's holds and gate version, once per run and region (only pending rollouts ask). */
-export function gateFor(deps: Deps, cache: RunCache, region: string): Promise<RegionGate> {
+export function gateFor(
+  deps: Deps<Pick<HoldStore, 'readGate'>>,
+  cache: RunCache,
+  region: string,
+): Promise<RegionGate> {
   return memoUntilRejected(cache.gates, region, () => deps.store.readGate(region));
 }
 

@@ -10,8 +10,8 @@ import type {
   Release,
   RolloutRequest,
   ActiveReleaseEntry,
-  RolloutStore,
 } from '../../core/model';
+import type { RegionRolloutStore } from '../../core/rollout';
 
 /** Per reconcile run: newer releases' rollouts, read once per (release, region). */
 export type NewerRolloutCache = Map<string, Promise<RegionRollout | undefined>>;
@@ -21,7 +21,7 @@ export type NewerRolloutCache = Map<string, Promise<RegionRollout | undefined>>;
  * pending rollout only (the others do not plan). Usually none are needed: no read at all.
  */
 export async function newerRolloutsHere(
-  store: Pick<RolloutStore, 'getRollout'>,
+  store: Pick<RegionRolloutStore, 'getRollout'>,
   cache: NewerRolloutCache,
   r: RegionRollout,
   release: Pick<Release, 'id' | 'pushedAt'>,

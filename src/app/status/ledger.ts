@@ -8,7 +8,7 @@ import {
   type Release,
   type Workload,
 } from '../../core/model';
-import type { RolloutStore } from '../../core/model';
+import type { StatusStore } from '../../core/model';
 
 export interface InFlightView {
   releaseId: string;
@@ -53,7 +53,7 @@ function configuredIn(region: string, workloads: readonly Workload[]): Workload[
 }
 
 export async function ledgerView(deps: {
-  store: RolloutStore;
+  store: Pick<StatusStore, 'listLedger' | 'getRelease'>;
   config: { regions: RegionConfig[]; workloads: Workload[] };
 }): Promise<LedgerView> {
   const { store, config } = deps;

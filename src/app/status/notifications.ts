@@ -67,7 +67,7 @@ export function parseNotificationsLimit(
 }
 
 export async function listNotifications(
-  deps: Deps,
+  deps: Pick<Deps, 'outbox' | 'config'>,
   limit: number,
 ): Promise<{ deliveries: NotificationView[] }> {
   const rows = await deps.outbox.listOutbox(deps.config.regions.map((r) => r.name));

@@ -1,6 +1,6 @@
 // Status use cases for releases: the newest releases with a per-region summary (one call draws
 // the dashboard's grid) and one release in full. Read-only: nothing here writes to the store.
-import type { Release, RolloutStore } from '../../core/model';
+import type { Release, StatusStore } from '../../core/model';
 import type { Deps } from '../platform';
 import { findPendingRelease } from '../intake';
 import { toApiToken, type ReleasesQuery } from './queries';
@@ -22,7 +22,10 @@ export interface ReleasesPageView {
 /** A region-state filter reads the store page by page; this bounds one call's work. */
 const MAX_SCANNED_RELEASES = 500;
 
-async function summarise(store: RolloutStore, release: Release): Promise<ReleaseSummaryView> {
+async function summarise(
+  store: Pick<StatusStore, 'listRollouts'>,
+  release: Release,
+): Promise<ReleaseSummaryView> {
   const rollouts = await store.listRollouts(release.id, release.regions);
   return {
     ...releaseFields(release),
@@ -34,7 +37,7 @@ async function summarise(store: RolloutStore, release: Release): Promise<Release
 }
 
 export async function listReleaseViews(
-  deps: { store: RolloutStore },
+  deps: { store: Pick<StatusStore, 'listReleases' | 'listRollouts'> },
   query: ReleasesQuery,
 ): Promise<ReleasesPageView> {
   const { store } = deps;
@@ -75,7 +78,7 @@ export async function listReleaseViews(
 }
 
 export async function getReleaseView(
-  deps: { store: RolloutStore },
+  deps: { store: Pick<StatusStore, 'getRelease' | 'listRollouts'> },
   id: string,
 ): Promise<ReleaseDetailView | undefined> {
   const release = await deps.store.getRelease(id);
@@ -96,7 +99,7 @@ export async function getReleaseView(
  * rollouts. Read-only, like the rest of the status API.
  */
 export async function getPendingReleaseView(
-  deps: Pick<Deps, 'store' | 'config'>,
+  deps: Pick<Deps<StatusStore>, 'store' | 'config'>,
   id: string,
 ): Promise<ReleaseDetailView | undefined> {
   const pending = await findPendingRelease(deps, id);

@@ -7,7 +7,7 @@
 // maxDequeueCount tries, moves it to the poison queue (the timer then reports the release stuck).
 import { parseWakeup } from '../../core/wakeups';
 import type { Deps, Logger } from '../platform';
-import { materializeIfPending } from '../intake';
+import { writeOutRelease } from '../intake';
 import { reconcileRelease } from '../rollout';
 
 export interface WakeupResult {
@@ -32,10 +32,10 @@ export async function advanceOnWakeup(
   }
   const { releaseId, due, repository } = parsed.wakeup;
   const wlog = log.with({ releaseId });
-  // The webhook's first wake-up of a release it claimed: written out here if nobody did yet.
-  const release =
-    (await deps.store.getRelease(releaseId)) ??
-    (repository ? await materializeIfPending(deps, repository, releaseId) : undefined);
+  // The webhook's first wake-up of a release it claimed (it names the repository of the pending
+  // record): written out here if nobody did yet.
+  const found = await writeOutRelease(deps, { releaseId, repositories: repository ? [repository] : [] });
+  const release = found?.release;
   if (!release) return { outcome: 'missing', releaseId };
   if (release.status === 'done') return { outcome: 'finished', releaseId };
   const lateMs = deps.clock.now().getTime() - Date.parse(due);

@@ -2,6 +2,7 @@
 // there by the host. Each such release is logged (`wakeup.poisoned`, an error) and shown as stuck
 // in the status API (`stuck: {reason, at}`); the timer itself keeps advancing it. Peeked, never
 // removed: an operator reads and clears the poison queue.
+import type { ReleaseStore } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 
@@ -9,7 +10,11 @@ export const POISONED_REASON = 'wake-up poisoned';
 /** Poison messages read per run (one peek). */
 const PEEK_LIMIT = 32;
 
-export async function reportPoisoned(deps: Deps, log: Logger, signal?: AbortSignal): Promise<number> {
+export async function reportPoisoned(
+  deps: Deps<Pick<ReleaseStore, 'getRelease' | 'markReleaseStuck'>>,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<number> {
   let poisoned;
   try {
     poisoned = await deps.wakeups.poisoned(PEEK_LIMIT, signal);

@@ -80,7 +80,7 @@ export async function scheduleWakeup(
  * run (the webhook's nudge, which checks no replica) wakes at once for what it left undone.
  */
 export async function wakeWhenDue(
-  deps: Deps,
+  deps: Pick<Deps, 'wakeups' | 'wakeupSchedule' | 'clock' | 'metrics'>,
   releaseId: string,
   rollouts: readonly RegionRollout[],
   log: Logger,

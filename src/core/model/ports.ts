@@ -150,7 +150,7 @@ export interface Wakeup {
   due: string;
   /**
    * The release's repository, on the webhook's first wake-up of a release it claimed and did not
-   * write out: where its pending record is (src/core/model/store.ts PendingRelease).
+   * write out: where its pending record is (src/core/intake/store.ts PendingRelease).
    */
   repository?: string | undefined;
 }

@@ -1,2 +1,3 @@
 export * from './controls';
 export * from './plain-text';
+export * from './store';

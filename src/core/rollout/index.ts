@@ -11,3 +11,4 @@ export * from './states/rolling-out';
 export * from './states/step';
 export * from './supersession';
 export * from './wave-gate';
+export * from './store';
