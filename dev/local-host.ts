@@ -22,6 +22,7 @@ import {
 import { fixHint, localSettings } from './local-settings';
 import { LocalSetupError, portSetting, prepareLocalStorage } from './local-storage';
 import { preparePageScript } from './build-page';
+import { EVENT_GRID_PATH, serveEventGrid } from './local-event-grid';
 import { runUntilSignalled } from './process-main';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -202,6 +203,7 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     http: httpRegistrations,
     timers: timerRegistrations,
     queues: queueRegistrations,
+    eventGrid: eventGridRegistrations,
   } = makeRegistrations(resolveDeps, { local: true }, queue?.queueName ?? 'rollout-work');
   emit('information', `local-host: ${storage.description}`);
 
@@ -250,6 +252,32 @@ export async function startLocalHost(opts: LocalHostOptions = {}): Promise<Local
     }
     let status = 404;
     try {
+      if (url.pathname.toLowerCase() === EVENT_GRID_PATH && req.method === 'POST') {
+        const body = await readBody(req);
+        const out =
+          body === 'too-large'
+            ? {
+                status: 413,
+                jsonBody: { error: 'payload-too-large', message: `the body exceeds ${MAX_BODY_BYTES} bytes` },
+              }
+            : await track(
+                serveEventGrid(
+                  {
+                    functionName: url.searchParams.get('functionName'),
+                    eventType:
+                      typeof req.headers['aeg-event-type'] === 'string'
+                        ? req.headers['aeg-event-type']
+                        : undefined,
+                    body,
+                  },
+                  eventGridRegistrations,
+                  logHandler,
+                ),
+              );
+        status = out.status ?? 200;
+        await writeResponse(res, out);
+        return;
+      }
       if (!match) {
         status = methodMismatch ? 405 : 404;
         await writeResponse(res, {
@@ -422,10 +450,12 @@ else if (require.main === module && process.argv.length > 2) {
     const port = portSetting('PORT', process.env.PORT, problems) ?? 7071;
     if (problems.length > 0) throw new LocalSetupError(problems);
     const host = await startLocalHost({ port });
+    const registered = makeRegistrations(() => host.deps());
     console.log(
-      `local-host: serving ${makeRegistrations(() => host.deps())
-        .http.map((r) => `${r.methods.join(',')} /api/${r.route}`)
-        .join('; ')} at ${host.url}`,
+      `local-host: serving ${[
+        ...registered.http.map((r) => `${r.methods.join(',')} /api/${r.route}`),
+        ...registered.eventGrid.map((r) => `POST ${EVENT_GRID_PATH}?functionName=${r.name}`),
+      ].join('; ')} at ${host.url}`,
     );
     return host;
   });

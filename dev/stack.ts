@@ -52,6 +52,11 @@ export interface StackOptions {
   workloads?: StackWorkload[];
   /** 'regional' (default): one webhook per region; 'home-only': only the home region's; 'none'. */
   webhooks?: 'regional' | 'home-only' | 'none';
+  /**
+   * Also (or only, with webhooks 'none') deliver pushes as the registry's Event Grid subscription
+   * would, to the host's Event Grid endpoint (retried until answered 2xx). Default false.
+   */
+  eventGrid?: boolean;
   /** Seconds between timer runs (default 2). */
   reconcileEverySeconds?: number;
   /** Run the timer on its schedule (default true); tests may step it with host.runTimers(). */
@@ -246,8 +251,8 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     log: o.log ?? (() => undefined),
   });
   const mode = o.webhooks ?? 'regional';
-  acr.setWebhooks(
-    mode === 'none'
+  acr.setWebhooks([
+    ...(mode === 'none'
       ? []
       : regions
           .filter((r) => mode === 'regional' || r === home)
@@ -256,8 +261,18 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
             url: `${host.url}/api/acr/events/${region}`,
             headers: { Authorization: `Bearer ${STACK_SECRET}` },
             actions: ['push', 'delete', 'quarantine'] as Array<'push' | 'delete' | 'quarantine'>,
-          })),
-  );
+          }))),
+    ...(o.eventGrid
+      ? [
+          {
+            region: home,
+            url: `${host.url}/runtime/webhooks/eventgrid?functionName=acrEventGrid`,
+            schema: 'event-grid' as const,
+            actions: ['push'] as Array<'push'>,
+          },
+        ]
+      : []),
+  ]);
 
   if (resolveDeps) resolveDeps(); // builds the fault layer now, so stack.wakeups is set
   const stack: Stack = {

@@ -82,6 +82,7 @@ export class AcrSimulator {
       webhooks: () => this.webhooks,
       faults: () => this.faults,
       timeoutMs: opts.webhookTimeoutMs ?? 5000,
+      loginServer: this.loginServer,
     });
     this.replication = new Replication(
       this.regions,

@@ -14,6 +14,12 @@ export interface WebhookConfig {
   scope?: string;
   /** Actions this webhook fires for; default push and delete. */
   actions?: Array<'push' | 'delete' | 'quarantine' | 'ping'>;
+  /**
+   * `acr` (default): ACR's webhook, a bare payload, no retry. `event-grid`: the registry's Event
+   * Grid subscription instead: the Event Grid schema (an array of one event, `aeg-event-type:
+   * Notification`), pushes only, and a non-2xx answer or no answer is retried with back-off.
+   */
+  schema?: 'acr' | 'event-grid';
 }
 
 /** A registry-call fault in one region. */
@@ -115,6 +121,8 @@ export interface DeliveryRecord {
   dropped: boolean;
   duplicate: boolean;
   payload: AcrEventPayload;
+  /** Event Grid deliveries: how many attempts were made. */
+  attempts?: number | undefined;
 }
 
 export interface AcrEventPayload {

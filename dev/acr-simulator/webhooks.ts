@@ -1,6 +1,8 @@
 // Webhook deliveries as ACR makes them: one POST per regional webhook whose scope and actions
 // match, a bare JSON body, only Content-Type plus the configured custom headers, a 5 s client
 // timeout and no retry. Faults (drop, duplicate, delay, reorder) are decided by the seeded PRNG.
+// A hook with schema `event-grid` is the registry's Event Grid subscription instead: the event in
+// the Event Grid schema, retried (a few times, with back-off) until it is answered 2xx.
 import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +10,30 @@ import type { Prng } from './prng';
 import type { AcrEventPayload, DeliveryRecord, FaultSettings, PushRecord, WebhookConfig } from './types';
 
 const USER_AGENT = 'AzureContainerRegistry/1.0';
+const EVENT_GRID_USER_AGENT = 'Microsoft-EventGrid/1.0';
+/** Event Grid retries for 24 h; the simulator's few quick retries show the same behaviour. */
+const EVENT_GRID_ATTEMPTS = 4;
+const EVENT_GRID_TYPES: Record<string, string> = {
+  push: 'Microsoft.ContainerRegistry.ImagePushed',
+  delete: 'Microsoft.ContainerRegistry.ImageDeleted',
+};
+
+/** ACR's event as Event Grid delivers it: an array of one event in the Event Grid schema. */
+export function eventGridBody(payload: AcrEventPayload, loginServer: string): unknown[] {
+  const registry = loginServer.split('.')[0] ?? 'registry';
+  return [
+    {
+      id: randomUUID(),
+      topic: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sim/providers/Microsoft.ContainerRegistry/registries/${registry}`,
+      subject: `${payload.target?.repository ?? ''}:${payload.target?.tag ?? ''}`,
+      eventType: EVENT_GRID_TYPES[payload.action] ?? `Microsoft.ContainerRegistry.${payload.action}`,
+      eventTime: payload.timestamp,
+      data: payload,
+      dataVersion: '1.0',
+      metadataVersion: '1',
+    },
+  ];
+}
 const CLIENT_USER_AGENT =
   'docker/24.0.7 go/go1.20.10 git-commit/311b9ff kernel/5.15.0 os/linux arch/amd64 UpstreamClient(Docker-Client/24.0.7 \\(linux\\))';
 
@@ -72,6 +98,8 @@ export class WebhookSender {
       webhooks: () => WebhookConfig[];
       faults: () => FaultSettings;
       timeoutMs: number;
+      /** The registry's login server (names the Event Grid topic). */
+      loginServer: string;
     },
   ) {}
 
@@ -84,6 +112,7 @@ export class WebhookSender {
       .filter(
         (w) =>
           w.region === region &&
+          (w.schema === 'event-grid' ? action === 'push' : true) &&
           (w.actions ?? ['push', 'delete']).includes(action as 'push') &&
           (action === 'ping' || scopeMatches(w.scope, repository, tag)),
       );
@@ -150,19 +179,37 @@ export class WebhookSender {
     for (const req of this.sockets) req.destroy();
   }
 
-  private deliver(hook: WebhookConfig, payload: AcrEventPayload, entry: DeliveryRecord): Promise<void> {
-    const body = JSON.stringify(payload);
+  private async deliver(hook: WebhookConfig, payload: AcrEventPayload, entry: DeliveryRecord): Promise<void> {
+    if (hook.schema !== 'event-grid') return this.post(hook, JSON.stringify(payload), entry, USER_AGENT);
+    // One event id for every attempt: Event Grid redelivers the same event.
+    const body = JSON.stringify(eventGridBody(payload, this.opts.loginServer));
+    for (let attempt = 1; attempt <= EVENT_GRID_ATTEMPTS && !this.stopped; attempt++) {
+      await this.post(hook, body, entry, EVENT_GRID_USER_AGENT, { 'aeg-event-type': 'Notification' });
+      entry.attempts = attempt;
+      if (entry.status !== undefined && entry.status >= 200 && entry.status < 300) return;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+
+  private post(
+    hook: WebhookConfig,
+    body: string,
+    entry: DeliveryRecord,
+    userAgent: string,
+    extra: Record<string, string> = {},
+  ): Promise<void> {
     const custom = hook.headers ?? {};
     const hasContentType = Object.keys(custom).some((k) => k.toLowerCase() === 'content-type');
     const headers: Record<string, string> = {
       ...(hasContentType ? {} : { 'Content-Type': 'application/json' }),
       ...custom,
+      ...extra,
       'Content-Length': String(Buffer.byteLength(body)),
-      'User-Agent': USER_AGENT,
+      'User-Agent': userAgent,
     };
     const started = Date.now();
     entry.sentAt = new Date(started).toISOString();
-    this.log.push(entry);
+    if (!this.log.includes(entry)) this.log.push(entry);
     return new Promise<void>((resolve) => {
       let url: URL;
       try {

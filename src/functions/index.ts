@@ -19,3 +19,6 @@ for (const q of productionRegistrations.queues) {
 for (const t of productionRegistrations.timers) {
   app.timer(t.name, { schedule: t.schedule, handler: t.handler, runOnStartup: false, useMonitor: true });
 }
+for (const e of productionRegistrations.eventGrid) {
+  app.eventGrid(e.name, { handler: e.handler });
+}

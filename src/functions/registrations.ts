@@ -3,7 +3,7 @@
 import { appDeps } from '../app/composition';
 import { TABLE_PREFIX_PATTERN } from '../core/model';
 import { wakeQueueName } from '../core/wakeups';
-import { acrEventsRegistration } from './intake';
+import { acrEventGridRegistration, acrEventsRegistration } from './intake';
 import { advanceRegistration } from './wakeups';
 import {
   dashboardRegistration,
@@ -15,12 +15,19 @@ import {
 import type { ActorHost } from './operator';
 import { releaseActionRegistrations, operatorRegistrations } from './operator';
 import { reconcileRegistration } from './rollout';
-import type { HttpRegistration, QueueRegistration, ResolveDeps, TimerRegistration } from './platform';
+import type {
+  EventGridRegistration,
+  HttpRegistration,
+  QueueRegistration,
+  ResolveDeps,
+  TimerRegistration,
+} from './platform';
 
 export interface Registrations {
   http: HttpRegistration[];
   timers: TimerRegistration[];
   queues: QueueRegistration[];
+  eventGrid: EventGridRegistration[];
 }
 
 /**
@@ -54,6 +61,7 @@ export function makeRegistrations(
     ],
     timers: [reconcileRegistration(resolveDeps)],
     queues: [advanceRegistration(resolveDeps, queueName)],
+    eventGrid: [acrEventGridRegistration(resolveDeps)],
   };
 }
 

@@ -6,3 +6,4 @@ export * from './receive-webhook';
 export * from './scan-registry';
 export * from './verify-push';
 export * from './webhook-auth';
+export * from './receive-event-grid';

@@ -130,16 +130,18 @@ async function readEvent(deps: Deps, input: WebhookInput): Promise<ReadEvent> {
   });
   if (!parsed.ok) return invalid(parsed.problems);
   const event = parsed.event;
-  if (event.action !== 'ping') {
-    // Releases are ordered by ACR's timestamp: one from the future would pin its tag until then.
-    const skew = Date.parse(event.timestamp) - deps.clock.now().getTime();
-    if (skew > MAX_CLOCK_SKEW_MS)
-      return invalid([
-        `timestamp: is ${Math.round(skew / 1000)}s in the future (more than ${MAX_CLOCK_SKEW_MS / 1000}s of clock skew)`,
-      ]);
-    if (Date.parse(event.timestamp) < EARLIEST_EVENT_MS) return invalid(['timestamp: is before 2000']);
-  }
-  return { ok: true, event, text };
+  const problems = event.action === 'ping' ? [] : timestampProblems(event.timestamp, deps.clock.now());
+  return problems.length > 0 ? invalid(problems) : { ok: true, event, text };
+}
+
+/** Releases are ordered by ACR's timestamp: one from the future would pin its tag until then. */
+export function timestampProblems(timestamp: string, now: Date): string[] {
+  const skew = Date.parse(timestamp) - now.getTime();
+  if (skew > MAX_CLOCK_SKEW_MS)
+    return [
+      `timestamp: is ${Math.round(skew / 1000)}s in the future (more than ${MAX_CLOCK_SKEW_MS / 1000}s of clock skew)`,
+    ];
+  return Date.parse(timestamp) < EARLIEST_EVENT_MS ? ['timestamp: is before 2000'] : [];
 }
 
 /**
@@ -150,7 +152,7 @@ async function readEvent(deps: Deps, input: WebhookInput): Promise<ReadEvent> {
  * idempotent (the tag head names the release of a digest; every row is created if absent), and a
  * claim whose answer never went out is written out by the timer from its pending record.
  */
-async function recordAndProcess(
+export async function recordAndProcess(
   deps: Deps,
   event: Exclude<AcrEvent, { action: 'ping' }>,
   text: string,

@@ -1,1 +1,2 @@
 export * from './acr-events';
+export * from './acr-event-grid';

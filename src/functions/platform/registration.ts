@@ -1,6 +1,12 @@
 // The shape of the one registration table that both the Functions host (index.ts) and the local
 // host (dev/local-host.ts) read, so routes and handlers cannot drift between them.
-import type { HttpHandler, HttpMethod, StorageQueueHandler, TimerHandler } from '@azure/functions';
+import type {
+  EventGridHandler,
+  HttpHandler,
+  HttpMethod,
+  StorageQueueHandler,
+  TimerHandler,
+} from '@azure/functions';
 import type { Deps } from '../../app/platform';
 
 /**
@@ -33,4 +39,10 @@ export interface QueueRegistration {
   /** App setting (prefix) of the storage connection. */
   connection: string;
   handler: StorageQueueHandler;
+}
+
+export interface EventGridRegistration {
+  name: string;
+  /** One event per invocation; a throw makes Event Grid redeliver it (with back-off, up to 24 h). */
+  handler: EventGridHandler;
 }
