@@ -1,4 +1,4 @@
-// Operator-controls benchmark (issue 12): what do holds, a pause and waiting approvals cost the
+// Operator-controls benchmark: what do holds, a pause and waiting approvals cost the
 // reconciler? Through the local host, the simulators and Azurite: N releases of N repositories
 // sit in the steady state (wave 0 done, wave 1 awaiting approval), and one timer run is measured
 // (Table operations, wall time) as the baseline; then every region is held and half the releases

@@ -1,4 +1,4 @@
-// The demo's operator (issue 12): the demo runs with policy.approvalWaves [1], so each release
+// The demo's operator: the demo runs with policy.approvalWaves [1], so each release
 // waits before its wave 1; this approves each waiting wave once through the real route
 // (POST /api/releases/{id}/approve, as the status page's button does) once the approval.required
 // notification for it arrived, and says so.

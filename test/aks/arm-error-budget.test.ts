@@ -1,4 +1,4 @@
-// Issue 11 point 6: an HTTP 500 from ARM is an "ARM error", not "cluster busy". The use cases on
+// An HTTP 500 from ARM is an "ARM error", not "cluster busy". The use cases on
 // the in-memory store drive the real AKS executor over HTTP against the ARM simulator's fault
 // switch; a manual clock moves time, so no test waits for a back-off.
 import { createHash } from 'node:crypto';

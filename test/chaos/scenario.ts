@@ -65,7 +65,7 @@ const int = (rng: () => number, lo: number, hi: number) => lo + Math.floor(rng()
 /** The faults of every run; counts and targets drawn from the seed. */
 export const FAULT_STEPS: FaultStep[] = [
   {
-    // Queue wake-ups (issue 15): about a third lost, copies sent twice, all a second late (the fault
+    // Queue wake-ups: about a third lost, copies sent twice, all a second late (the fault
     // layer at the app's queue boundary); a fifth of the messages fail every invocation (set at
     // start: QUEUE_HOST below), so the trigger retries them 5 times and poisons them.
     name: 'queue: wake-ups lost, duplicated, delayed; some poisoned',
@@ -128,7 +128,7 @@ export const FAULT_STEPS: FaultStep[] = [
     clear: (stack) => stack.aks.clearFaults(),
   },
   {
-    // Issue 11: a late older command: the first start's answer is lost and its command runs only
+    // A late older command: the first start's answer is lost and its command runs only
     // after the executor's 20 s timeout, the fenced re-send and the newer release waiting behind
     // the workload lock have all gone through, so its fence refuses it; then a start whose answer
     // was lost while its command ran at once (the re-send is idempotent).

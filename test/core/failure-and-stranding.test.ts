@@ -1,4 +1,4 @@
-// Issue 11 points 4 and 5 in the pure core: the ledger's failed flag, the revert step of
+// In the pure core: the ledger's failed flag, the revert step of
 // onFailure 'revert', and an older pending release waiting for a newer one pending in its region.
 import { describe, expect, it } from 'vitest';
 import { ledgerChanges } from '../../src/core/rollout/ledger';

@@ -1,4 +1,4 @@
-// Issue 11 point 3, through the product's own path (local host, the real ACR and AKS adapters on
+// Push verification through the product's own path (local host, the real ACR and AKS adapters on
 // the simulators, Table Storage on Azurite): the webhook alone never decides what is deployed.
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

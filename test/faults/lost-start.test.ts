@@ -1,4 +1,4 @@
-// Issue 11, points 1 and 2, through the product's own path: the reconcile use cases on Azurite
+// Lost and unconfirmed starts through the product's own path: the reconcile use cases on Azurite
 // with the real AKS executor over HTTP to the AKS simulator, whose fault switches lose a start's
 // answer (hang, the command still running late) or stand for a host killed right after the POST.
 // Each ends with the invariants: the cluster runs the newest release, the ledger says so, and
@@ -125,7 +125,7 @@ async function setup(policy: Record<string, unknown> = {}) {
   return { deps, base, store, push, releaseOf, settle, invariants, aks, executor };
 }
 
-describe('issue 11 point 1: a start whose answer was lost', () => {
+describe('a start whose answer was lost', () => {
   it('keeps its claim, re-sends the same fenced change, B waits behind it, and the late A command changes nothing', async () => {
     const t = await setup();
     // eastus: the runCommand POST hangs once, and that command still runs, late.
@@ -179,7 +179,7 @@ describe('issue 11 point 1: a start whose answer was lost', () => {
   }, 60_000);
 });
 
-describe('issue 11 point 2: a start that is never confirmed (host killed after the POST)', () => {
+describe('a start that is never confirmed (host killed after the POST)', () => {
   it('with maxAttempts 1, the same fenced change is re-sent under the claim and the region ends succeeded', async () => {
     const t = await setup({ maxAttempts: 1 });
     // The first instance sends the POST and dies before recording anything.

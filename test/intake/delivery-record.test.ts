@@ -1,4 +1,4 @@
-// The delivery record is written once, with its outcome, before the answer (issue 15's lean
+// The delivery record is written once, with its outcome, before the answer (the lean
 // webhook). A processing that fails (storage down mid-way) still leaves the record for audit,
 // without an outcome, and ACR's redelivery completes it and plans the release once.
 import { beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 15: the webhook is lean on Table Storage. Counted with the store's own operation counter
+// The webhook is lean on Table Storage. Counted with the store's own operation counter
 // (TableRolloutStore.operations: one per request the SDK sends, the counter bench/ingest.ts and
 // bench/queue-wake.ts report) over Azurite, nudge off, through the handler as the host calls it.
 // What the webhook claimed is written out by the release's first wake-up (env.writeOut: the same

@@ -1,4 +1,4 @@
-// Issue 13, outbox retention: finished rows (delivered or failed) are pruned by the timer after a
+// Outbox retention: finished rows (delivered or failed) are pruned by the timer after a
 // bounded age and beyond a bounded count, counted in the run's notification summary; pending rows
 // and rows of releases still active stay, and pruning never makes an event go out twice.
 import { afterEach, describe, expect, it } from 'vitest';

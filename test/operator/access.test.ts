@@ -1,4 +1,4 @@
-// One door, one key (issue 23), through the registration table and the handlers themselves (the
+// One door, one key, through the registration table and the handlers themselves (the
 // SDK's own HttpRequest): the ACR webhook is anonymous at the Functions level (its bearer secret
 // is its check); every other route keeps a function key; with Easy Auth on an action also needs
 // the operator app role from x-ms-client-principal; the actor headers count only with Easy Auth.

@@ -1,4 +1,4 @@
-// Audit first (issue 23): an action's audit entry is written before its change and completed
+// Audit first: an action's audit entry is written before its change and completed
 // after it, so no change exists without its entry; an action that applied is answered as applied
 // even when its nudge or the outcome write fails after the change. Through the handlers (the
 // SDK's HttpRequest) over the in-memory store wrapped by failingStore (a storage outage).

@@ -1,4 +1,4 @@
-// The pure rules of the operator controls (issue 12), table-driven with a fixed clock: the gates
+// The pure rules of the operator controls, table-driven with a fixed clock: the gates
 // in the pending step (approval, pause, hold, rejection), what a retry resets, and how canceled
 // and rejected newer releases count for supersession (they must not strand older ones).
 import { describe, expect, it } from 'vitest';
@@ -76,7 +76,7 @@ describe('operator gates in the pending step', () => {
     expect(d.reasonCode).toBe('waiting-for-wave');
   });
 
-  it('when awaiting approval and a newer release takes over, then it is superseded as before', () => {
+  it('when awaiting approval and a newer release takes over, then it is superseded', () => {
     const plan = { pending: [], skipped: [{ workload: W, reason: 'x' }], lockedBy: [], supersededBy: 'r2' };
     expect(decide(rollout({ state: 'awaiting-approval' }), {}, ctx({ plan })).next.state).toBe('superseded');
   });

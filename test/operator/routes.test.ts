@@ -1,4 +1,4 @@
-// Issue 12's routes against the local host, the ACR and AKS simulators and Azurite: each action's
+// The operator routes against the local host, the ACR and AKS simulators and Azurite: each action's
 // success, its 409 and its 400, each recorded in the audit with who did it, and the invariants at
 // the end (the ledger equals what each cluster runs, one run command per attempt, nothing rolled
 // back by accident). One stack, steps in order: each step builds on the releases before it.

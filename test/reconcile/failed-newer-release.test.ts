@@ -1,4 +1,4 @@
-// Issue 11, points 4 and 5, through the use cases against Azurite and the simulators: 1.2.0 is
+// A failed newer release, through the use cases against Azurite and the simulators: 1.2.0 is
 // still pending in southeastasia (its replica is stuck) when bad-1 is pushed; bad-1 fails in
 // eastus (its image cannot be pulled there) and halts wave 1. southeastasia must still end on
 // 1.2.0, and the ledger must say that eastus's spec points at bad-1 (onFailure stop) or that

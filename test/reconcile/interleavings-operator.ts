@@ -1,4 +1,4 @@
-// Operator steps for the interleavings property test (issue 12): retry, cancel, pause/resume,
+// Operator steps for the interleavings property test: retry, cancel, pause/resume,
 // hold/unhold and approve, each through its real use case, alone or racing a timer tick, and
 // approve racing a pause or a hold (the approval's nudge claims starts while the gate closes).
 // An action may be refused (409) or name a release that is gone (404); never anything else.

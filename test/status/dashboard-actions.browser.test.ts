@@ -1,9 +1,9 @@
-// Operator actions on the status page in real Chromium, against the local host and the simulators
-// (issue 12): approve a wave, place and lift a hold, retry a failed region: each through its
+// Operator actions on the status page in real Chromium, against the local host and the simulators:
+// approve a wave, place and lift a hold, retry a failed region: each through its
 // button and confirmation dialog, each seen to take effect on the page and in the audit panel, and
 // the run ends with the invariants (newest release everywhere, ledger equals clusters, one run
-// command per attempt). The failed region also shows in red under "Running now" (issue 11's ledger
-// `status`/`failed`). Needs issue 12's routes on the host: it fails at once, saying so, if
+// command per attempt). The failed region also shows in red under "Running now" (the ledger's
+// `status`/`failed`). Needs the operator routes on the host: it fails at once, saying so, if
 // GET /api/audit is missing.
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -32,9 +32,7 @@ beforeAll(async () => {
   });
   const audit = await fetch(`${stack.host.url}/api/audit`);
   if (audit.status !== 200)
-    throw new Error(
-      `GET /api/audit answered ${audit.status}: issue 12's operator routes are not on this host`,
-    );
+    throw new Error(`GET /api/audit answered ${audit.status}: the operator routes are not on this host`);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => {
@@ -141,7 +139,7 @@ describe('operator actions on the status page', () => {
     const rel = await rolloutReaches(stack, push.digest, 'eastus', (s) => s === 'failed', 'fails');
     stack.aks.setReplicaHolds(real);
     await page.waitForSelector(cell(rel.id, 'eastus', 'failed'), { timeout: 30_000 });
-    // Running now tells the truth (issue 11): eastus's newest attempt failed, drawn in red with its digest.
+    // Running now tells the truth: eastus's newest attempt failed, drawn in red with its digest.
     const ledgerCell = page.locator('#ledger-body tr[data-region="eastus"] td[data-status="failed"]');
     await ledgerCell.waitFor({ timeout: 15_000 });
     expect(await ledgerCell.getAttribute('data-failed-digest')).toBe(push.digest);

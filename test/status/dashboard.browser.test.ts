@@ -34,7 +34,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('request', (r) => requests.push(r.url()));
   page.on('console', (m) => {
-    // A host without issue 12's routes answers 404 to the page's one probe of each: expected.
+    // A host without the operator routes answers 404 to the page's one probe of each: expected.
     if (/\/api\/(holds|audit)\b/.test(m.location().url) && m.text().includes('404')) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });

@@ -67,7 +67,7 @@ describe('npm run demo -- --short', () => {
     expect(out).toContain('result: ok');
     expect(out).toContain('invariants: hold');
     expect(out).toMatch(/southeastasia \(Run Command\): its scripts run with sh \+ the real kubectl/);
-    // The demo runs with policy.approvalWaves [1] and approves wave 1 of each release (issue 12).
+    // The demo runs with policy.approvalWaves [1] and approves wave 1 of each release.
     expect(out).toMatch(
       /operator: approved wave 1 of my-app:1\.1\.0 \(POST \/api\/releases\/\d{13}-[0-9a-f]{12}\/approve/,
     );

@@ -1,4 +1,4 @@
-// Issue 11 point 7: a re-tag of a digest replicated long ago must not report a reaction of
+// A re-tag of a digest replicated long ago must not report a reaction of
 // minutes. The reaction counts from the later of replicaReadyAt and the release's createdAt.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -228,7 +228,7 @@ describe('GET /api/releases/{id}', () => {
       expect(r.figures.replicationLagMs).toBe(
         Math.max(0, Date.parse(r.replicaReadyAt!) - Date.parse(d.pushedAt)),
       );
-      // Reaction: from the later of replicaReadyAt and the release's createdAt (issue 11 point 7).
+      // Reaction: from the later of replicaReadyAt and the release's createdAt .
       const ready = Math.max(Date.parse(r.replicaReadyAt!), Date.parse(d.createdAt));
       expect(r.figures.reactionDelayMs).toBe(Date.parse(r.startedAt!) - ready);
       expect(r.figures.rolloutDurationMs).toBe(Date.parse(r.finishedAt!) - Date.parse(r.startedAt!));

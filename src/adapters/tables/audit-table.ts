@@ -1,4 +1,4 @@
-// <p>audit: operator actions (issue 12). PK = 'audit', RK = inverted time + random (newest first),
+// <p>audit: operator actions. PK = 'audit', RK = inverted time + random (newest first),
 // paged like the releases list. The action.performed outbox rows of an entry ('~outbox~…', which
 // sorts after every entry) are written in one transaction with it and left out of the list.
 import { randomBytes } from 'node:crypto';

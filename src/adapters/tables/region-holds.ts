@@ -8,6 +8,7 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/model';
+import { memoUntilRejected } from '../../core/platform';
 import { byPlacement, type Hold, type HoldPlacement, type HoldStore } from '../../core/operator';
 import type { RegionGate } from '../../core/model';
 import { deleteLegacyHold, listLegacyHolds } from './holds-table';
@@ -59,19 +60,14 @@ function toHold(table: StoreTable, row: Row): Hold {
  * failure is retried on the next call; an empty old table costs one query per process.
  */
 export function holdsStore(table: StoreTable, legacy: StoreTable): HoldStore {
-  let moved: Promise<void> | undefined;
-  const moveLegacy = (): Promise<void> => {
-    moved ??= (async () => {
+  const moved = new Map<'legacy', Promise<void>>();
+  const moveLegacy = (): Promise<void> =>
+    memoUntilRejected(moved, 'legacy', async () => {
       for (const hold of await listLegacyHolds(legacy)) {
         await put(table, hold);
         await deleteLegacyHold(legacy, hold.id);
       }
-    })().catch((err: unknown) => {
-      moved = undefined;
-      throw err;
     });
-    return moved;
-  };
   return {
     async putHold(hold) {
       await moveLegacy();

@@ -1,4 +1,4 @@
-// <p>rejections: digests rejected for a repository (issue 12). PK = <repository>, RK = digest.
+// <p>rejections: digests rejected for a repository. PK = <repository>, RK = digest.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from '../../core/model';

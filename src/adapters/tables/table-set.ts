@@ -4,7 +4,7 @@
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { isPlainHttpLoopback } from '../../core/platform';
+import { isPlainHttpLoopback, memoUntilRejected } from '../../core/platform';
 import { TABLE_PREFIX_PATTERN } from '../../core/model';
 
 export type TableStoreConnection =
@@ -54,7 +54,7 @@ export class TableSet {
   /** Table operations sent (one per call or listed page, retries not counted), for the benchmarks. */
   operations = 0;
   private readonly clients: Record<TableName, TableClient>;
-  private ready: Promise<void> | undefined;
+  private readonly ready = new Map<'tables', Promise<void>>();
 
   constructor(
     private readonly connection: TableStoreConnection,
@@ -92,18 +92,9 @@ export class TableSet {
 
   /** Tables are created on first use, once per process; a failed attempt is retried next call. */
   private init(): Promise<void> {
-    this.ready ??= Promise.all(
-      Object.values(this.clients).map(async (t) => {
-        await t.createTable();
-      }),
-    ).then(
-      () => undefined,
-      (err: unknown) => {
-        this.ready = undefined;
-        throw err;
-      },
-    );
-    return this.ready;
+    return memoUntilRejected(this.ready, 'tables', async () => {
+      await Promise.all(Object.values(this.clients).map((t) => t.createTable()));
+    });
   }
 
   private makeClient(

@@ -6,6 +6,7 @@
 // numbers only, and says whether it ever fires and when next. croner alone accepts more than the host (`L`, `W`, `#`, `?`, `@hourly`, weekday 7), so
 // this grammar is checked first.
 import { Cron } from 'croner';
+import { errorMessage } from '../../core/platform';
 
 interface Field {
   name: string;
@@ -112,7 +113,7 @@ export function ncrontabProblem(schedule: string): string | undefined {
   try {
     next = cronOf(numeric).nextRun();
   } catch (e) {
-    return `"${schedule}" is not a schedule croner can read (${(e as Error).message})`;
+    return `"${schedule}" is not a schedule croner can read (${errorMessage(e)})`;
   }
   if (!next) return `"${schedule}" never fires: no date matches it`;
   return undefined;

@@ -3,6 +3,7 @@
 // the app settings). Parsed lazily, once, on first use: a throw at import would take down every
 // function of the app, so nothing here runs at module load.
 import { z } from 'zod';
+import { errorMessage } from '../../core/platform';
 import type { RegionConfig, RolloutPolicy, Workload } from '../../core/model';
 import { parseNotifyTargets, type NotifyTarget } from '../notify';
 import { DEFAULT_ARM_ENDPOINT, accessSettings, easyAuthEnabled } from './access-settings';
@@ -93,7 +94,7 @@ function parseRolloutConfig(text: string | undefined, problems: string[]): Rollo
   try {
     json = JSON.parse(text);
   } catch (e) {
-    problems.push(`ROLLOUT_CONFIG: is not valid JSON (${(e as Error).message})`);
+    problems.push(`ROLLOUT_CONFIG: is not valid JSON (${errorMessage(e)})`);
     return undefined;
   }
   const parsed = rolloutConfigSchema.safeParse(json, CONFIG_PARSE_OPTIONS);

@@ -179,8 +179,8 @@ export async function recordAndProcess(
     reason: processed.reason,
     releaseIds: processed.releases,
   };
-  // Nudge off: the wake-up goes out with the record write (one round trip less for the answer;
-  // its release is claimed, so the wake-up finds it or its pending record, and a send never
+  // Nudge off: the wake-up goes out beside the record write, so the answer waits for neither in
+  // turn (its release is claimed, so the wake-up finds it or its pending record, and a send never
   // throws: a failure is logged, and the timer writes the release out instead).
   const nudgeMs = nudgeBudgetOf(deps, processed);
   const woken = nudgeMs === 0 ? wakeNow(deps, processed, dlog) : Promise.resolve();

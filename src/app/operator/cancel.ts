@@ -1,4 +1,4 @@
-// Cancel a release, and reject its digest (issue 12): every pending region rollout ends canceled
+// Cancel a release, and reject its digest: every pending region rollout ends canceled
 // (an ETag-guarded write, so a start claimed at the same moment wins or loses cleanly: a running
 // attempt finishes); a rejection also stops every later push of the digest for the repository.
 import type { RegionRollout, Release, ReleaseStore } from '../../core/model';

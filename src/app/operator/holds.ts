@@ -1,4 +1,4 @@
-// Holds on a region or one workload in it (issue 12): nothing starts there while the hold exists
+// Holds on a region or one workload in it: nothing starts there while the hold exists
 // (the rollouts wait, "held: ..."); lifting it nudges the active releases that target the region,
 // so the newest pending one proceeds at once. One hold per scope (the region, or one workload in
 // it): the store creates it only if absent, so of concurrent holds on one scope exactly one is

@@ -1,4 +1,4 @@
-// Pause, resume and approve a wave of one release (issue 12): each changes the release record
+// Pause, resume and approve a wave of one release: each changes the release record
 // (ETag-guarded), is audited, and nudges the release so its regions move at once. A pause (and
 // a resume) also marks every rollout row of the release before it answers: a start's claim is
 // decided on the row it ETag-guards, so a claim racing the pause either committed before the

@@ -1,4 +1,4 @@
-// Retry a release's failed, halted or timed-out regions (issue 12): each starts over with a fresh
+// Retry a release's failed, halted or timed-out regions: each starts over with a fresh
 // attempt budget and replication deadline, unless the ledger shows its workloads already on a
 // newer release (a retry must never roll back: that is what a rollback is for).
 import { activeEntryOf } from '../../core/intake';

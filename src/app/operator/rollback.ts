@@ -1,4 +1,4 @@
-// Roll back (issue 12): a new release of an older release's repository, tag and digest, with
+// Roll back: a new release of an older release's repository, tag and digest, with
 // pushedAt now (newer than everything, so rule 4 holds: an explicit rollback is a new push). It
 // goes through the waves like any push; the digest was verified before, and each region's replica
 // readiness comes from its regional webhook record or the regional manifest check.

@@ -101,7 +101,7 @@ export function releaseFields(release: Release): ReleaseFields {
     verifiedAt: release.verifiedAt,
     // Why it is unverified or rejected; a reason left from before it was verified is not shown.
     verificationReason: release.verification === 'verified' ? undefined : release.verificationReason,
-    // Operator state (issue 12).
+    // Operator state.
     paused: release.paused === true ? true : undefined,
     pausedBy: release.paused === true ? release.pausedBy : undefined,
     pausedAt: release.paused === true ? release.pausedAt : undefined,

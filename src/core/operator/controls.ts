@@ -1,4 +1,4 @@
-// Operator controls (issue 12) as data, and the pure rules over them: which hold stops a region
+// Operator controls as data, and the pure rules over them: which hold stops a region
 // rollout, whether a release is paused or its wave needs an approval, and what a retry resets.
 // No I/O, no clock reads: the use cases in src/app/operator-*.ts pass `now` in.
 import { isNewerRelease } from '../intake';

@@ -1,4 +1,4 @@
-// The operator routes outside one release (issue 12): holds (POST/GET /api/holds, DELETE
+// The operator routes outside one release: holds (POST/GET /api/holds, DELETE
 // /api/holds/{id}), rejections (GET/DELETE /api/rejections), rollbacks (POST /api/rollbacks) and
 // the audit trail (GET /api/audit, newest first, paged like /api/releases). Thin triggers.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';

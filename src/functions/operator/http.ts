@@ -1,4 +1,4 @@
-// The HTTP edge of the operator actions (issue 12): who may act (authorizeOperator, before the
+// The HTTP edge of the operator actions: who may act (authorizeOperator, before the
 // body is read), the JSON body validated with zod (a 400 names the field), and the one mapping of
 // an ActionResult to HTTP.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';

@@ -1,4 +1,4 @@
-// POST /api/releases/{id}/retry|pause|resume|approve|cancel|reject (issue 12): thin triggers over
+// POST /api/releases/{id}/retry|pause|resume|approve|cancel|reject: thin triggers over
 // src/app/operator-*.ts. Unknown (or malformed) release id: 404; a state that does not allow the
 // action: 409; a bad body: 400 naming the field.
 import type { HttpHandler } from '@azure/functions';
