@@ -1,7 +1,8 @@
 // The operator tables on real Table Storage (Azurite) and their in-memory twin, run the same way:
 // holds (one per scope, and the gate a start's claim guards on), rejections, the audit trail
 // (newest first, paged, completed after the action), and release amendments that can remove a
-// field (resume) and survive a concurrent change (ETag-guarded re-apply).
+// field (resume) and survive a concurrent change (ETag-guarded re-apply), and a retry's reopening
+// that a completion decided before it cannot undo.
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { openTableRolloutStore } from '../../src/adapters/tables/table-store';
@@ -239,6 +240,45 @@ describe.each(stores)('operator state on the %s', (_name, make) => {
     expect(resumed).not.toHaveProperty('pausedBy');
     expect(resumed?.paused).toBeUndefined();
     expect(await store.amendRelease('0000000000000-000000000000', () => ({ paused: true }))).toBeUndefined();
+  });
+
+  it('when a retry reopens a release, then a completion guarded on the count read before it fails, and one read after it lands', async () => {
+    const store = make();
+    const active = {
+      releaseId: release.id,
+      repository: release.repository,
+      tag: release.tag,
+      digest: release.digest,
+      pushedAt: release.pushedAt,
+      targets: { eastus: ['w'] },
+    };
+    const listed = async () => (await store.listActiveReleases()).map((a) => a.releaseId);
+    await store.ensureRelease(release, [], active);
+    const before = (await store.getRelease(release.id))!;
+    expect(await store.markReleaseDone(before, '2026-12-01T11:00:00.000Z')).toBe('ok');
+    expect(await listed()).toEqual([]);
+    // The retry reopens the done release and counts itself; its entry is back.
+    expect(await store.reopenRelease(release.id, active)).toMatchObject({ status: 'active', retrySeq: 1 });
+    const reopened = (await store.getRelease(release.id))!;
+    expect(reopened).toMatchObject({ status: 'active', retrySeq: 1 });
+    expect(reopened).not.toHaveProperty('completedAt');
+    expect(await listed()).toEqual([release.id]);
+    // A run that read the release before the retry: nothing written, the entry stays.
+    expect(await store.markReleaseDone(before, '2026-12-01T11:01:00.000Z')).toBe('conflict');
+    expect((await store.getRelease(release.id))?.status).toBe('active');
+    expect(await listed()).toEqual([release.id]);
+    // A run that read it after: done, and again is no change.
+    expect(await store.markReleaseDone(reopened, '2026-12-01T11:02:00.000Z')).toBe('ok');
+    expect(await store.getRelease(release.id)).toMatchObject({
+      status: 'done',
+      retrySeq: 1,
+      completedAt: '2026-12-01T11:02:00.000Z',
+    });
+    expect(await store.markReleaseDone(before, '2026-12-01T11:03:00.000Z')).toBe('ok');
+    expect((await store.getRelease(release.id))?.completedAt).toBe('2026-12-01T11:02:00.000Z');
+    expect(await listed()).toEqual([]);
+    expect(await store.reopenRelease('0000000000000-000000000000', active)).toBeUndefined();
+    expect(await listed()).toEqual([]);
   });
 });
 

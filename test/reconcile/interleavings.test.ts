@@ -6,6 +6,9 @@ import { testConfig } from '../support/config';
 import { REGIONS, runScenario, stepArb, type Step } from './interleavings';
 import { gateStepArb, operatorStepArb } from './interleavings-operator';
 
+// FC_SEED pins fast-check's seed (to replay a counterexample or run other seeds).
+const pinned = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
+
 const config = () =>
   testConfig({
     regions: REGIONS,
@@ -38,7 +41,7 @@ describe('reconciler under random interleavings', () => {
         const store = new MemoryRolloutStore();
         await runScenario(steps, { store, config: config(), ledgerHistory: () => store.ledgerHistory });
       }),
-      { numRuns: 400 },
+      { numRuns: 400, ...pinned },
     );
   });
 
@@ -52,7 +55,7 @@ describe('reconciler under random interleavings', () => {
         );
         await runScenario(steps, { store, config: config() });
       }),
-      { numRuns: 25 },
+      { numRuns: 25, ...pinned },
     );
   }, 240_000);
 });
@@ -81,7 +84,7 @@ describe('reconciler under random interleavings with operator actions', () => {
           ledgerHistory: () => store.ledgerHistory,
         });
       }),
-      { numRuns: 200 },
+      { numRuns: 200, ...pinned },
     );
   }, 240_000);
 
@@ -95,7 +98,7 @@ describe('reconciler under random interleavings with operator actions', () => {
         );
         await runScenario(s.slice(0, 25), { store, config: withApprovals(), operators: true });
       }),
-      { numRuns: 10 },
+      { numRuns: 10, ...pinned },
     );
   }, 240_000);
 });
@@ -134,7 +137,7 @@ describe('reconciler with pauses and holds racing the starts they stop', () => {
           ledgerHistory: () => store.ledgerHistory,
         });
       }),
-      { numRuns: 150 },
+      { numRuns: 150, ...pinned },
     );
   }, 240_000);
 
@@ -152,7 +155,7 @@ describe('reconciler with pauses and holds racing the starts they stop', () => {
           operators: true,
         });
       }),
-      { numRuns: 12 },
+      { numRuns: 12, ...pinned },
     );
   }, 240_000);
 });

@@ -39,7 +39,8 @@ export class MemoryRolloutStore implements RolloutStore {
   private readonly pending = new Map<string, PendingRelease>();
   private readonly watches = new Map<string, string>();
   private readonly releases = new Map<string, Release>();
-  private readonly active = new Map<string, ActiveReleaseEntry>();
+  /** The active index, each entry with its ETag (a retry's reactivation writes it anew). */
+  private readonly active = new Map<string, { entry: ActiveReleaseEntry; etag: string }>();
   private readonly rollouts = new Map<string, RegionRollout>();
   private readonly ledger = new Map<string, LedgerEntry>();
   /** One hold per scope (`region|workload`, `region|*`), as the table's region partitions. */
@@ -152,7 +153,7 @@ export class MemoryRolloutStore implements RolloutStore {
     }
     if (!this.releases.has(release.id)) this.releases.set(release.id, clone(release));
     if (this.releases.get(release.id)?.status === 'active' && !this.active.has(active.releaseId))
-      this.active.set(active.releaseId, clone(active));
+      this.active.set(active.releaseId, { entry: clone(active), etag: this.etag() });
   }
   async getRelease(id: string) {
     await this.tick();
@@ -171,15 +172,44 @@ export class MemoryRolloutStore implements RolloutStore {
     const r = this.releases.get(id);
     if (r) this.releases.set(id, { ...r, stuck: { ...stuck } });
   }
-  async markReleaseDone({ id }: { id: string }, completedAt: string) {
+  /**
+   * As the table adapter, in the same steps: the active entry read, the completion written unless
+   * a retry was counted since the caller read the release, the entry deleted unless it changed.
+   */
+  async markReleaseDone(
+    release: Pick<Release, 'id' | 'retrySeq'>,
+    completedAt: string,
+  ): Promise<WriteResult> {
     await this.tick();
-    const r = this.releases.get(id);
-    if (r) this.releases.set(id, { ...r, status: 'done', completedAt });
-    this.active.delete(id);
+    const seen = this.active.get(release.id)?.etag;
+    await this.tick();
+    const r = this.releases.get(release.id);
+    if (r && r.status !== 'done') {
+      if ((r.retrySeq ?? 0) !== (release.retrySeq ?? 0)) return 'conflict';
+      this.releases.set(release.id, { ...r, status: 'done', completedAt });
+    }
+    await this.tick();
+    if (seen !== undefined && this.active.get(release.id)?.etag === seen) this.active.delete(release.id);
+    return 'ok';
+  }
+  /** As the table adapter: the release reactivated and its retry counted, then its entry written anew. */
+  async reopenRelease(id: string, active: ActiveReleaseEntry) {
+    const reopened = await this.amendRelease(id, (r) => ({
+      status: 'active',
+      completedAt: undefined,
+      retrySeq: (r.retrySeq ?? 0) + 1,
+    }));
+    if (!reopened) return undefined;
+    await this.tick();
+    this.active.set(id, { entry: clone(active), etag: this.etag() });
+    return reopened;
   }
   async listActiveReleases(repository?: string) {
     await this.tick();
-    return [...this.active.values()].filter((a) => !repository || a.repository === repository).map(clone);
+    return [...this.active.values()]
+      .map((a) => a.entry)
+      .filter((a) => !repository || a.repository === repository)
+      .map(clone);
   }
   async listReleases(q: {
     repository?: string;

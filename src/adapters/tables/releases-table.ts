@@ -12,6 +12,7 @@ import {
   type ReleaseQuery,
   type ReleaseStore,
   type VerificationUpdate,
+  type WriteResult,
 } from '../../core/model';
 import type { Release, ReleaseStuck } from '../../core/model';
 import type { OutboxEntry } from '../../core/notify';
@@ -92,21 +93,25 @@ export function releasesStore(
     },
     getRelease: get,
     async markReleaseDone(release, completedAt, outbox = []) {
-      const t = await table.client();
-      if (outbox.length > 0) await completeWithOutbox(table, release.id, completedAt, outbox);
-      else
-        await t.upsertEntity(
-          { partitionKey: RELEASE, rowKey: release.id, status: 'done', completedAt },
-          'Merge',
-        );
-      try {
-        await t.deleteEntity(ACTIVE, activeRowKey(release.repository, release.id));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      // The entry as it was before the completion: a retry that reopens the release after it
+      // writes the entry anew, and the delete guarded on this ETag then leaves it.
+      const key = activeRowKey(release.repository, release.id);
+      const entry = await tryGet(table, ACTIVE, key);
+      if ((await complete(table, release, completedAt, outbox)) === 'conflict') return 'conflict';
+      if (entry) await deleteUnlessChanged(table, ACTIVE, key, entry.etag);
+      return 'ok';
     },
     recordVerification: (release, update) => recordVerification(table, release, update),
     amendRelease: (id, change) => amend(table, id, change),
+    async reopenRelease(id, active) {
+      const reopened = await amend(table, id, (r) => ({
+        status: 'active',
+        completedAt: undefined,
+        retrySeq: (r.retrySeq ?? 0) + 1,
+      }));
+      if (reopened) await (await table.client()).upsertEntity(activeEntity(active), 'Replace');
+      return reopened;
+    },
     markReleaseStuck: (releaseId, stuck) => markStuck(table, releaseId, stuck),
     listActiveReleases: (repository, onCorrupt) => listActive(table, repository, onCorrupt),
     listReleases: (query) => list(table, query),
@@ -115,35 +120,48 @@ export function releasesStore(
 
 /**
  * The completion write with the release's notifications: one ETag-guarded transaction in the
- * release partition. A release already done wrote them with its own completion; a lost race
- * re-reads (the winner wrote the same rows, keyed by the same events).
+ * release partition, unless a retry was counted since the caller read the release. A release
+ * already done wrote them with its own completion; a lost race re-reads (the winner wrote the
+ * same rows, keyed by the same events).
  */
-async function completeWithOutbox(
+async function complete(
   table: StoreTable,
-  id: string,
+  release: Pick<Release, 'id' | 'retrySeq'>,
   completedAt: string,
   outbox: readonly OutboxEntry[],
-): Promise<void> {
+): Promise<WriteResult> {
   const t = await table.client();
   for (let attempt = 0; attempt < 4; attempt++) {
-    const row = await tryGet(table, RELEASE, id);
-    if (!row || row.status === 'done') return;
+    const row = await tryGet(table, RELEASE, release.id);
+    if (!row) return 'ok';
+    const current = decodeRelease(table, row);
+    if (current.status === 'done') return 'ok';
+    if ((current.retrySeq ?? 0) !== (release.retrySeq ?? 0)) return 'conflict';
     try {
       await t.submitTransaction([
         [
           'update',
-          { partitionKey: RELEASE, rowKey: id, status: 'done', completedAt },
+          { partitionKey: RELEASE, rowKey: release.id, status: 'done', completedAt },
           'Merge',
           { etag: row.etag },
         ],
         ...outbox.map(outboxAction),
       ]);
-      return;
+      return 'ok';
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
   }
-  throw new Error(`release ${id}: the completion write kept losing races`);
+  throw new Error(`release ${release.id}: the completion write kept losing races`);
+}
+
+/** Deletes a row unless it changed since it was read (then it is left; a missing row is fine). */
+async function deleteUnlessChanged(table: StoreTable, pk: string, rk: string, etag: string): Promise<void> {
+  try {
+    await (await table.client()).deleteEntity(pk, rk, { etag });
+  } catch (err) {
+    if (!isNotFound(err) && !isConflict(err)) throw err;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // attempt budget and replication deadline, unless the ledger shows its workloads already on a
 // newer release (a retry must never roll back: that is what a rollback is for).
 import { activeEntryOf } from '../../core/intake';
-import type { RegionRollout, Release, ReleaseStore } from '../../core/model';
+import type { RegionRollout, Release } from '../../core/model';
 import { RETRYABLE_STATES, newerOnLedger, retriedRollout, type ReleaseAmendStore } from '../../core/operator';
 import type { LedgerStore } from '../../core/rollout';
 import type { Deps, Logger } from '../platform';
@@ -53,17 +53,18 @@ function haltedBehind(named: readonly RegionRollout[], all: readonly RegionRollo
     });
 }
 
-/** The release active again (with its index entry), so the reconciler picks it up. */
+/**
+ * The release active again (with its index entry) and this retry counted, before any region is
+ * reset: a run that read the rollouts before the reset and still completes the release guards
+ * that on the count it read, and fails (ReleaseStore.markReleaseDone).
+ */
 async function reopen(
-  deps: Deps<ReleaseAmendStore & Pick<ReleaseStore, 'ensureRelease'>>,
+  deps: Deps<ReleaseAmendStore>,
   release: Release,
   rollouts: readonly RegionRollout[],
 ): Promise<void> {
-  const reopened = await deps.store.amendRelease(release.id, (r) =>
-    r.status === 'done' ? { status: 'active', completedAt: undefined } : undefined,
-  );
   const targets = Object.fromEntries(rollouts.map((r) => [r.region, r.workloads]));
-  await deps.store.ensureRelease(reopened ?? release, [], activeEntryOf(release, targets));
+  await deps.store.reopenRelease(release.id, activeEntryOf(release, targets));
 }
 
 export async function retryRelease(
@@ -102,7 +103,6 @@ export async function retryRelease(
     );
     const lost = named.filter((_, i) => results[i]?.outcome !== 'ok').map((r) => r.region);
     if (lost.length > 0) return refusal(`${lost.join(', ')} changed meanwhile; read the release again`);
-    await reopen(deps, release, all); // a run that saw every region ended may have closed it meanwhile
     const retried = named.map((r) => r.region);
     return appliedWith(200, async () => ({ retried, release: await getReleaseView(deps, id) }), {
       detail: `retried ${retried.join(', ')}`,

@@ -2,7 +2,7 @@
 // regional webhook, a manifest check, the rollout's status), let the pure state machine decide,
 // and commit the decision ETag-guarded together with its ledger changes. The webhook's nudge
 // and the timer both run this; whichever loses a race re-reads and re-decides.
-import { isTerminal, type ReadinessSignal, type Release } from '../../core/model';
+import { isTerminal, type ReadinessSignal, type RegionRollout, type Release } from '../../core/model';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { noteStuck, releaseOutbox } from '../notify';
@@ -136,7 +136,11 @@ async function advanceWaves(
   }
 }
 
-/** The release's end, with the notifications of its completion write. */
+/**
+ * The release's end, with the notifications of its completion write: only when every rollout is
+ * still as this run last read or wrote it (see writtenBack), and no retry was counted on the
+ * release since the run read it (a retry counts itself before it resets a region).
+ */
 async function settle(
   run: ReleaseRun,
   rlog: Logger,
@@ -148,10 +152,24 @@ async function settle(
   outcome.waiting = all.filter((r) => !isTerminal(r.state)).length;
   // Also when the release already says done: a crash may have left it in the active index.
   if (opts.stuckCheck) await noteStuck(deps, release, all, rlog);
-  if (!only && all.length > 0 && outcome.waiting === 0) {
-    const completedAt = deps.clock.now().toISOString();
-    await deps.store.markReleaseDone(release, completedAt, releaseOutbox(deps, release, all, completedAt));
-    outcome.done = true;
-    rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
-  }
+  if (only || all.length === 0 || outcome.waiting > 0) return;
+  // Lost to a retry (or to another run completing it): the next run re-decides.
+  if (!(await writtenBack(deps, all))) return;
+  const completedAt = deps.clock.now().toISOString();
+  const outbox = releaseOutbox(deps, release, all, completedAt);
+  if ((await deps.store.markReleaseDone(release, completedAt, outbox)) === 'conflict') return;
+  outcome.done = true;
+  rlog.info('release.done', { states: Object.fromEntries(all.map((r) => [r.region, r.state])) });
+}
+
+/**
+ * Each ended rollout written back unchanged, ETag-guarded, in the release's region order; false
+ * at the first that changed since. A retry that reset one after the run read it fails that write;
+ * one that read it before the write-back fails its reset; one that read it after counted itself
+ * on the release after this run read that, and fails the completion (markReleaseDone). The fixed
+ * order lets one of two runs completing at once go through.
+ */
+async function writtenBack(deps: Deps, all: readonly RegionRollout[]): Promise<boolean> {
+  for (const r of all) if ((await deps.store.commitRegion(r, [])).outcome === 'conflict') return false;
+  return true;
 }

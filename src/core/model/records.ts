@@ -134,6 +134,11 @@ export interface Release {
   pauseReason?: string | undefined;
   /** Counts the pauses and resumes of this release: orders their marks on the rollout rows. */
   pauseSeq?: number | undefined;
+  /**
+   * Counts the operator's retries of this release, each counted before it resets a region: a
+   * completion decided on rollouts read before a retry does not land (ReleaseStore.markReleaseDone).
+   */
+  retrySeq?: number | undefined;
   /** Waves of policy.approvalWaves an operator approved for this release. */
   approvedWaves?: number[] | undefined;
   /** The digest was rejected for the repository: nothing of this release starts (in words). */

@@ -93,12 +93,18 @@ export interface ReleaseStore {
    */
   ensureRelease(release: Release, rollouts: RegionRollout[], active: ActiveReleaseEntry): Promise<void>;
   getRelease(id: string): Promise<Release | undefined>;
-  /** With outbox rows: one ETag-guarded write of the completion and the release's notifications. */
+  /**
+   * The completion and the release's notifications, one ETag-guarded write, then its active entry
+   * removed. 'conflict' (nothing written) when a retry counted since the caller read the release:
+   * its retrySeq is the one the caller read before its rollouts. A release already done is left
+   * as it is ('ok'). The entry is removed only if unchanged since before the completion, so an
+   * entry a retry wrote back after it stays.
+   */
   markReleaseDone(
-    release: Pick<Release, 'id' | 'repository'>,
+    release: Pick<Release, 'id' | 'repository' | 'retrySeq'>,
     completedAt: string,
     outbox?: readonly OutboxEntry[],
-  ): Promise<void>;
+  ): Promise<WriteResult>;
   /** Records what the registry said about the release's push (a merge of those fields only). */
   recordVerification(release: Pick<Release, 'id'>, update: VerificationUpdate): Promise<void>;
   /** Shows the release as stuck (its wake-up was poisoned); a missing release is ignored. */

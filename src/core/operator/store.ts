@@ -1,6 +1,6 @@
 // The operator's ports: holds, rejected digests, the audit trail, and the amendments an action
 // makes to a release (src/core/operator/controls.ts decides them).
-import type { RegionGate, Release } from '../model';
+import type { ActiveReleaseEntry, RegionGate, Release } from '../model';
 import type { OutboxEntry } from '../notify';
 import type { AuditEntry, Hold, Rejection } from './controls';
 
@@ -16,6 +16,7 @@ export type ReleaseAmendment = Partial<
     | 'pausedAt'
     | 'pauseReason'
     | 'pauseSeq'
+    | 'retrySeq'
     | 'approvedWaves'
     | 'rejection'
     | 'status'
@@ -78,6 +79,12 @@ export interface ReleaseAmendStore {
     id: string,
     change: (r: Release) => ReleaseAmendment | undefined,
   ): Promise<Release | undefined>;
+  /**
+   * A retry's reactivation, before it resets any region: the release active, its retrySeq
+   * counted (ETag-guarded, so a completion decided before it fails), then its active entry written
+   * anew (a completion that read the entry before leaves it). Undefined when there is no release.
+   */
+  reopenRelease(id: string, active: ActiveReleaseEntry): Promise<Release | undefined>;
 }
 
 /** Operator state: holds, rejections, the audit trail, and amendments of a release. */
