@@ -35,6 +35,7 @@ const releaseSchema = z.object({
   tag: z.string(),
   digest: z.string(),
   pushedAt: z.string(),
+  version: z.string().optional(),
   mediaType: z.string().optional(),
   source: z.enum(['webhook', 'registry-scan', 'operator']),
   announcedBy: z.string().optional(),
@@ -64,6 +65,8 @@ const activeSchema = z.object({
   tag: z.string(),
   digest: z.string(),
   pushedAt: z.string(),
+  version: z.string().optional(),
+  rollbackOf: z.string().optional(),
   targets: jsonText(z.record(z.string(), stringList)),
 });
 
@@ -86,6 +89,7 @@ export function releaseProperties(r: Release): Record<string, unknown> {
       tag: r.tag,
       digest: r.digest,
       pushedAt: r.pushedAt,
+      version: r.version,
       mediaType: r.mediaType,
       source: r.source,
       announcedBy: r.announcedBy,
@@ -140,6 +144,8 @@ export class ReleasesTable {
       tag: e.tag,
       digest: e.digest,
       pushedAt: e.pushedAt,
+      version: e.version,
+      rollbackOf: e.rollbackOf,
       targets: e.targets,
     };
   }
@@ -157,6 +163,7 @@ export class ReleasesTable {
       tag: active.tag,
       digest: active.digest,
       pushedAt: active.pushedAt,
+      ...defined({ version: active.version, rollbackOf: active.rollbackOf }),
       targets: JSON.stringify(active.targets),
     });
   }

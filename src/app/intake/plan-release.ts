@@ -4,7 +4,7 @@
 // The webhook only claims (head, tag->digest row and the pending release in one transaction);
 // the release is written out by its nudge, its wake-up or the timer (materialize-release.ts).
 import { activeEntryOf, initialRollouts, planTargets, makeReleaseId } from '../../core/intake';
-import type { Release } from '../../core/model';
+import { versionOf, type Release } from '../../core/model';
 import { rejectionText, type Rejection } from '../../core/operator';
 import {
   TAG_HISTORY_LIMIT,
@@ -166,12 +166,14 @@ function newRelease(
   push: PushSighting,
   targets: Record<string, string[]>,
 ): Release {
+  const version = versionOf(push.tag);
   return {
     id: releaseId,
     repository: push.repository,
     tag: push.tag,
     digest: push.digest,
     pushedAt: new Date(Date.parse(push.eventAt)).toISOString(),
+    ...(version ? { version } : {}),
     mediaType: push.mediaType,
     source: push.source,
     announcedBy: push.region,

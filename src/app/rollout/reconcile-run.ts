@@ -5,6 +5,7 @@ import { changedWorkloads } from '../../core/rollout';
 import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from '../../core/model';
 import type { ReplicaCheck, RolloutRequest, ActiveReleaseEntry, RegionGate } from '../../core/model';
 import type { Action } from '../../core/rollout';
+import type { NewerFor } from '../../core/intake';
 import { memoUntilRejected } from '../../core/platform';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
@@ -47,6 +48,8 @@ export interface ReleaseRun {
   /** The latest record of each region rollout (the wave gate reads the others). */
   current: Map<string, RegionRollout>;
   active: ActiveReleaseEntry[];
+  /** Which release is newer for each workload (its configured order). */
+  order: NewerFor;
   cache: RunCache;
   outcome: ReleaseOutcome;
   abort: AbortSignal | undefined;

@@ -2,3 +2,4 @@ export * from './acr-event';
 export * from './release-id';
 export * from './release-planning';
 export * from './event-grid-event';
+export * from './release-order';
