@@ -2,6 +2,8 @@
 // not compile is a problem naming the workload and the text, told with every other problem in
 // the same run; a pattern is bounded in length and refused for nothing else; `order` takes
 // `pushed` or `semver`, and with `semver` a workload whose tags are no versions watches nothing.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/app/config/schema';
 import { watchesTag } from '../../src/core/model/names';
@@ -112,6 +114,36 @@ describe('version policies in the configuration', () => {
       false,
       true,
       false,
+    ]);
+  });
+
+  it('when the sample settings write the default ignore pattern without backslashes (for azd), then it ignores the same tags', () => {
+    const file = path.resolve(__dirname, '..', '..', 'local.settings.sample.json');
+    const sample = JSON.parse(readFileSync(file, 'utf8')) as { Values: { ROLLOUT_CONFIG: string } };
+    const [w] = (JSON.parse(sample.Values.ROLLOUT_CONFIG) as { workloads: Array<Record<string, unknown>> })
+      .workloads;
+    expect(JSON.stringify(w!.ignoreTags)).not.toContain('\\');
+    const hex = 'ab'.repeat(32);
+    const tags = [
+      `sha256-${hex}.sig`,
+      `sha256-${hex}.att`,
+      `sha256-${hex}.sbom`,
+      `sha256-${hex}`,
+      `sha256-${hex}xsig`,
+      '1.0.0',
+    ];
+    const withSample = { repository: 'my-app', tags: ['*'], ignoreTags: w!.ignoreTags as string[] };
+    const withDefault = { repository: 'my-app', tags: ['*'] };
+    expect(tags.map((t) => watchesTag(withSample, 'my-app', t))).toEqual(
+      tags.map((t) => watchesTag(withDefault, 'my-app', t)),
+    );
+    expect(tags.map((t) => watchesTag(withDefault, 'my-app', t))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
     ]);
   });
 });
