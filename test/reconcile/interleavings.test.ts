@@ -60,6 +60,66 @@ describe('reconciler under random interleavings', () => {
   }, 240_000);
 });
 
+describe('reconciler under random interleavings of versioned pushes (order semver)', () => {
+  // my-app is ordered by version (v2.0.0 > 1.10.0 > 1.4.3); team/api keeps push order within its
+  // range (^1.0.0: 1.4.3 and 1.10.0). Extra pushes of my-app make hotfixes pushed after a higher
+  // version, re-pushed versions (same tag, new digest) and reordered arrivals common.
+  const TAGS = ['v2.0.0', '1.4.3', '1.10.0'] as const;
+  const appPushArb: fc.Arbitrary<Step> = fc.record({
+    kind: fc.constant('push' as const),
+    repo: fc.constant(0),
+    tag: fc.nat(2),
+    digest: fc.nat(3),
+    regionalStamp: fc.constantFrom('push' as const, 'landing' as const),
+  });
+  const versionedSteps = (maxLength: number) =>
+    fc.array(fc.oneof({ weight: 4, arbitrary: stepArb }, { weight: 1, arbitrary: appPushArb }), {
+      minLength: 5,
+      maxLength,
+    });
+  const semverConfig = () => {
+    const c = config();
+    const [app, api] = c.workloads;
+    return testConfig({
+      regions: REGIONS,
+      workloads: [
+        { ...app, order: 'semver' },
+        { ...api, tags: ['*'], versions: '^1.0.0' },
+      ],
+      env: { WEBHOOK_NUDGE_BUDGET_MS: '2000' },
+    });
+  };
+
+  it('when versioned pushes are duplicated, reordered, dropped and race the timer, then each cluster runs the highest version and every invariant holds (in-memory store)', async () => {
+    await fc.assert(
+      fc.asyncProperty(versionedSteps(60), async (steps) => {
+        const store = new MemoryRolloutStore();
+        await runScenario(steps, {
+          store,
+          config: semverConfig(),
+          tags: TAGS,
+          ledgerHistory: () => store.ledgerHistory,
+        });
+      }),
+      { numRuns: 300 },
+    );
+  }, 240_000);
+
+  it('when the same versioned interleavings run on the real Table store (Azurite), then every invariant holds', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(versionedSteps(25), async (steps) => {
+        const store = openTableRolloutStore(
+          { kind: 'connectionString', connectionString: process.env.AZURITE_TABLE_CONNECTION! },
+          `propsv${Date.now().toString(36)}${n++}`,
+        );
+        await runScenario(steps, { store, config: semverConfig(), tags: TAGS });
+      }),
+      { numRuns: 15 },
+    );
+  }, 240_000);
+});
+
 describe('reconciler under random interleavings with operator actions', () => {
   const withApprovals = () => {
     const c = config();

@@ -9,9 +9,13 @@ import type { AppConfig } from '../../src/app/config/schema';
 import { Logger, silentSink } from '../../src/app/platform/logger';
 import { reconcileAll } from '../../src/app/rollout/reconcile-all';
 import { receiveWebhook } from '../../src/app/intake/receive-webhook';
-import { isTerminal, type LedgerEntry, type RegionRolloutState } from '../../src/core/model/records';
+import {
+  isTerminal,
+  type LedgerEntry,
+  type RegionRolloutState,
+  type Release,
+} from '../../src/core/model/records';
 import type { ReasonCode } from '../../src/core/rollout/reasons';
-import { isNewerRelease } from '../../src/core/intake/release-id';
 import type { RolloutStore } from '../../src/core/model/store';
 import {
   newGateWatch,
@@ -21,6 +25,7 @@ import {
   type OperatorStep,
 } from './interleavings-operator';
 import { fakeDeps } from '../support/fakes';
+import { expectedNewer, type PushedRelease } from '../support/invariants';
 
 export const REGIONS = ['eastus', 'westeurope', 'southeastasia'];
 export const REPOS = ['my-app', 'team/api'];
@@ -31,6 +36,7 @@ const ENDING_CODES: Partial<Record<RegionRolloutState, ReasonCode[]>> = {
   succeeded: ['succeeded'],
   failed: ['attempts-exhausted', 'failed-permanent', 'cluster-busy-exhausted', 'start-resends-exhausted'],
   superseded: ['superseded', 'workloads-already-newer', 'newer-change-present'],
+  skipped: ['older-version'],
   halted: ['halted'],
   'replication-timed-out': ['replication-timed-out'],
   'dry-run': ['dry-run'],
@@ -120,7 +126,22 @@ export interface ScenarioOptions {
   operators?: boolean;
   /** Ledger history if the store records it (the in-memory one does). */
   ledgerHistory?: () => Array<{ before?: LedgerEntry | undefined; after: LedgerEntry }>;
+  /** The three tags pushes pick from (default 1.0, 1.1 and latest). */
+  tags?: readonly [string, string, string];
 }
+
+/** The order configured for a workload (by ledger key), read from the configuration as given. */
+function orderOf(config: AppConfig, workload: string): 'pushed' | 'semver' {
+  const w = config.workloads.find((c) => `${c.namespace}/${c.kind}/${c.name}/${c.container}` === workload);
+  return w?.order ?? 'pushed';
+}
+
+/** What a ledger entry runs, as the independent order reads it. */
+const ranOf = (l: Pick<LedgerEntry, 'releaseId' | 'pushedAt' | 'tag'>): PushedRelease => ({
+  id: l.releaseId,
+  pushedAt: l.pushedAt,
+  tag: l.tag,
+});
 
 export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise<void> {
   const { config } = opts;
@@ -191,6 +212,8 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
   /** The pauses and holds in effect (no start may be claimed under them). */
   const gates = newGateWatch();
 
+  const newerFor = (workload: string, a: PushedRelease, b: PushedRelease) =>
+    expectedNewer(orderOf(config, workload), a, b);
   const lastLedger = new Map<string, LedgerEntry>();
   const checkLedgerMonotonic = async () => {
     for (const region of REGIONS) {
@@ -200,10 +223,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
           prev?.releaseId &&
           l.releaseId &&
           prev.releaseId !== l.releaseId &&
-          !isNewerRelease(
-            { id: l.releaseId, pushedAt: l.pushedAt },
-            { id: prev.releaseId, pushedAt: prev.pushedAt },
-          )
+          !newerFor(l.workload, ranOf(l), ranOf(prev))
         )
           violations.push(
             `ledger ${region}/${l.workload} moved from ${prev.releaseId} to older ${l.releaseId}`,
@@ -219,7 +239,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
         clock.advance(1);
         const p: Push = {
           repository: REPOS[s.repo]!,
-          tag: TAGS[s.tag]!,
+          tag: (opts.tags ?? TAGS)[s.tag]!,
           digest: digestOf(s.repo, s.digest),
           at: clock.now().toISOString(),
           regionalStamp: s.regionalStamp,
@@ -296,7 +316,6 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
   expect(await store.listActiveReleases(), 'every release reaches a terminal state').toEqual([]);
 
   const page = await store.listReleases({ limit: 1000 });
-  const pushedAtOf = (id: string) => page.releases.find((x) => x.id === id)?.pushedAt;
   for (const rel of page.releases) {
     const rollouts = await store.listRollouts(rel.id, rel.regions);
     for (const r of rollouts) {
@@ -306,7 +325,7 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
       // Rule 3: exactly one start per attempt, never more than the policy allows.
       const n = started.get(`${rel.id}|${r.region}`) ?? 0;
       expect(n, `starts of ${rel.id} in ${r.region}`).toBe(
-        r.state === 'superseded' && r.attempts === 0 ? 0 : r.attempts,
+        (r.state === 'superseded' || r.state === 'skipped') && r.attempts === 0 ? 0 : r.attempts,
       );
       expect(n).toBeLessThanOrEqual(
         config.policy.maxAttempts * (1 + (retries.get(`${rel.id}|${r.region}`) ?? 0)),
@@ -318,59 +337,76 @@ export async function runScenario(steps: Step[], opts: ScenarioOptions): Promise
     // Rule 5: a later wave starts only after the earlier wave succeeded.
     for (const late of rollouts.filter((r) => r.wave > 0 && r.startedAt)) {
       for (const early of rollouts.filter((r) => r.wave < late.wave)) {
-        expect(['succeeded', 'superseded', 'dry-run'], `${early.region} before ${late.region}`).toContain(
-          early.state,
-        );
+        expect(
+          ['succeeded', 'superseded', 'skipped', 'dry-run'],
+          `${early.region} before ${late.region}`,
+        ).toContain(early.state);
         if (early.state === 'succeeded')
           expect(Date.parse(early.finishedAt!)).toBeLessThanOrEqual(Date.parse(late.startedAt!));
       }
     }
   }
-  // Rule 4, from the full history where the store keeps one.
+  // Rule 4, from the full history where the store keeps one: by each workload's own order.
   for (const h of opts.ledgerHistory?.() ?? []) {
     if (h.before?.releaseId && h.after.releaseId !== h.before.releaseId)
       expect(
-        isNewerRelease(
-          { id: h.after.releaseId, pushedAt: h.after.pushedAt },
-          { id: h.before.releaseId, pushedAt: h.before.pushedAt },
-        ),
+        newerFor(h.after.workload, ranOf(h.after), ranOf(h.before)),
+        `${h.after.region}/${h.after.workload}: ${h.before.tag} -> ${h.after.tag}`,
       ).toBe(true);
   }
-  // No region stranded: a release superseded in a region leaves it on that release or a newer
-  // one (or on a newer one's failed attempt), never on something older because the release that
-  // took over ended there without rolling out.
-  for (const rel of page.releases) {
-    for (const r of await store.listRollouts(rel.id, rel.regions)) {
-      if (r.state !== 'superseded') continue;
-      const ledger = await store.listLedger(r.region);
-      for (const w of r.workloads) {
-        const l = ledger.find((e) => e.workload === w);
-        const atLeast = (id: string | undefined, pushedAt: string | undefined) =>
-          !!id && !!pushedAt && (id === rel.id || isNewerRelease({ id, pushedAt }, rel));
-        expect(
-          atLeast(l?.releaseId, l?.pushedAt) ||
-            (!!l?.failed && atLeast(l.failed.releaseId, pushedAtOf(l.failed.releaseId))),
-          `${rel.id} superseded in ${r.region} (${r.reason}) but ${w} is on ${l?.releaseId || 'nothing'}`,
-        ).toBe(true);
-      }
-    }
-  }
-  // The newest push that succeeded in a region is what runs there.
+  await expectNotStranded(store, page.releases, newerFor);
+  // The newest push that succeeded in a region is what runs there (the highest version, for a
+  // workload ordered by semver).
   for (const region of REGIONS) {
     for (const l of await store.listLedger(region)) {
       if (!l.releaseId) continue;
       const succeededNewer = page.releases.filter(
-        (rel) =>
-          rel.repository === l.repository && isNewerRelease(rel, { id: l.releaseId, pushedAt: l.pushedAt }),
+        (rel) => rel.repository === l.repository && newerFor(l.workload, rel, ranOf(l)),
       );
       for (const rel of succeededNewer) {
         const r = await store.getRollout(rel.id, region);
         expect(
           r?.state,
-          `${region}/${l.workload} runs ${l.releaseId} though newer ${rel.id} succeeded`,
+          `${region}/${l.workload} runs ${l.releaseId} (${l.tag}) though newer ${rel.id} (${rel.tag}) succeeded`,
         ).not.toBe('succeeded');
       }
     }
   }
   expect(executor.started.length).toBeGreaterThanOrEqual(0);
+}
+
+/**
+ * No region stranded: a release superseded in a region leaves it on that release or a newer one
+ * (or on a newer one's failed attempt), never on something older because the release that took
+ * over ended there without rolling out. A release skipped as older by version leaves it at least
+ * on that version too, unless the higher version it gave way to did not succeed there.
+ */
+async function expectNotStranded(
+  store: RolloutStore,
+  releases: readonly Release[],
+  newerFor: (workload: string, a: PushedRelease, b: PushedRelease) => boolean,
+): Promise<void> {
+  const byId = new Map(releases.map((r) => [r.id, r]));
+  for (const rel of releases) {
+    for (const r of await store.listRollouts(rel.id, rel.regions)) {
+      if (r.state !== 'superseded' && r.state !== 'skipped') continue;
+      const ledger = await store.listLedger(r.region);
+      // The higher versions a skip names: one that did not succeed here may leave the region lower.
+      const higher = [...r.reason.matchAll(/release (\d{13}-[0-9a-f]{12})/g)].map((m) => m[1]!);
+      const higherSucceeded = await Promise.all(
+        higher.map(async (id) => (await store.getRollout(id, r.region))?.state === 'succeeded'),
+      );
+      if (r.state === 'skipped' && higherSucceeded.some((ok) => !ok)) continue;
+      for (const w of r.workloads) {
+        const l = ledger.find((e) => e.workload === w);
+        const atLeast = (on: Release | PushedRelease | undefined) =>
+          !!on && (on.id === rel.id || newerFor(w, on, rel));
+        const failed = l?.failed ? byId.get(l.failed.releaseId) : undefined;
+        expect(
+          atLeast(l?.releaseId ? ranOf(l) : undefined) || atLeast(failed),
+          `${rel.id} (${rel.tag}) ${r.state} in ${r.region} (${r.reason}) but ${w} is on ${l?.releaseId || 'nothing'}`,
+        ).toBe(true);
+      }
+    }
+  }
 }

@@ -71,6 +71,16 @@ describe('the status page', () => {
     // The script ran (so the nonce worked): the legend and an empty grid are drawn.
     await page.waitForSelector('#legend li');
     expect(await page.locator('#legend li').allTextContents()).toContain('waiting-for-replica');
+    // A release older by version (order semver) is drawn like a superseded one.
+    const swatch = (state: string) =>
+      page
+        .locator('#legend li', { hasText: new RegExp(`^${state}$`) })
+        .locator('.swatch')
+        .evaluate((e) => {
+          const w = globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } };
+          return w.getComputedStyle(e).backgroundColor;
+        });
+    expect(await swatch('skipped')).toBe(await swatch('superseded'));
     await page.waitForSelector('#releases-body td.empty');
     expect(await page.locator('#releases thead th').allTextContents()).toEqual([
       'Release',

@@ -81,6 +81,8 @@ const ledgerSchema = z.object({
   tag: z.string(),
   releaseId: z.string(),
   pushedAt: z.string(),
+  version: optional,
+  rollbackOf: optional,
   updatedAt: z.string(),
   inFlightReleaseId: lock,
   inFlightPushedAt: lock,
@@ -151,6 +153,8 @@ function ledgerEntity(l: LedgerEntry): Entity {
       tag: l.tag,
       releaseId: l.releaseId,
       pushedAt: l.pushedAt,
+      version: l.version,
+      rollbackOf: l.rollbackOf,
       updatedAt: l.updatedAt,
       // Explicit empty strings clear a lock under Replace semantics.
       inFlightReleaseId: l.inFlightReleaseId ?? '',

@@ -41,6 +41,8 @@ const activeSchema = z.object({
   tag: z.string(),
   digest: z.string(),
   pushedAt: z.string(),
+  version: z.string().optional(),
+  rollbackOf: z.string().optional(),
   targets: jsonText(z.record(z.string(), stringList)),
 });
 
@@ -57,6 +59,7 @@ function activeEntity(active: ActiveReleaseEntry): Entity {
     tag: active.tag,
     digest: active.digest,
     pushedAt: active.pushedAt,
+    ...defined({ version: active.version, rollbackOf: active.rollbackOf }),
     targets: JSON.stringify(active.targets),
   };
 }
@@ -69,6 +72,8 @@ function toActive(table: StoreTable, row: Row): ActiveReleaseEntry {
     tag: e.tag,
     digest: e.digest,
     pushedAt: e.pushedAt,
+    version: e.version,
+    rollbackOf: e.rollbackOf,
     targets: e.targets,
   };
 }

@@ -4,7 +4,7 @@
 // function of the app, so nothing here runs at module load.
 import { z } from 'zod';
 import { errorMessage } from '../../core/platform';
-import type { RegionConfig, RolloutPolicy, Workload } from '../../core/model';
+import { tagPolicyOf, type RegionConfig, type RolloutPolicy, type Workload } from '../../core/model';
 import { parseNotifyTargets, type NotifyTarget } from '../notify';
 import { DEFAULT_ARM_ENDPOINT, accessSettings, easyAuthEnabled } from './access-settings';
 import { ConfigError, formatIssues } from './config-error';
@@ -134,6 +134,12 @@ function parseSettings(
   return { settings, ok };
 }
 
+/** The workload, its version policy compiled here, once: matching a tag later compiles nothing. */
+function withTagPolicy(w: Workload): Workload {
+  tagPolicyOf(w);
+  return w;
+}
+
 function appConfigOf(
   s: Settings,
   rollout: RolloutConfig,
@@ -145,7 +151,7 @@ function appConfigOf(
   return {
     registry,
     regions: regionsOf(rollout.regions, registry.homeRegion),
-    workloads: rollout.workloads,
+    workloads: rollout.workloads.map(withTagPolicy),
     policy: rollout.policy,
     webhookSecrets: s.WEBHOOK_SECRETS,
     storage,

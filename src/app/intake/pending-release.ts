@@ -16,7 +16,13 @@ import {
   type TagHead,
   type TagHeadStore,
 } from '../../core/intake';
-import type { ReadinessSignal, Release, ReleaseStore, VerificationUpdate } from '../../core/model';
+import {
+  versionOf,
+  type ReadinessSignal,
+  type Release,
+  type ReleaseStore,
+  type VerificationUpdate,
+} from '../../core/model';
 import { rejectionText, type RejectionStore } from '../../core/operator';
 import { watchedRepositories } from '../config';
 import type { Deps } from '../platform';
@@ -59,6 +65,7 @@ export function pendingRecord(
     tag: push.tag,
     digest: push.digest,
     pushedAt: new Date(Date.parse(push.eventAt)).toISOString(),
+    ...versionField(push.tag),
     mediaType: push.mediaType,
     source: push.source,
     announcedBy: push.region,
@@ -174,4 +181,10 @@ export async function materializeAllPending(
     }),
   );
   return out;
+}
+
+/** A release's version: the tag's semver, when it is one (what a workload's order `semver` reads). */
+function versionField(tag: string): Pick<Release, 'version'> {
+  const version = versionOf(tag);
+  return version ? { version } : {};
 }

@@ -1,7 +1,7 @@
 // Retry a release's failed, halted or timed-out regions: each starts over with a fresh
 // attempt budget and replication deadline, unless the ledger shows its workloads already on a
 // newer release (a retry must never roll back: that is what a rollback is for).
-import { activeEntryOf } from '../../core/intake';
+import { activeEntryOf, releaseOrder } from '../../core/intake';
 import type { RegionRollout, Release } from '../../core/model';
 import { RETRYABLE_STATES, newerOnLedger, retriedRollout, type ReleaseAmendStore } from '../../core/operator';
 import type { LedgerStore } from '../../core/rollout';
@@ -26,7 +26,8 @@ async function whyNotRetryable(
 ): Promise<string | undefined> {
   if (!RETRYABLE_STATES.has(r.state))
     return `${r.region} is ${r.state}: only failed, halted or replication-timed-out regions can be retried`;
-  const newer = newerOnLedger(r, release, await deps.store.listLedger(r.region));
+  const ledger = await deps.store.listLedger(r.region);
+  const newer = newerOnLedger(r, release, ledger, releaseOrder(deps.config.workloads));
   const first = newer[0];
   if (first)
     return `${r.region}: ${first.workload} already runs newer release ${first.releaseId} (${first.tag || first.digest}); use a rollback to go back`;

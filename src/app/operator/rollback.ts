@@ -3,7 +3,7 @@
 // goes through the waves like any push; the digest was verified before, and each region's replica
 // readiness comes from its regional webhook record or the regional manifest check.
 import { randomInt } from 'node:crypto';
-import type { Release, ReleaseStore } from '../../core/model';
+import { versionOf, type Release, type ReleaseStore } from '../../core/model';
 import { makeReleaseId, activeEntryOf, initialRollouts, planTargets } from '../../core/intake';
 import type { Deps, Logger } from '../platform';
 import {
@@ -55,12 +55,15 @@ export async function rollBack(
     const now = deps.clock.now();
     const pushedAt = await rollbackTime(deps, older.repository);
     const id = makeReleaseId({ ...older, pushedAt, generation: randomInt(1, 2 ** 47) });
+    const version = versionOf(older.tag);
     const release: Release = {
       id,
       repository: older.repository,
       tag: older.tag,
       digest: older.digest,
       pushedAt,
+      // Its version is the older one's; rollbackOf exempts it from the semver order (the way down).
+      ...(version ? { version } : {}),
       mediaType: older.mediaType,
       source: 'operator',
       createdAt: now.toISOString(),

@@ -3,6 +3,7 @@
 // and commit the decision ETag-guarded together with its ledger changes. The webhook's nudge
 // and the timer both run this; whichever loses a race re-reads and re-decides.
 import { isTerminal, type ReadinessSignal, type RegionRollout, type Release } from '../../core/model';
+import { releaseOrder } from '../../core/intake';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
 import { noteStuck, releaseOutbox } from '../notify';
@@ -97,6 +98,7 @@ async function openRun(
     release,
     current: new Map(rollouts.map((r) => [r.region, r])),
     active,
+    order: releaseOrder(deps.config.workloads),
     cache,
     outcome,
     abort: opts.signal,

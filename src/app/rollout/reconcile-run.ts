@@ -6,6 +6,7 @@ import { workloadKey, type LedgerEntry, type RegionRollout, type Release } from 
 import type { ReplicaCheck, RolloutRequest, ActiveReleaseEntry, RegionGate } from '../../core/model';
 import type { Action, LedgerStore } from '../../core/rollout';
 import type { HoldStore } from '../../core/operator';
+import type { NewerFor } from '../../core/intake';
 import { memoUntilRejected } from '../../core/platform';
 import type { Deps } from '../platform';
 import { errorMessage, type Logger } from '../platform';
@@ -48,6 +49,8 @@ export interface ReleaseRun {
   /** The latest record of each region rollout (the wave gate reads the others). */
   current: Map<string, RegionRollout>;
   active: ActiveReleaseEntry[];
+  /** Which release is newer for each workload (its configured order). */
+  order: NewerFor;
   cache: RunCache;
   outcome: ReleaseOutcome;
   abort: AbortSignal | undefined;

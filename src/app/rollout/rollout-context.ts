@@ -2,6 +2,7 @@
 // here of newer releases that target its workloads (whether one took over, is still pending, or
 // ended without rolling out), and, for onFailure 'revert', the last good release to go back to.
 import { changedWorkloads, newerReleasesToRead } from '../../core/rollout';
+import type { NewerFor } from '../../core/intake';
 import { memoUntilRejected } from '../../core/platform';
 import type {
   LastGood,
@@ -24,12 +25,15 @@ export async function newerRolloutsHere(
   store: Pick<RegionRolloutStore, 'getRollout'>,
   cache: NewerRolloutCache,
   r: RegionRollout,
-  release: Pick<Release, 'id' | 'pushedAt'>,
-  ledger: readonly LedgerEntry[],
-  active: readonly ActiveReleaseEntry[],
+  at: {
+    release: Pick<Release, 'id' | 'pushedAt' | 'version' | 'rollbackOf'>;
+    ledger: readonly LedgerEntry[];
+    active: readonly ActiveReleaseEntry[];
+    order: NewerFor;
+  },
 ): Promise<Map<string, RegionRollout | undefined>> {
   const pending = r.state === 'waiting-for-replica' || r.state === 'replica-ready';
-  const ids = pending ? newerReleasesToRead(r, release, ledger, active) : [];
+  const ids = pending ? newerReleasesToRead(r, at.release, at.ledger, at.active, at.order) : [];
   const read = (id: string) =>
     memoUntilRejected(cache, `${id}\n${r.region}`, () => store.getRollout(id, r.region));
   const found = await Promise.all(ids.map(read));

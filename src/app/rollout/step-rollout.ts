@@ -58,7 +58,12 @@ export async function advanceRollout(
     const now = deps.clock.now();
     const ledger = await ledgerFor(deps, cache, r.region);
     cache.newer ??= new Map();
-    const newer = await newerRolloutsHere(deps.store, cache.newer, r, release, ledger, active);
+    const newer = await newerRolloutsHere(deps.store, cache.newer, r, {
+      release,
+      ledger,
+      active,
+      order: run.order,
+    });
     const obs = await observe(run, r, { signal, now, ledger }, log);
     const step = await decideStep(run, r, obs, ledger, newer);
     if (!step?.decision.changed) return r;
@@ -153,7 +158,7 @@ async function decideStep(
     // the check's answer (the check may have gone out before the image landed).
     now: decidedAt,
     gate: waveGate(r, [...current.values()], deps.config.policy, decidedAt),
-    plan: planWorkloads(r, release, ledger, active, newer),
+    plan: planWorkloads(r, release, ledger, active, newer, run.order),
     random01: deps.random(),
     revertTarget: r.state === 'rolling-out' ? revertTarget(r, ledger) : undefined,
     holds: gate?.holds,

@@ -90,6 +90,7 @@ export function releaseFields(release: Release): ReleaseFields {
     tag: release.tag,
     digest: release.digest,
     pushedAt: release.pushedAt,
+    version: release.version,
     mediaType: release.mediaType,
     source: release.source,
     announcedBy: release.announcedBy,

@@ -3,3 +3,4 @@ export * from './release-id';
 export * from './release-planning';
 export * from './event-grid-event';
 export * from './store';
+export * from './release-order';

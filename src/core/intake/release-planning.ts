@@ -59,6 +59,8 @@ export function activeEntryOf(release: Release, targets: Record<string, string[]
     tag: release.tag,
     digest: release.digest,
     pushedAt: release.pushedAt,
+    ...(release.version ? { version: release.version } : {}),
+    ...(release.rollbackOf ? { rollbackOf: release.rollbackOf } : {}),
     targets,
   };
 }

@@ -3,3 +3,4 @@ export * from './names';
 export * from './ports';
 export * from './records';
 export * from './store';
+export * from './versions';

@@ -2,6 +2,7 @@
 // command line (docs/rules.md rule 7). Kept as plain predicates so the core, the config schema and
 // the adapters share exactly one definition.
 import type { Workload } from './records';
+import { policyAdmits, tagPolicyOf, type VersionPolicySettings } from './versions';
 
 /** OCI distribution: path components of lowercase alphanumerics joined by separators. */
 const REPOSITORY_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -80,11 +81,20 @@ export function tagMatches(glob: string, tag: string): boolean {
   return new RegExp(`^${source}$`).test(tag);
 }
 
-/** Whether a workload watches pushes of repository:tag: one of its tag globs matches the tag. */
+/**
+ * Whether a workload watches pushes of repository:tag: one of its tag globs matches the tag, and
+ * its version policy takes it (not an ignored tag; a version in its range; a version at all for
+ * the semver order). The one answer to "does this workload watch this tag" (planning, the scan,
+ * the intake check).
+ */
 export function watchesTag(
-  w: Pick<Workload, 'repository' | 'tags'>,
+  w: Pick<Workload, 'repository' | 'tags'> & VersionPolicySettings,
   repository: string,
   tag: string,
 ): boolean {
-  return w.repository === repository && w.tags.some((glob) => tagMatches(glob, tag));
+  return (
+    w.repository === repository &&
+    w.tags.some((glob) => tagMatches(glob, tag)) &&
+    policyAdmits(tagPolicyOf(w), tag)
+  );
 }

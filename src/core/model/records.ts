@@ -1,9 +1,10 @@
 // Domain records. Times are ISO-8601 strings (UTC) so records survive Table Storage unchanged.
 import type { WorkloadKind } from './names';
+import type { VersionPolicySettings } from './versions';
 import type { ReasonCode } from '../rollout';
 
 /** One configured workload: a container of a Kubernetes object fed by one repository. */
-export interface Workload {
+export interface Workload extends VersionPolicySettings {
   repository: string;
   /** Tag globs (`*`, `?`) that select which pushes roll out to this workload. */
   tags: string[];
@@ -73,6 +74,8 @@ export const REGION_ROLLOUT_STATES = [
   'succeeded',
   'failed',
   'superseded',
+  /** Not rolled out: a higher version (order semver) runs or is pending here for every workload. */
+  'skipped',
   'replication-timed-out',
   'halted',
   'dry-run',
@@ -86,6 +89,7 @@ export const TERMINAL_STATES: ReadonlySet<RegionRolloutState> = new Set([
   'succeeded',
   'failed',
   'superseded',
+  'skipped',
   'replication-timed-out',
   'halted',
   'dry-run',
@@ -106,6 +110,8 @@ export interface Release {
   digest: string;
   /** When ACR says the push happened; orders releases ("newer" means later pushedAt). */
   pushedAt: string;
+  /** The tag's version (normalized semver: `v2.0.0` is `2.0.0`), if it is one; absent on older rows. */
+  version?: string | undefined;
   mediaType?: string | undefined;
   /** How the release became known: a webhook delivery, the timer's registry scan, or an operator's rollback. */
   source: 'webhook' | 'registry-scan' | 'operator';
@@ -271,6 +277,10 @@ export interface LedgerEntry {
   tag: string;
   releaseId: string;
   pushedAt: string;
+  /** That release's version (Release.version); absent when it has none and on older entries. */
+  version?: string | undefined;
+  /** That release was an operator's rollback (Release.rollbackOf): it outranks what came before it. */
+  rollbackOf?: string | undefined;
   updatedAt: string;
   /** A rollout currently changing this workload (a per-workload lock). */
   inFlightReleaseId?: string | undefined;

@@ -28,6 +28,9 @@ export interface ActiveReleaseEntry {
   tag: string;
   digest: string;
   pushedAt: string;
+  /** Release.version and Release.rollbackOf: what the release order of a workload reads. */
+  version?: string | undefined;
+  rollbackOf?: string | undefined;
   /** region -> ledger keys of the workloads the release targets there. */
   targets: Record<string, string[]>;
 }

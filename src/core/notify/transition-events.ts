@@ -31,6 +31,7 @@ const TERMINAL: ReadonlySet<RegionRolloutState> = new Set([
   'succeeded',
   'failed',
   'superseded',
+  'skipped',
   'replication-timed-out',
   'halted',
   'dry-run',

@@ -1,7 +1,7 @@
 // Operator controls as data, and the pure rules over them: which hold stops a region
 // rollout, whether a release is paused or its wave needs an approval, and what a retry resets.
 // No I/O, no clock reads: the use cases in src/app/operator-*.ts pass `now` in.
-import { isNewerRelease } from '../intake';
+import { PUSH_ORDER, type NewerFor, type OrderedRelease } from '../intake';
 import type { LedgerEntry, RegionRollout, Release, RolloutPauseMark, RolloutPolicy } from '../model';
 import { REASONS, type Reason } from '../rollout';
 
@@ -146,19 +146,23 @@ export function markedRollout(r: RegionRollout, mark: RolloutPauseMark): RegionR
  */
 export function newerOnLedger(
   r: Pick<RegionRollout, 'workloads'>,
-  release: Pick<Release, 'id' | 'pushedAt'>,
+  release: Pick<Release, 'id' | 'pushedAt'> & Partial<Pick<Release, 'version' | 'rollbackOf'>>,
   ledger: readonly LedgerEntry[],
+  order: NewerFor = PUSH_ORDER,
 ): Array<{ workload: string; releaseId: string; tag: string; digest: string }> {
-  const newer = (id: string | undefined, pushedAt: string | undefined) =>
-    !!id && !!pushedAt && id !== release.id && isNewerRelease({ id, pushedAt }, release);
   return ledger
     .filter((l) => r.workloads.includes(l.workload))
     .flatMap((l) => {
-      if (newer(l.releaseId, l.pushedAt))
+      const newer = (on: Omit<OrderedRelease, 'pushedAt'> & { pushedAt: string | undefined }) =>
+        !!on.id &&
+        !!on.pushedAt &&
+        on.id !== release.id &&
+        order(l.workload)({ ...on, pushedAt: on.pushedAt }, release);
+      if (newer({ ...l, id: l.releaseId }))
         return [{ workload: l.workload, releaseId: l.releaseId, tag: l.tag, digest: l.digest }];
       // A failed newer attempt: its id sorts by push time like every release id (inverted ms).
       const f = l.failed;
-      if (f && newer(f.releaseId, pushedAtOfId(f.releaseId)))
+      if (f && newer({ id: f.releaseId, pushedAt: pushedAtOfId(f.releaseId) }))
         return [{ workload: l.workload, releaseId: f.releaseId, tag: f.tag, digest: f.digest }];
       return [];
     });

@@ -18,7 +18,8 @@ function blank(region: string, workload: string, repository: string, now: string
 /** States in which a rollout holds its workloads' locks (it is changing them). */
 const holds = (r: RegionRollout) => r.state === 'rolling-out' || r.state === 'reverting';
 
-type LedgerRelease = Pick<Release, 'id' | 'repository' | 'tag' | 'digest' | 'pushedAt'>;
+type LedgerRelease = Pick<Release, 'id' | 'repository' | 'tag' | 'digest' | 'pushedAt'> &
+  Partial<Pick<Release, 'version' | 'rollbackOf'>>;
 
 function failureOf(next: RegionRollout, release: LedgerRelease, at: string): LedgerFailure {
   return {
@@ -56,6 +57,9 @@ function succeededEntries(
     tag: release.tag,
     releaseId: release.id,
     pushedAt: release.pushedAt,
+    // What the workload's release order reads of what runs there (src/core/intake/release-order.ts).
+    version: release.version,
+    rollbackOf: release.rollbackOf,
     updatedAt: at,
     inFlightReleaseId: undefined,
     inFlightPushedAt: undefined,

@@ -2,10 +2,19 @@
 // the status API) and the human text built from it. The state machine takes its reasons only
 // from here, so a code never drifts from the text that goes with it.
 
+/** A higher version that runs or is pending in the region (src/core/rollout/supersession.ts). */
+export interface HigherVersionHere {
+  releaseId: string;
+  version: string;
+  /** `running`, or that release's rollout state there. */
+  here: string;
+}
+
 export const REASON_CODES = [
   'created',
   'superseded',
   'workloads-already-newer',
+  'older-version',
   'halted',
   'replica-present-webhook',
   'replica-present-check',
@@ -88,6 +97,14 @@ export const REASONS = {
       'workloads-already-newer',
       `every workload already runs this or a newer release (${skipReasons.join('; ')})`,
     ),
+  /** order semver: each workload runs, or has pending, a higher version pushed before this one. */
+  olderVersion: (version: string | undefined, higher: readonly HigherVersionHere[]) => {
+    const where = new Set(higher.map((h) => `${h.version} (release ${h.releaseId}, ${h.here} here)`));
+    return reason(
+      'older-version',
+      `skipped: version ${version ?? '?'} is older than ${[...where].join(', ')}`,
+    );
+  },
   /** The wave gate's own words (which earlier region failed, and how). */
   halted: (gateReason: string) => reason('halted', gateReason),
   // The two replica-present reasons hold only within one step: the ready rollout goes on at once

@@ -12,6 +12,7 @@
 //      without spending the attempt, and fails after MAX_THROTTLED_STARTS refusals; a start ARM
 //      failed (5xx) likewise, bounded by MAX_ARM_ERRORS and ARM_ERROR_BUDGET_SECONDS)
 //   pending --newer release--> superseded;  waiting --deadline--> replication-timed-out
+//   pending --a higher version runs or is pending here for every workload (order semver)--> skipped
 //   pending --earlier wave failed--> halted;  replica-ready --DRY_RUN--> dry-run
 //   rolling-out --failed for good after its command ran, onFailure revert--> reverting
 //     --revert outcome--> failed (reason code reverted or revert-failed)
@@ -70,6 +71,7 @@ const STEPS: Readonly<Record<RegionRolloutState, StateStep>> = {
   succeeded: ended,
   failed: ended,
   superseded: ended,
+  skipped: ended,
   'replication-timed-out': ended,
   halted: ended,
   'dry-run': ended,

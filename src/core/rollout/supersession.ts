@@ -4,7 +4,11 @@
 // still pending here (behind its earlier waves, or its replica) is waited for, not given way to:
 // if it ends here without rolling out (halted, timed out), this release goes ahead, so no region
 // is stranded on an older release than the newest one that passed the earlier waves.
-import { isNewerRelease } from '../intake';
+// "Newer" is the workload's order (src/core/intake/release-order.ts). With `order: "semver"`, a
+// release pushed after a higher version is older by version: where that version runs or is still
+// pending, it is skipped at once (it would only ever give way to it), not waited behind.
+import { olderByVersion, PUSH_ORDER, type NewerFor, type NewerThan } from '../intake';
+import type { HigherVersionHere } from './reasons';
 import { isTerminal, type LedgerEntry, type RegionRollout, type Release } from '../model';
 import type { ActiveReleaseEntry } from '../model';
 
@@ -12,7 +16,7 @@ export interface WorkloadPlan {
   /** Workloads this release should still change. */
   pending: string[];
   /** Workloads skipped, each with why. */
-  skipped: Array<{ workload: string; reason: string }>;
+  skipped: SkippedWorkload[];
   /** Workloads another release is changing right now (wait for it). */
   lockedBy: Array<{ workload: string; releaseId: string }>;
   /** Newest release that took over at least one workload, if any. */
@@ -23,6 +27,13 @@ export interface WorkloadPlan {
   newerEnded?: string[] | undefined;
 }
 
+export interface SkippedWorkload {
+  workload: string;
+  reason: string;
+  /** Skipped as older by version: the higher version that runs (or is pending) here. */
+  olderVersion?: HigherVersionHere | undefined;
+}
+
 /** What a newer release's rollout in this region means for an older pending one. */
 type NewerHere = 'took-over' | 'pending' | 'ended';
 
@@ -31,6 +42,7 @@ function newerHere(r: RegionRollout | undefined): NewerHere {
   if (!r) return 'pending';
   if (
     r.state === 'superseded' ||
+    r.state === 'skipped' ||
     r.state === 'halted' ||
     r.state === 'replication-timed-out' ||
     r.state === 'rejected'
@@ -43,43 +55,43 @@ function newerHere(r: RegionRollout | undefined): NewerHere {
     : 'pending';
 }
 
-const newest = (a: ActiveReleaseEntry, b: ActiveReleaseEntry) =>
-  isNewerRelease({ id: a.releaseId, pushedAt: a.pushedAt }, { id: b.releaseId, pushedAt: b.pushedAt })
-    ? -1
-    : 1;
+type Self = Pick<Release, 'id' | 'pushedAt'> & Partial<Pick<Release, 'version' | 'rollbackOf'>>;
+
+const ordered = (a: ActiveReleaseEntry) => ({ ...a, id: a.releaseId });
 
 /** Active releases newer than `release` that target `workload` in the region, newest first. */
 function newerTargeting(
   region: string,
   workload: string,
-  release: Pick<Release, 'id' | 'pushedAt'>,
+  release: Self,
   active: readonly ActiveReleaseEntry[],
+  newer: NewerThan,
 ): ActiveReleaseEntry[] {
-  const self = { id: release.id, pushedAt: release.pushedAt };
   return active
     .filter(
       (a) =>
         a.releaseId !== release.id &&
         (a.targets[region] ?? []).includes(workload) &&
-        isNewerRelease({ id: a.releaseId, pushedAt: a.pushedAt }, self),
+        newer(ordered(a), release),
     )
-    .sort(newest);
+    .sort((a, b) => (newer(ordered(a), ordered(b)) ? -1 : 1));
 }
 
 function ledgerSkip(
   entry: LedgerEntry | undefined,
-  release: Pick<Release, 'id' | 'pushedAt'>,
-): string | undefined {
+  release: Self,
+  newer: NewerThan,
+): Omit<SkippedWorkload, 'workload'> | undefined {
   if (!entry?.releaseId) return undefined;
-  if (entry.releaseId === release.id) return 'already runs this release';
-  if (
-    isNewerRelease(
-      { id: entry.releaseId, pushedAt: entry.pushedAt },
-      { id: release.id, pushedAt: release.pushedAt },
-    )
-  )
-    return `runs newer release ${entry.releaseId} (${entry.digest})`;
-  return undefined;
+  if (entry.releaseId === release.id) return { reason: 'already runs this release' };
+  const running = { ...entry, id: entry.releaseId };
+  if (!newer(running, release)) return undefined;
+  if (entry.version && olderByVersion(newer, release, running))
+    return {
+      reason: `runs higher version ${entry.version} (release ${entry.releaseId})`,
+      olderVersion: { releaseId: entry.releaseId, version: entry.version, here: 'running' },
+    };
+  return { reason: `runs newer release ${entry.releaseId} (${entry.digest})` };
 }
 
 /**
@@ -88,62 +100,93 @@ function ledgerSkip(
  */
 export function newerReleasesToRead(
   rollout: Pick<RegionRollout, 'region' | 'workloads'>,
-  release: Pick<Release, 'id' | 'pushedAt'>,
+  release: Self,
   ledger: readonly LedgerEntry[],
   active: readonly ActiveReleaseEntry[],
+  order: NewerFor = PUSH_ORDER,
 ): string[] {
   const ids = new Set<string>();
   for (const workload of rollout.workloads) {
+    const newer = order(workload);
     if (
       ledgerSkip(
         ledger.find((l) => l.workload === workload),
         release,
+        newer,
       )
     )
       continue;
-    for (const n of newerTargeting(rollout.region, workload, release, active)) ids.add(n.releaseId);
+    for (const n of newerTargeting(rollout.region, workload, release, active, newer)) ids.add(n.releaseId);
   }
   return [...ids];
 }
 
 /**
+ * The newer releases of one workload, newest first: the first that took it over (or, older by
+ * version, runs or is pending here) skips it; one pending here is waited for; those that ended
+ * here without rolling out are passed over. Undefined: none stands in the way.
+ */
+function newerVerdict(
+  plan: WorkloadPlan,
+  workload: string,
+  newerReleases: readonly ActiveReleaseEntry[],
+  release: Self,
+  newer: NewerThan,
+  newerRollouts: ReadonlyMap<string, RegionRollout | undefined> | undefined,
+): 'skipped' | 'waiting' | undefined {
+  for (const n of newerReleases) {
+    const r = newerRollouts?.get(n.releaseId);
+    const here = newerRollouts ? newerHere(r) : 'took-over';
+    if (here === 'ended') {
+      const ended = `${n.releaseId} (${r?.state ?? 'ended'})`;
+      plan.newerEnded = [...new Set([...(plan.newerEnded ?? []), ended])];
+      continue;
+    }
+    if (n.version && olderByVersion(newer, release, ordered(n))) {
+      const at = r?.state ?? (newerRollouts ? 'pending' : 'active');
+      const reason = `higher version ${n.version} (release ${n.releaseId}) is ${at} here`;
+      plan.skipped.push({
+        workload,
+        reason,
+        olderVersion: { releaseId: n.releaseId, version: n.version, here: at },
+      });
+      return 'skipped';
+    }
+    if (here === 'pending') {
+      plan.waitingFor ??= { releaseId: n.releaseId, tag: n.tag, state: r?.state ?? 'pending', workload };
+      return 'waiting';
+    }
+    plan.skipped.push({ workload, reason: `newer release ${n.releaseId} (${n.tag}) targets it` });
+    plan.supersededBy ??= n.releaseId;
+    return 'skipped';
+  }
+  return undefined;
+}
+
+/**
  * @param newerRollouts the rollouts in this region of newerReleasesToRead's releases; without it
  *   any newer active release targeting a workload takes it over at once.
+ * @param order which release is newer for each workload (releaseOrder of the configuration).
  */
 export function planWorkloads(
   rollout: Pick<RegionRollout, 'region' | 'workloads'>,
-  release: Pick<Release, 'id' | 'pushedAt'>,
+  release: Self,
   ledger: readonly LedgerEntry[],
   active: readonly ActiveReleaseEntry[],
   newerRollouts?: ReadonlyMap<string, RegionRollout | undefined>,
+  order: NewerFor = PUSH_ORDER,
 ): WorkloadPlan {
   const plan: WorkloadPlan = { pending: [], skipped: [], lockedBy: [] };
   for (const workload of rollout.workloads) {
+    const newer = order(workload);
     const entry = ledger.find((l) => l.workload === workload);
-    const skip = ledgerSkip(entry, release);
+    const skip = ledgerSkip(entry, release, newer);
     if (skip) {
-      plan.skipped.push({ workload, reason: skip });
+      plan.skipped.push({ workload, ...skip });
       continue;
     }
-    let takenOver = false;
-    for (const n of newerTargeting(rollout.region, workload, release, active)) {
-      const r = newerRollouts?.get(n.releaseId);
-      const here = newerRollouts ? newerHere(r) : 'took-over';
-      if (here === 'ended') {
-        const ended = `${n.releaseId} (${r?.state ?? 'ended'})`;
-        plan.newerEnded = [...new Set([...(plan.newerEnded ?? []), ended])];
-        continue;
-      }
-      if (here === 'pending') {
-        plan.waitingFor ??= { releaseId: n.releaseId, tag: n.tag, state: r?.state ?? 'pending', workload };
-        break;
-      }
-      plan.skipped.push({ workload, reason: `newer release ${n.releaseId} (${n.tag}) targets it` });
-      plan.supersededBy ??= n.releaseId;
-      takenOver = true;
-      break;
-    }
-    if (takenOver) continue;
+    const newerReleases = newerTargeting(rollout.region, workload, release, active, newer);
+    if (newerVerdict(plan, workload, newerReleases, release, newer, newerRollouts) === 'skipped') continue;
     if (entry?.inFlightReleaseId && entry.inFlightReleaseId !== release.id) {
       plan.lockedBy.push({ workload, releaseId: entry.inFlightReleaseId });
     }

@@ -9,7 +9,7 @@ export type WaveGate =
   | { kind: 'wait'; reason: string; until?: Date | undefined }
   | { kind: 'halt'; reason: string };
 
-const PASSED = new Set(['succeeded', 'dry-run', 'superseded']);
+const PASSED = new Set(['succeeded', 'dry-run', 'superseded', 'skipped']);
 const FAILED = new Set(['failed', 'replication-timed-out', 'halted', 'canceled']);
 
 export function waveGate(

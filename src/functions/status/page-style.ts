@@ -59,7 +59,7 @@ td.none { color: var(--muted); }
 .st-failed { background: #fde7e9; border-left-color: #c50f1f; color: #6e0a11; }
 .st-reverting { background: #fde7e9; border-left-color: #c50f1f; color: #6e0a11; }
 .st-rejected { background: #fde7e9; border-left-color: #750b1c; color: #4b0610; }
-.st-superseded { background: #efefef; border-left-color: #8a8886; color: #323130; }
+.st-superseded, .st-skipped { background: #efefef; border-left-color: #8a8886; color: #323130; }
 .st-replication-timed-out { background: #fde4d4; border-left-color: #d24a00; color: #5e2000; }
 .st-halted { background: #efe6f7; border-left-color: #8764b8; color: #3a215f; }
 .st-dry-run { background: #dff3f3; border-left-color: #038387; color: #013d40; }

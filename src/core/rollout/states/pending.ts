@@ -1,5 +1,6 @@
 // The pending states: waiting-for-replica and replica-ready. Both end early when a newer release
-// covers every workload (superseded) or an earlier wave failed (halted); a ready rollout then
+// covers every workload (superseded), a higher version runs or is pending for every workload
+// (skipped, order semver) or an earlier wave failed (halted); a ready rollout then
 // waits for its wave gate and workload locks, and claims the start (never before the replica).
 import { addSeconds } from '../../platform';
 import type { RegionRollout } from '../../model';
@@ -25,10 +26,14 @@ function supersededOrHalted(r: RegionRollout, ctx: StepContext): Outcome | undef
   if (release.verification === 'rejected')
     return stay(terminal(r, 'rejected', REASONS.pushRejected(release.verificationReason), now));
   if (plan.pending.length === 0) {
+    const skipped = { ...r, skippedWorkloads: plan.skipped.map((s) => s.workload) };
+    // Older by version for every workload (order semver): not superseded by a newer push, skipped.
+    const higher = plan.skipped.flatMap((s) => (s.olderVersion ? [s.olderVersion] : []));
+    if (higher.length > 0 && higher.length === plan.skipped.length)
+      return stay(terminal(skipped, 'skipped', REASONS.olderVersion(release.version, higher), now));
     const reason = plan.supersededBy
       ? REASONS.supersededBy(plan.supersededBy)
       : REASONS.workloadsAlreadyNewer(plan.skipped.map((s) => s.reason));
-    const skipped = { ...r, skippedWorkloads: plan.skipped.map((s) => s.workload) };
     return stay(terminal(skipped, 'superseded', reason, now));
   }
   if (gate.kind === 'halt') return stay(terminal(r, 'halted', REASONS.halted(gate.reason), now));

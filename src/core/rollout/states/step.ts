@@ -41,6 +41,7 @@ export interface StepContext {
         | 'pauseReason'
         | 'approvedWaves'
         | 'rejection'
+        | 'version'
       >
     >;
   policy: RolloutPolicy;

@@ -8,6 +8,7 @@ export const STATE_HELP: Record<RegionRolloutState, string> = {
   succeeded: 'the workloads run this digest',
   failed: 'the rollout failed (see the reason)',
   superseded: 'a newer release took over before this one started',
+  skipped: 'an older version than the one that runs or is pending there (order semver): not rolled out',
   'replication-timed-out': 'the replica never held it in time',
   halted: 'an earlier wave failed, so this one did not start',
   'dry-run': 'dry run: the command was recorded, not run',

@@ -12,6 +12,7 @@ const TERMINAL = [
   'succeeded',
   'failed',
   'superseded',
+  'skipped',
   'replication-timed-out',
   'halted',
   'dry-run',
