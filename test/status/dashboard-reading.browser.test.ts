@@ -113,7 +113,13 @@ describe('the status page tells waits, failures and rollbacks apart', () => {
       .locator(`${cell(rel.id, 'westeurope')} span[data-figure="approval"]`)
       .getAttribute('title');
     expect(title).toMatch(/approve wave 1/);
-    expect(await page.locator(`tr[data-release="${rel.id}"] .chip`).first().textContent()).toBe('done');
+    // The page shows the release done at its next refresh after the completion write.
+    const chip = page.locator(`tr[data-release="${rel.id}"] .chip`).first();
+    await page
+      .locator(`tr[data-release="${rel.id}"] .chip`, { hasText: /^done$/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    expect(await chip.textContent()).toBe('done');
   }, 90_000);
 
   it('when a region failed (a fault through the AKS simulator’s _control/faults), then the finished release shows a "failed" chip until it is retried', async () => {

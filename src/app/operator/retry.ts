@@ -99,10 +99,8 @@ export async function retryRelease(
 
     await reopen(deps, release, all);
     const now = deps.clock.now();
-    const results = await Promise.all(
-      named.map((r) => deps.store.commitRegion(retriedRollout(r, input.actor, input.reason, now), [])),
-    );
-    const lost = named.filter((_, i) => results[i]?.outcome !== 'ok').map((r) => r.region);
+    const results = await Promise.all(named.map((r) => resetRegion(deps, r, input, now)));
+    const lost = named.filter((_, i) => !results[i]).map((r) => r.region);
     if (lost.length > 0) return refusal(`${lost.join(', ')} changed meanwhile; read the release again`);
     const retried = named.map((r) => r.region);
     return appliedWith(200, async () => ({ retried, release: await getReleaseView(deps, id) }), {
@@ -110,4 +108,25 @@ export async function retryRelease(
       nudge: [id],
     });
   });
+}
+
+/**
+ * Starts one region over. A completing run rewrites an ended rollout unchanged (its ETag guard
+ * against exactly this retry, which the release's retry count then makes lose): when the reset
+ * lost only to such a rewrite (same state, same attempts), it is made again on the fresh row.
+ */
+async function resetRegion(
+  deps: Deps,
+  rollout: RegionRollout,
+  input: ActionInput,
+  now: Date,
+): Promise<boolean> {
+  let current: RegionRollout | undefined = rollout;
+  for (let attempt = 0; attempt < 3 && current; attempt++) {
+    const result = await deps.store.commitRegion(retriedRollout(current, input.actor, input.reason, now), []);
+    if (result.outcome === 'ok') return true;
+    const fresh = await deps.store.getRollout(rollout.releaseId, rollout.region);
+    current = fresh?.state === rollout.state && fresh.attempts === rollout.attempts ? fresh : undefined;
+  }
+  return false;
 }
