@@ -6,8 +6,18 @@ import { testConfig } from '../support/config';
 import { REGIONS, runScenario, stepArb, type Step } from './interleavings';
 import { gateStepArb, operatorStepArb } from './interleavings-operator';
 
-// FC_SEED pins fast-check's seed (to replay a counterexample or run other seeds).
-const pinned = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
+// FC_SEED pins fast-check's seed (to replay a counterexample or run other seeds); FC_PATH with it
+// replays one counterexample of that seed.
+const pinned = {
+  ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
+  ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+};
+// On Azurite a run that never settles fails within the test's 240 s with its seed and
+// counterexample, instead of a silent test timeout: each run within 60 s, and the whole
+// property (shrinking included) stopped at 170 s, so a run cut by the 60 s still reports in time.
+const hangGuard = {
+  plugins: [fc.timeout(60_000), fc.interruptAfterTimeLimit(170_000, { failOnInterrupt: true })],
+};
 
 const config = () =>
   testConfig({
@@ -55,7 +65,7 @@ describe('reconciler under random interleavings', () => {
         );
         await runScenario(steps, { store, config: config() });
       }),
-      { numRuns: 25, ...pinned },
+      { numRuns: 25, ...hangGuard, ...pinned },
     );
   }, 240_000);
 });
@@ -101,7 +111,7 @@ describe('reconciler under random interleavings of versioned pushes (order semve
           ledgerHistory: () => store.ledgerHistory,
         });
       }),
-      { numRuns: 300 },
+      { numRuns: 300, ...pinned },
     );
   }, 240_000);
 
@@ -115,7 +125,7 @@ describe('reconciler under random interleavings of versioned pushes (order semve
         );
         await runScenario(steps, { store, config: semverConfig(), tags: TAGS });
       }),
-      { numRuns: 15 },
+      { numRuns: 15, ...hangGuard, ...pinned },
     );
   }, 240_000);
 });
@@ -158,7 +168,7 @@ describe('reconciler under random interleavings with operator actions', () => {
         );
         await runScenario(s.slice(0, 25), { store, config: withApprovals(), operators: true });
       }),
-      { numRuns: 10, ...pinned },
+      { numRuns: 10, ...hangGuard, ...pinned },
     );
   }, 240_000);
 });
@@ -215,7 +225,7 @@ describe('reconciler with pauses and holds racing the starts they stop', () => {
           operators: true,
         });
       }),
-      { numRuns: 12, ...pinned },
+      { numRuns: 12, ...hangGuard, ...pinned },
     );
   }, 240_000);
 });
