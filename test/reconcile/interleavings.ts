@@ -397,8 +397,17 @@ async function expectNotStranded(
         higher.map(async (id) => (await store.getRollout(id, r.region))?.state === 'succeeded'),
       );
       if (r.state === 'skipped' && higherSucceeded.some((ok) => !ok)) continue;
+      // A release pushed after the one that took over here, once that one did not succeed here,
+      // may roll out even when it is lower by version (rule 4 by version, docs/rules.md). Under push
+      // order such a release is newer than this one anyway, so this allows nothing more there.
+      const failedTakers = higher.filter((_, i) => !higherSucceeded[i]).map((id) => byId.get(id));
+      const pushedAfterAFailedTaker = (id: string | undefined) => {
+        const on = id ? byId.get(id) : undefined;
+        return !!on && failedTakers.some((t) => !!t && Date.parse(on.pushedAt) > Date.parse(t.pushedAt));
+      };
       for (const w of r.workloads) {
         const l = ledger.find((e) => e.workload === w);
+        if (r.state === 'superseded' && pushedAfterAFailedTaker(l?.releaseId)) continue;
         const atLeast = (on: Release | PushedRelease | undefined) =>
           !!on && (on.id === rel.id || newerFor(w, on, rel));
         const failed = l?.failed ? byId.get(l.failed.releaseId) : undefined;
